@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from audit.models import AuditEvent
+
+
+def record(
+    *,
+    action: str,
+    actor: Any = None,
+    actor_label: str = "",
+    clinic_id: int | None = None,
+    patient_id: int | None = None,
+    obj: Any = None,
+    ip_address: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The one way to write to the audit trail. `details` must never carry health data or names."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_label=actor_label or (actor.get_username() if actor else ""),
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        ip_address=ip_address,
+        details=details or {},
+    )

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def broker_ok() -> bool:
+    from cft.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the broker both answer; 503 naming the part that does not."""
+    parts = {"database": "ok" if database_ok() else "down", "broker": "ok" if broker_ok() else "down"}
+    healthy = all(value == "ok" for value in parts.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", **parts}, status=200 if healthy else 503)

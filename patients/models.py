@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from fractions import Fraction
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clinics.models import ClinicScopedQuerySet
+from patients import scoring
+from programs.models import ActivityPlanFields
+
+RED_FLAGS: dict[str, tuple[str, str]] = {
+    # key: (question, urgency) - DOMAIN.md section 5
+    "rf_bladder_bowel": (
+        "Any new trouble passing urine or controlling your bladder or bowels?",
+        "emergency",
+    ),
+    "rf_saddle": ("Any new numbness around your back passage, genitals or inner thighs?", "emergency"),
+    "rf_leg_weakness": (
+        "Are your legs getting weaker, or is numbness spreading or now in both legs?",
+        "emergency",
+    ),
+    "rf_fever": ("Have you had a fever or felt hot and shivery with your back pain?", "urgent_same_day"),
+    "rf_infection_risk": ("Have you injected drugs, or been told your immune system is weak?", "urgent_same_day"),
+    "rf_trauma": ("Have you had a fall, accident or blow to your back?", "urgent_same_day"),
+    "rf_bone_risk": (
+        "Have you started long-term steroid tablets or been told you have thin bones?",
+        "urgent_1_day",
+    ),
+    "rf_weight_loss": ("Have you lost weight without trying?", "urgent_1_day"),
+    "rf_cancer_new": (
+        "Have you been told you have cancer, or had cancer treatment, that we don't know about?",
+        "urgent_1_day",
+    ),
+    "rf_night_pain": (
+        "Is your pain constant, and still bad at night when you rest or change position?",
+        "urgent_1_day",
+    ),
+}
+RED_FLAG_MESSAGES = {
+    "emergency": "Call emergency services or go to an emergency department now.",
+    "urgent": "Contact your clinic today; if it is closed and you feel unwell, call emergency services.",
+}
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone {value!r}: use an IANA name such as Europe/Oslo.")
+
+
+class PatientQuerySet(ClinicScopedQuerySet):
+    def active(self) -> PatientQuerySet:
+        return self.filter(status=Patient.Status.ACTIVE)
+
+    def caseload_of(self, user: object) -> PatientQuerySet:
+        return self.filter(primary_therapist=user)
+
+    def needing_attention(self) -> PatientQuerySet:
+        return self.filter(alerts__acknowledged_at__isnull=True).distinct()
+
+
+class Patient(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        DISCHARGED = "discharged", "Discharged"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="patients")
+    primary_therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="caseload"
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    record_number = models.CharField(max_length=50, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    checkin_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    checkin_hour = models.PositiveSmallIntegerField(default=9, validators=[MaxValueValidator(23)])
+    reminder_consent = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    # Bumped on discharge or on request: every magic link signed with an older value stops working.
+    link_generation = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["clinic", "status"]), models.Index(fields=["primary_therapist", "status"])]
+        constraints = [models.CheckConstraint(condition=Q(checkin_hour__lte=23), name="checkin_hour_in_day")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_today(self, now: dt.datetime | None = None) -> dt.date:
+        return timezone.localtime(now or timezone.now(), self.tz).date()
+
+    def current_episode(self) -> Episode | None:
+        return self.episodes.filter(ended_on__isnull=True).order_by("-started_on").first()
+
+
+class Episode(models.Model):
+    """An episode of care. Program weeks are counted from its first assignment's start date."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="episodes")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    goals = models.TextField(blank=True, help_text="The patient's goals, in their own words.")
+
+    class Meta:
+        ordering = ["-started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="episode_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode from {self.started_on}"
+
+    def week_one_starts_on(self) -> dt.date | None:
+        first = self.assignments.order_by("start_date").values_list("start_date", flat=True).first()
+        return first
+
+    def program_week_on(self, day: dt.date) -> int | None:
+        start = self.week_one_starts_on()
+        if start is None or day < start:
+            return None
+        return (day - start).days // 7 + 1
+
+
+class Assignment(models.Model):
+    """A program given to a patient's episode. Its items are a copy of the template's at assignment time, so
+    later template edits never change it; per-patient tailoring edits these items only."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="assignments")
+    program = models.ForeignKey("programs.Program", null=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=200)
+    start_date = models.DateField()
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} from {self.start_date}"
+
+
+class AssignmentItem(ActivityPlanFields):
+    """A component as this patient has it. Activity plan fields are used only for kind 'activity'."""
+
+    class Kind(models.TextChoices):
+        NARRATIVE = "narrative", "Reassurance narrative"
+        COPING = "coping", "Coping strategy"
+        ACTIVITY = "activity", "Graded activity"
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    start_week = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    end_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=200)
+    narrative_version = models.ForeignKey(
+        "programs.NarrativeVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    coping_strategy = models.ForeignKey(
+        "programs.CopingStrategy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    instructions = models.TextField(blank=True)
+    when_to_use = models.TextField(blank=True)
+    graded_activity = models.ForeignKey(
+        "programs.GradedActivity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    activity = models.CharField(max_length=200, blank=True)
+    # Plan fields are nullable here because only activities have them.
+    unit = models.CharField(max_length=20, blank=True)
+    baseline = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    increase_kind = models.CharField(max_length=10, blank=True)
+    increase = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    goal = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    flare_margin = models.PositiveSmallIntegerField(null=True, blank=True)
+    flare_response = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["assignment", "order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def is_active_in(self, week: int) -> bool:
+        return self.start_week <= week and (self.end_week is None or week <= self.end_week)
+
+
+class CheckInQuerySet(ClinicScopedQuerySet):
+    clinic_field = "patient__clinic"
+
+
+class CheckIn(models.Model):
+    """One per episode and program week (database constraint). A resubmission replaces the answers and keeps
+    the earlier ones in CheckInVersion. Week 0 is an intake taken by the therapist before the program."""
+
+    class EnteredBy(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        STAFF = "staff", "Staff at a visit"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="checkins")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="checkins")
+    week = models.PositiveSmallIntegerField()
+    odi_answers = models.JSONField(help_text="Ten answers 0-5 or null, in the ODI section order.")
+    odi_points = models.PositiveSmallIntegerField()
+    odi_answered = models.PositiveSmallIntegerField()
+    odi_score = models.DecimalField(
+        max_digits=7, decimal_places=4, null=True, blank=True, help_text="Exact to 4 places; null when not scored."
+    )
+    pain_nrs = models.PositiveSmallIntegerField()
+    red_flags = models.JSONField(default=list, blank=True, help_text="Keys of red-flag questions answered yes.")
+    activities = models.JSONField(default=list, blank=True)
+    coping = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    entered_by = models.CharField(max_length=10, choices=EnteredBy.choices, default=EnteredBy.PATIENT)
+    entered_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CheckInQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["episode", "week"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "week"], name="one_checkin_per_episode_week"),
+            models.CheckConstraint(condition=Q(pain_nrs__lte=10), name="checkin_nrs_0_10"),
+            models.CheckConstraint(
+                condition=Q(odi_score__isnull=True) | Q(odi_score__gte=0, odi_score__lte=100),
+                name="checkin_odi_0_100",
+            ),
+            models.CheckConstraint(condition=Q(odi_answered__lte=10), name="checkin_odi_answered_0_10"),
+        ]
+        indexes = [models.Index(fields=["patient", "-week"])]
+
+    def __str__(self) -> str:
+        return f"Week {self.week} check-in"
+
+    @property
+    def odi_exact(self) -> Fraction | None:
+        return scoring.odi_score_from(self.odi_points, self.odi_answered)
+
+    @property
+    def odi_shown(self) -> object:
+        return scoring.one_decimal(self.odi_exact)
+
+    @property
+    def odi_band(self) -> str | None:
+        return scoring.odi_band(self.odi_exact)
+
+
+class CheckInVersion(models.Model):
+    """An earlier version of a check-in's answers, kept when the patient resubmits in the same week."""
+
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    answers = models.JSONField()
+    submitted_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["checkin", "version"]
+        constraints = [models.UniqueConstraint(fields=["checkin", "version"], name="one_row_per_checkin_version")]
+
+
+class AlertQuerySet(ClinicScopedQuerySet):
+    clinic_field = "patient__clinic"
+
+    def open(self) -> AlertQuerySet:
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class Alert(models.Model):
+    class Kind(models.TextChoices):
+        RED_FLAG = "red_flag", "Red flag"
+        WORSENING = "worsening", "Worsening"
+        MISSED = "missed", "Missed check-ins"
+        FLARE = "flare", "Flare"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    week = models.PositiveSmallIntegerField()
+    urgent = models.BooleanField(default=False)
+    details = models.JSONField(default=dict, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [models.UniqueConstraint(fields=["episode", "kind", "week"], name="one_alert_per_kind_week")]
+        indexes = [
+            models.Index(fields=["patient"], name="alert_open_by_patient", condition=Q(acknowledged_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (week {self.week})"
+
+
+class OdiWording(models.Model):
+    """Wording of one ODI section. Rows with clinic = NULL are the placeholder we ship; a licensed clinic loads
+    the official text (admin or `load_odi_wording`). Scoring never reads this table."""
+
+    clinic = models.ForeignKey("clinics.Clinic", null=True, blank=True, on_delete=models.CASCADE)
+    section = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10)])
+    title = models.CharField(max_length=200)
+    options = models.JSONField(help_text="Six statements, for answers 0 to 5.")
+    is_placeholder = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["clinic", "section"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "section"], name="one_wording_per_clinic_section"),
+            models.UniqueConstraint(
+                fields=["section"], condition=Q(clinic__isnull=True), name="one_placeholder_wording_per_section"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ODI {self.section}. {self.title}"

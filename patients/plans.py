@@ -1,0 +1,66 @@
+"""This week's plan for a patient: one function for the admin, the patient page and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from patients.models import AssignmentItem, CheckIn, Episode
+from programs import quotas
+
+
+@dataclass
+class ActivityQuota:
+    item: AssignmentItem
+    quota: Decimal
+
+
+@dataclass
+class WeekPlan:
+    week: int | None
+    narratives: list[AssignmentItem] = field(default_factory=list)
+    coping: list[AssignmentItem] = field(default_factory=list)
+    activities: list[ActivityQuota] = field(default_factory=list)
+
+
+def episode_items(episode: Episode) -> list[AssignmentItem]:
+    return list(
+        AssignmentItem.objects.filter(assignment__episode=episode)
+        .select_related("narrative_version", "assignment")
+        .order_by("assignment__start_date", "order", "pk")
+    )
+
+
+def nrs_by_week(episode: Episode) -> tuple[int | None, dict[int, int]]:
+    """(baseline NRS, {week: NRS}) of an episode: the baseline is its earliest check-in."""
+    rows = list(CheckIn.objects.filter(episode=episode).order_by("week").values_list("week", "pain_nrs"))
+    baseline = rows[0][1] if rows else None
+    return baseline, dict(rows)
+
+
+def activity_quota(
+    item: AssignmentItem, week: int, baseline_nrs: int | None, nrs: dict[int, int]
+) -> Decimal:
+    """Quota of one activity in a program week; its week 1 is the week the item starts."""
+    local_week = week - item.start_week + 1
+    shifted = {w - item.start_week + 1: v for w, v in nrs.items()}
+    return quotas.quota_schedule(item.quota_plan(), local_week, baseline_nrs=baseline_nrs, nrs_by_week=shifted)[-1]
+
+
+def week_plan(episode: Episode, week: int | None, items: list[AssignmentItem] | None = None) -> WeekPlan:
+    """Narratives due, coping strategies and each activity's quota in `week`. Two queries whatever the size."""
+    plan = WeekPlan(week=week)
+    if week is None or week < 1:
+        return plan
+    items = episode_items(episode) if items is None else items
+    baseline_nrs, nrs = nrs_by_week(episode)
+    for item in items:
+        if not item.is_active_in(week):
+            continue
+        if item.kind == AssignmentItem.Kind.NARRATIVE:
+            plan.narratives.append(item)
+        elif item.kind == AssignmentItem.Kind.COPING:
+            plan.coping.append(item)
+        else:
+            plan.activities.append(ActivityQuota(item, activity_quota(item, week, baseline_nrs, nrs)))
+    return plan

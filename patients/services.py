@@ -1,0 +1,482 @@
+"""Every write to patient data with a rule or a side effect. Called the same way from the admin, the patient
+pages, the API and tasks. Each raises django ValidationError with a dict naming the bad field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from audit.services import record
+from outbox.services import enqueue
+from patients import scoring
+from patients.models import (
+    RED_FLAGS,
+    Alert,
+    Assignment,
+    AssignmentItem,
+    CheckIn,
+    CheckInVersion,
+    Episode,
+    Patient,
+    validate_time_zone,
+)
+from patients.plans import activity_quota, episode_items
+from programs.models import Program
+from programs.quotas import QuotaPlan, is_flare, validate_plan
+
+ALERT_TASK = "reminders.notify_alert"
+
+
+def _check_time_zone(value: str) -> None:
+    try:
+        validate_time_zone(value)
+    except ValidationError as exc:
+        raise ValidationError({"time_zone": exc.messages}) from None
+
+
+@transaction.atomic
+def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
+    _check_time_zone(fields.get("time_zone", "UTC"))
+    therapist = fields.get("primary_therapist")
+    if therapist is not None and not therapist.memberships.filter(clinic=clinic).exists():
+        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+    patient = Patient(clinic=clinic, **fields)
+    patient.full_clean()
+    patient.save()
+    record(action="patient.create", actor=by, clinic_id=clinic.pk, patient_id=patient.pk, obj=patient)
+    return patient
+
+
+@transaction.atomic
+def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: Any = None) -> Episode:
+    if patient.episodes.filter(ended_on__isnull=True).exists():
+        raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
+    episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)
+    record(action="episode.open", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=episode)
+    return episode
+
+
+@transaction.atomic
+def assign_program(*, episode: Episode, program: Program, start_date: dt.date, by: Any = None) -> Assignment:
+    """Copy the program's items into the episode, pinning each narrative's current version, so that a later
+    edit of the template (or of a narrative) never changes what this patient has."""
+    patient = episode.patient
+    if program.clinic_id is not None and program.clinic_id != patient.clinic_id:
+        raise ValidationError({"program": "This program belongs to another clinic."})
+    if start_date < episode.started_on:
+        raise ValidationError({"start_date": "The start date cannot be before the episode starts."})
+    if episode.ended_on is not None:
+        raise ValidationError({"episode": "This episode has ended."})
+    assignment = Assignment.objects.create(
+        episode=episode, program=program, title=program.title, start_date=start_date, assigned_by=by
+    )
+    items = []
+    for item in program.items.select_related("narrative", "coping_strategy", "graded_activity"):
+        copy = AssignmentItem(
+            assignment=assignment, order=item.order, start_week=item.start_week, end_week=item.end_week
+        )
+        if item.narrative_id:
+            copy.kind = AssignmentItem.Kind.NARRATIVE
+            copy.title = item.narrative.title
+            copy.narrative_version = item.narrative.current_version()
+        elif item.coping_strategy_id:
+            strategy = item.coping_strategy
+            copy.kind = AssignmentItem.Kind.COPING
+            copy.title, copy.coping_strategy = strategy.title, strategy
+            copy.instructions, copy.when_to_use = strategy.instructions, strategy.when_to_use
+        else:
+            activity = item.graded_activity
+            copy.kind = AssignmentItem.Kind.ACTIVITY
+            copy.title, copy.graded_activity, copy.activity = activity.title, activity, activity.activity
+            for name in ("unit", "baseline", "increase_kind", "increase", "goal", "flare_margin", "flare_response"):
+                setattr(copy, name, getattr(activity, name))
+        items.append(copy)
+    AssignmentItem.objects.bulk_create(items)
+    record(
+        action="assignment.create",
+        actor=by,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        obj=assignment,
+        details={"program_id": program.pk},
+    )
+    return assignment
+
+
+TAILORABLE = ("baseline", "goal", "increase", "increase_kind", "flare_margin", "flare_response", "start_week", "end_week")
+
+
+@transaction.atomic
+def tailor_item(*, item: AssignmentItem, by: Any = None, **changes: Any) -> AssignmentItem:
+    """Per-patient tailoring: changes this patient's copy only, never the clinic's template."""
+    unknown = set(changes) - set(TAILORABLE)
+    if unknown:
+        raise ValidationError({name: "This field cannot be tailored." for name in unknown})
+    for name, value in changes.items():
+        setattr(item, name, value)
+    if item.kind == AssignmentItem.Kind.ACTIVITY:
+        errors = validate_plan(item.quota_plan())
+        if errors:
+            raise ValidationError(errors)
+    if item.end_week is not None and item.end_week < item.start_week:
+        raise ValidationError({"end_week": "The end week cannot be before the start week."})
+    item.save()
+    patient = item.assignment.episode.patient
+    record(action="assignment.tailor", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=item)
+    return item
+
+
+@transaction.atomic
+def drop_item(*, item: AssignmentItem, by: Any = None) -> None:
+    patient = item.assignment.episode.patient
+    record(action="assignment.drop_item", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=item)
+    item.delete()
+
+
+def current_week(patient: Patient, episode: Episode, now: dt.datetime | None = None) -> int | None:
+    """The program week today in the patient's own time zone (None before the program starts)."""
+    return episode.program_week_on(patient.local_today(now))
+
+
+@dataclass
+class CheckInResult:
+    checkin: CheckIn
+    created: bool
+    alerts: list[Alert]
+
+    @property
+    def red_flag_urgency(self) -> str | None:
+        """'emergency' or 'urgent' when a red flag was answered yes, for the message the patient sees."""
+        urgencies = {RED_FLAGS[key][1] for key in self.checkin.red_flags}
+        if not urgencies:
+            return None
+        return "emergency" if "emergency" in urgencies else "urgent"
+
+
+def _clean_red_flags(value: Any) -> list[str]:
+    """Accepts {key: bool} or a list of keys answered yes."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(RED_FLAGS))
+        if unknown:
+            raise ValidationError({"red_flags": f"Unknown red-flag question(s): {', '.join(unknown)}."})
+        for key, answer in value.items():
+            if not isinstance(answer, bool):
+                raise ValidationError({f"red_flags.{key}": "Answer yes (true) or no (false)."})
+        return [key for key in RED_FLAGS if value.get(key)]
+    if isinstance(value, (list, tuple)):
+        unknown = sorted({str(k) for k in value} - set(RED_FLAGS))
+        if unknown:
+            raise ValidationError({"red_flags": f"Unknown red-flag question(s): {', '.join(unknown)}."})
+        return [key for key in RED_FLAGS if key in value]
+    raise ValidationError({"red_flags": "Give the red-flag answers as an object of yes/no answers."})
+
+
+def _clean_activities(value: Any, items: dict[int, AssignmentItem], quotas: dict[int, Any]) -> list[dict[str, Any]]:
+    from programs.services import to_decimal
+
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError({"activities": "Must be a list."})
+    cleaned = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict) or "item" not in entry or "done" not in entry:
+            raise ValidationError({f"activities[{index}]": "Give the activity's item id and what was done."})
+        item = items.get(entry["item"]) if isinstance(entry["item"], int) else None
+        if item is None or item.kind != AssignmentItem.Kind.ACTIVITY:
+            raise ValidationError({f"activities[{index}].item": "Not an activity of this week's plan."})
+        done = to_decimal(entry["done"], f"activities[{index}].done")
+        if done < 0:
+            raise ValidationError({f"activities[{index}].done": "Cannot be negative."})
+        cleaned.append({"item": item.pk, "done": str(done), "quota": str(quotas[item.pk])})
+    return cleaned
+
+
+def _clean_coping(value: Any, items: dict[int, AssignmentItem]) -> list[dict[str, Any]]:
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError({"coping": "Must be a list."})
+    cleaned = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict) or "item" not in entry:
+            raise ValidationError({f"coping[{index}]": "Give the strategy's item id."})
+        item = items.get(entry["item"]) if isinstance(entry["item"], int) else None
+        if item is None or item.kind != AssignmentItem.Kind.COPING:
+            raise ValidationError({f"coping[{index}].item": "Not a coping strategy of this week's plan."})
+        used = entry.get("used", False)
+        if not isinstance(used, bool):
+            raise ValidationError({f"coping[{index}].used": "Answer yes (true) or no (false)."})
+        helpful = entry.get("helpful")
+        if helpful is not None:
+            try:
+                helpful = scoring.validate_nrs(helpful, f"coping[{index}].helpful")
+            except scoring.ScoringError as exc:
+                raise ValidationError({exc.field: exc.message}) from None
+        cleaned.append({"item": item.pk, "used": used, "helpful": helpful})
+    return cleaned
+
+
+def submit_checkin(
+    *,
+    patient: Patient,
+    odi: Any,
+    pain_nrs: Any,
+    week: int | None = None,
+    red_flags: Any = None,
+    activities: Any = (),
+    coping: Any = (),
+    note: str = "",
+    by: Any = None,
+    now: dt.datetime | None = None,
+) -> CheckInResult:
+    """Score and store one week's check-in (DOMAIN.md sections 2-5), all or nothing.
+
+    One check-in per episode and program week: a resubmission replaces the answers and keeps the earlier
+    version in CheckInVersion. Staff (`by` set) may enter week 0, an intake before the program. Raises the
+    red-flag, worsening and flare alerts and queues their notifications after commit.
+    """
+    now = now or timezone.now()
+    staff = by is not None and getattr(by, "is_authenticated", False)
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError({"patient": "This patient has been discharged; check-ins are closed."})
+    episode = patient.current_episode()
+    if episode is None:
+        raise ValidationError({"patient": "This patient has no open episode of care."})
+    today_week = current_week(patient, episode, now)
+    if today_week is None and not staff:
+        raise ValidationError({"week": "The program has not started yet."})
+    if week is None:
+        week = today_week
+    if isinstance(week, bool) or not isinstance(week, int):
+        raise ValidationError({"week": "Must be a whole number."})
+    lowest = 0 if staff else 1
+    if week < lowest:
+        raise ValidationError({"week": "This week is before the program start."})
+    if week > (today_week or 0):
+        raise ValidationError({"week": "This week is in the future."})
+    try:
+        odi_result = scoring.score_odi(odi)
+        nrs = scoring.validate_nrs(pain_nrs)
+    except scoring.ScoringError as exc:
+        raise ValidationError({exc.field: exc.message}) from None
+    flags = _clean_red_flags(red_flags)
+    if not isinstance(note, str):
+        raise ValidationError({"note": "Must be text."})
+
+    items = episode_items(episode)
+    by_id = {item.pk: item for item in items if item.is_active_in(week)}
+    history = dict(CheckIn.objects.filter(episode=episode).exclude(week=week).values_list("week", "pain_nrs"))
+    baseline_nrs = history[min(history)] if history and min(history) < week else nrs
+    history_with_this = {**history, week: nrs}
+    quotas = {
+        pk: activity_quota(item, week, baseline_nrs, history_with_this)
+        for pk, item in by_id.items()
+        if item.kind == AssignmentItem.Kind.ACTIVITY
+    }
+    answers = {
+        "odi": list(odi),
+        "pain_nrs": nrs,
+        "red_flags": flags,
+        "activities": _clean_activities(activities or [], by_id, quotas),
+        "coping": _clean_coping(coping or [], by_id),
+        "note": note,
+    }
+    with transaction.atomic():
+        checkin, created = _upsert_checkin(patient, episode, week, odi_result, answers, by if staff else None, now)
+        alerts = _raise_alerts(patient, episode, checkin, by_id, now)
+        record(
+            action="checkin.update" if not created else "checkin.create",
+            actor=by if staff else None,
+            actor_label="" if staff else "patient",
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            obj=checkin,
+            details={"week": week, "version": checkin.version},
+        )
+    return CheckInResult(checkin=checkin, created=created, alerts=alerts)
+
+
+def _upsert_checkin(
+    patient: Patient,
+    episode: Episode,
+    week: int,
+    odi_result: scoring.OdiResult,
+    answers: dict[str, Any],
+    user: Any,
+    now: dt.datetime,
+) -> tuple[CheckIn, bool]:
+    fields = {
+        "patient": patient,
+        "odi_answers": answers["odi"],
+        "odi_points": odi_result.points,
+        "odi_answered": odi_result.answered,
+        "odi_score": scoring.four_decimals(odi_result.score),
+        "pain_nrs": answers["pain_nrs"],
+        "red_flags": answers["red_flags"],
+        "activities": answers["activities"],
+        "coping": answers["coping"],
+        "note": answers["note"],
+        "entered_by": CheckIn.EnteredBy.STAFF if user else CheckIn.EnteredBy.PATIENT,
+        "entered_by_user": user,
+        "submitted_at": now,
+    }
+    existing = CheckIn.objects.select_for_update().filter(episode=episode, week=week).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return CheckIn.objects.create(episode=episode, week=week, **fields), True
+        except IntegrityError:
+            # Another submission for the same week won the insert: become an update of it.
+            existing = CheckIn.objects.select_for_update().get(episode=episode, week=week)
+    CheckInVersion.objects.create(
+        checkin=existing,
+        version=existing.version,
+        answers=_answers_of(existing),
+        submitted_at=existing.submitted_at,
+    )
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    existing.version += 1
+    existing.save()
+    return existing, False
+
+
+def _answers_of(checkin: CheckIn) -> dict[str, Any]:
+    return {
+        "odi": checkin.odi_answers,
+        "odi_score": str(checkin.odi_score) if checkin.odi_score is not None else None,
+        "pain_nrs": checkin.pain_nrs,
+        "red_flags": checkin.red_flags,
+        "activities": checkin.activities,
+        "coping": checkin.coping,
+        "note": checkin.note,
+        "entered_by": checkin.entered_by,
+        "entered_by_user_id": checkin.entered_by_user_id,
+    }
+
+
+def _raise_alerts(
+    patient: Patient, episode: Episode, checkin: CheckIn, items: dict[int, AssignmentItem], now: dt.datetime
+) -> list[Alert]:
+    """Red flag (any yes, urgent), worsening (two consecutive weeks meeting the criterion), flare (an activity's
+    flare rule triggered). Each alert is recorded once per episode, kind and week."""
+    raised: list[Alert] = []
+    week = checkin.week
+    if checkin.red_flags:
+        raised += _raise(patient, episode, Alert.Kind.RED_FLAG, week, True, {"questions": checkin.red_flags}, now)
+    rows = {
+        row["week"]: row
+        for row in CheckIn.objects.filter(episode=episode).values("week", "odi_points", "odi_answered", "pain_nrs")
+    }
+    baseline_week = min(rows)
+    if baseline_week < week:
+        base = rows[baseline_week]
+        base_odi = scoring.odi_score_from(base["odi_points"], base["odi_answered"])
+
+        def meets(row: dict[str, Any]) -> bool:
+            return scoring.meets_worsening(
+                odi=scoring.odi_score_from(row["odi_points"], row["odi_answered"]),
+                nrs=row["pain_nrs"],
+                baseline_odi=base_odi,
+                baseline_nrs=base["pain_nrs"],
+            )
+
+        previous = rows.get(week - 1)
+        if previous is not None and week - 1 != baseline_week and meets(previous) and meets(rows[week]):
+            raised += _raise(patient, episode, Alert.Kind.WORSENING, week, False, {}, now)
+        for item in items.values():
+            if item.kind == AssignmentItem.Kind.ACTIVITY and is_flare(
+                checkin.pain_nrs, base["pain_nrs"], item.flare_margin or 2
+            ):
+                raised += _raise(patient, episode, Alert.Kind.FLARE, week, False, {"item": item.pk}, now)
+                break
+    return raised
+
+
+def _raise(
+    patient: Patient, episode: Episode, kind: str, week: int, urgent: bool, details: dict[str, Any], now: dt.datetime
+) -> list[Alert]:
+    alert, created = Alert.objects.get_or_create(
+        episode=episode,
+        kind=kind,
+        week=week,
+        defaults={"patient": patient, "urgent": urgent, "details": details, "raised_at": now},
+    )
+    if not created:
+        return []
+    enqueue(ALERT_TASK, alert_id=alert.pk)
+    return [alert]
+
+
+@transaction.atomic
+def acknowledge_alert(*, alert: Alert, by: Any, ip_address: str | None = None) -> Alert:
+    updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by
+    )
+    alert.refresh_from_db()
+    if updated:
+        record(
+            action="alert.acknowledge",
+            actor=by,
+            clinic_id=alert.patient.clinic_id,
+            patient_id=alert.patient_id,
+            obj=alert,
+            ip_address=ip_address,
+        )
+    return alert
+
+
+@transaction.atomic
+def set_reminders_paused(*, patient: Patient, paused: bool, by: Any = None) -> Patient:
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError({"status": "A discharged patient gets no reminders."})
+    patient.status = Patient.Status.PAUSED if paused else Patient.Status.ACTIVE
+    patient.save(update_fields=["status"])
+    record(
+        action="patient.pause" if paused else "patient.resume",
+        actor=by,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        obj=patient,
+    )
+    return patient
+
+
+@transaction.atomic
+def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = None) -> Patient:
+    """Discharge: close the open episode, stop reminders and revoke every magic link."""
+    on = on or patient.local_today()
+    patient.status = Patient.Status.DISCHARGED
+    patient.link_generation += 1
+    patient.save(update_fields=["status", "link_generation"])
+    for episode in patient.episodes.filter(ended_on__isnull=True):
+        episode.ended_on = max(on, episode.started_on)
+        episode.save(update_fields=["ended_on"])
+    record(action="patient.discharge", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=patient)
+    return patient
+
+
+def raise_missed_checkin_alerts(now: dt.datetime | None = None) -> int:
+    """Missed: no check-in for two program weeks in a row (the two weeks before the current one)."""
+    now = now or timezone.now()
+    raised = 0
+    episodes = (
+        Episode.objects.filter(ended_on__isnull=True, patient__status=Patient.Status.ACTIVE)
+        .annotate(week_one=Min("assignments__start_date"))
+        .filter(week_one__isnull=False)
+        .select_related("patient")
+    )
+    for episode in episodes.iterator(chunk_size=500):
+        week = current_week(episode.patient, episode, now)
+        if week is None or week < 3:
+            continue
+        done = set(episode.checkins.filter(week__in=[week - 1, week - 2]).values_list("week", flat=True))
+        if not done:
+            with transaction.atomic():
+                raised += len(_raise(episode.patient, episode, Alert.Kind.MISSED, week - 1, False, {}, now))
+    return raised

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from clinics.models import ClinicScopedQuerySet
+from programs import quotas
+
+
+class LibraryQuerySet(ClinicScopedQuerySet):
+    """Components and programs: a clinic's own plus the built-in library (clinic = NULL)."""
+
+    def for_user(self, user):  # type: ignore[no-untyped-def]
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        from clinics.models import clinic_ids_for
+
+        return self.filter(Q(clinic__isnull=True) | Q(clinic__in=clinic_ids_for(user)))
+
+    def builtin(self) -> LibraryQuerySet:
+        return self.filter(clinic__isnull=True)
+
+
+class Component(models.Model):
+    clinic = models.ForeignKey(
+        "clinics.Clinic", null=True, blank=True, on_delete=models.CASCADE, help_text="Empty for the built-in library."
+    )
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LibraryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Narrative(Component):
+    """A reassurance narrative (CFT pillar: making sense of pain). Its text lives in versions: an edit adds a
+    version, so what a patient was shown stays what it was."""
+
+    def current_version(self) -> NarrativeVersion | None:
+        return self.versions.order_by("-version").first()
+
+
+class NarrativeVersion(models.Model):
+    narrative = models.ForeignKey(Narrative, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    body = models.TextField(help_text="Markdown. Raw HTML is removed when shown.")
+    key_messages = models.TextField(blank=True, help_text="One key message per line.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["narrative", "version"]
+        constraints = [models.UniqueConstraint(fields=["narrative", "version"], name="one_number_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.narrative.title} v{self.version}"
+
+
+class CopingStrategy(Component):
+    """A coping strategy (exposure with control): instructions and when to use it, e.g. a flare-up plan."""
+
+    instructions = models.TextField()
+    when_to_use = models.TextField(blank=True)
+
+    class Meta(Component.Meta):
+        verbose_name_plural = "coping strategies"
+
+
+class Unit(models.TextChoices):
+    MINUTES = "minutes", "minutes"
+    REPETITIONS = "repetitions", "repetitions"
+    METRES = "metres", "metres"
+    STEPS = "steps", "steps"
+
+
+class IncreaseKind(models.TextChoices):
+    PERCENT = quotas.PERCENT, "percent"
+    ABSOLUTE = quotas.ABSOLUTE, "absolute units"
+
+
+class FlareResponse(models.TextChoices):
+    HOLD = quotas.HOLD, "hold at this week's quota"
+    STEP_BACK = quotas.STEP_BACK, "step back one level"
+
+
+class ActivityPlanFields(models.Model):
+    """The quota plan of a graded activity; shared by the template and each patient's tailored copy."""
+
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    baseline = models.DecimalField(max_digits=9, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))])
+    increase_kind = models.CharField(max_length=10, choices=IncreaseKind.choices, default=IncreaseKind.PERCENT)
+    increase = models.DecimalField(max_digits=9, decimal_places=1, validators=[MinValueValidator(Decimal("0"))])
+    goal = models.DecimalField(max_digits=9, decimal_places=1)
+    flare_margin = models.PositiveSmallIntegerField(default=2, help_text="NRS points above the episode baseline.")
+    flare_response = models.CharField(max_length=10, choices=FlareResponse.choices, default=FlareResponse.HOLD)
+
+    class Meta:
+        abstract = True
+
+    def quota_plan(self) -> quotas.QuotaPlan:
+        return quotas.QuotaPlan(
+            baseline=Decimal(self.baseline),
+            increase_kind=self.increase_kind,
+            increase=Decimal(self.increase),
+            goal=Decimal(self.goal),
+            unit=self.unit,
+            flare_margin=self.flare_margin,
+            flare_response=self.flare_response,
+        )
+
+
+class GradedActivity(ActivityPlanFields, Component):
+    """Graded activity (exposure with control; lifestyle): a valued activity on a time-contingent quota."""
+
+    activity = models.CharField(max_length=200, help_text="What the patient values doing, e.g. walking.")
+
+    class Meta(Component.Meta):
+        verbose_name_plural = "graded activities"
+        constraints = [
+            models.CheckConstraint(condition=Q(goal__gte=models.F("baseline")), name="activity_goal_not_below_baseline"),
+            models.CheckConstraint(condition=Q(increase__gte=0), name="activity_increase_not_negative"),
+        ]
+
+
+class Program(models.Model):
+    class Kind(models.TextChoices):
+        ACUTE_FLARE = "acute_flare", "Acute flare"
+        PERSISTENT = "persistent", "Persistent pain"
+        RETURN_TO_WORK = "return_to_work", "Return to work"
+        CUSTOM = "custom", "Custom"
+
+    clinic = models.ForeignKey(
+        "clinics.Clinic", null=True, blank=True, on_delete=models.CASCADE, help_text="Empty for the built-in library."
+    )
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
+    description = models.TextField(blank=True)
+    weeks = models.PositiveSmallIntegerField(default=12)
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LibraryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title if self.clinic_id else f"{self.title} (built-in)"
+
+
+class ProgramItem(models.Model):
+    """One component of a program, active from start_week to end_week (inclusive; open-ended if empty)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveSmallIntegerField(default=0)
+    start_week = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    end_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    narrative = models.ForeignKey(Narrative, null=True, blank=True, on_delete=models.PROTECT)
+    coping_strategy = models.ForeignKey(CopingStrategy, null=True, blank=True, on_delete=models.PROTECT)
+    graded_activity = models.ForeignKey(GradedActivity, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["program", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(narrative__isnull=False, coping_strategy__isnull=True, graded_activity__isnull=True)
+                    | Q(narrative__isnull=True, coping_strategy__isnull=False, graded_activity__isnull=True)
+                    | Q(narrative__isnull=True, coping_strategy__isnull=True, graded_activity__isnull=False)
+                ),
+                name="program_item_has_one_component",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_week__isnull=True) | Q(end_week__gte=models.F("start_week")),
+                name="program_item_end_after_start",
+            ),
+        ]
+
+    @property
+    def component(self) -> Narrative | CopingStrategy | GradedActivity:
+        return self.narrative or self.coping_strategy or self.graded_activity  # type: ignore[return-value]
+
+    @property
+    def kind(self) -> str:
+        if self.narrative_id:
+            return "narrative"
+        if self.coping_strategy_id:
+            return "coping"
+        return "activity"
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.component} (weeks {self.start_week}-{self.end_week or '...'})"

@@ -1,0 +1,149 @@
+"""Writes to the program library. Each validates first and raises ValidationError naming the field."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from clinics.models import Clinic
+from programs import quotas
+from programs.models import CopingStrategy, GradedActivity, Narrative, NarrativeVersion, Program, ProgramItem
+
+
+def to_decimal(value: Any, field: str) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: "Must be a number."}) from None
+    if not result.is_finite():
+        raise ValidationError({field: "Must be a number."})
+    return result
+
+
+def validate_activity_plan(plan: quotas.QuotaPlan) -> None:
+    errors = quotas.validate_plan(plan)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_narrative(*, clinic: Clinic | None, title: str, body: str, key_messages: str = "") -> Narrative:
+    narrative = Narrative.objects.create(clinic=clinic, title=title)
+    NarrativeVersion.objects.create(narrative=narrative, version=1, body=body, key_messages=key_messages)
+    return narrative
+
+
+@transaction.atomic
+def edit_narrative(*, narrative: Narrative, body: str, key_messages: str = "") -> NarrativeVersion:
+    """Editing never changes a version a patient may have been shown: it adds the next version."""
+    Narrative.objects.select_for_update().filter(pk=narrative.pk).first()
+    latest = narrative.versions.aggregate(n=Max("version"))["n"] or 0
+    return NarrativeVersion.objects.create(
+        narrative=narrative, version=latest + 1, body=body, key_messages=key_messages
+    )
+
+
+def create_coping_strategy(
+    *, clinic: Clinic | None, title: str, instructions: str, when_to_use: str = ""
+) -> CopingStrategy:
+    if not instructions.strip():
+        raise ValidationError({"instructions": "Say what the patient should do."})
+    return CopingStrategy.objects.create(
+        clinic=clinic, title=title, instructions=instructions, when_to_use=when_to_use
+    )
+
+
+def create_graded_activity(
+    *,
+    clinic: Clinic | None,
+    title: str,
+    activity: str,
+    unit: str,
+    baseline: Any,
+    increase: Any,
+    goal: Any,
+    increase_kind: str = quotas.PERCENT,
+    flare_margin: int = 2,
+    flare_response: str = quotas.HOLD,
+) -> GradedActivity:
+    plan = quotas.QuotaPlan(
+        baseline=to_decimal(baseline, "baseline"),
+        increase_kind=increase_kind,
+        increase=to_decimal(increase, "increase"),
+        goal=to_decimal(goal, "goal"),
+        unit=unit,
+        flare_margin=flare_margin,
+        flare_response=flare_response,
+    )
+    validate_activity_plan(plan)
+    activity_obj = GradedActivity(
+        clinic=clinic,
+        title=title,
+        activity=activity,
+        unit=unit,
+        baseline=plan.baseline,
+        increase_kind=increase_kind,
+        increase=plan.increase,
+        goal=plan.goal,
+        flare_margin=flare_margin,
+        flare_response=flare_response,
+    )
+    activity_obj.full_clean()
+    activity_obj.save()
+    return activity_obj
+
+
+def add_program_item(
+    *,
+    program: Program,
+    component: Narrative | CopingStrategy | GradedActivity,
+    start_week: int = 1,
+    end_week: int | None = None,
+    order: int | None = None,
+) -> ProgramItem:
+    if component.clinic_id is not None and component.clinic_id != program.clinic_id:
+        raise ValidationError({"component": "This component belongs to another clinic."})
+    if start_week < 1:
+        raise ValidationError({"start_week": "Weeks start at 1."})
+    if end_week is not None and end_week < start_week:
+        raise ValidationError({"end_week": "The end week cannot be before the start week."})
+    field = {Narrative: "narrative", CopingStrategy: "coping_strategy", GradedActivity: "graded_activity"}[
+        type(component)
+    ]
+    if order is None:
+        order = (program.items.aggregate(n=Max("order"))["n"] or 0) + 1
+    return ProgramItem.objects.create(
+        program=program, start_week=start_week, end_week=end_week, order=order, **{field: component}
+    )
+
+
+@transaction.atomic
+def copy_program_to_clinic(*, program: Program, clinic: Clinic) -> Program:
+    """A clinic's own editable copy of a (built-in) program. Built-in components are shared, not copied."""
+    if program.clinic_id is not None and program.clinic_id != clinic.pk:
+        raise ValidationError({"program": "This program belongs to another clinic."})
+    copy = Program.objects.create(
+        clinic=clinic,
+        title=program.title,
+        kind=program.kind,
+        description=program.description,
+        weeks=program.weeks,
+        copied_from=program,
+    )
+    ProgramItem.objects.bulk_create(
+        ProgramItem(
+            program=copy,
+            order=item.order,
+            start_week=item.start_week,
+            end_week=item.end_week,
+            narrative_id=item.narrative_id,
+            coping_strategy_id=item.coping_strategy_id,
+            graded_activity_id=item.graded_activity_id,
+        )
+        for item in program.items.all()
+    )
+    return copy
