@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "programs",
     "patients",
     "outbox",
+    "reminders",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -292,6 +292,9 @@ class CheckInVersion(models.Model):
         ordering = ["checkin", "version"]
         constraints = [models.UniqueConstraint(fields=["checkin", "version"], name="one_row_per_checkin_version")]
 
+    def __str__(self) -> str:
+        return f"Version {self.version} of {self.checkin}"
+
 
 class AlertQuerySet(ClinicScopedQuerySet):
     clinic_field = "patient__clinic"

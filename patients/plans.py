@@ -38,9 +38,7 @@ def nrs_by_week(episode: Episode) -> tuple[int | None, dict[int, int]]:
     return baseline, dict(rows)
 
 
-def activity_quota(
-    item: AssignmentItem, week: int, baseline_nrs: int | None, nrs: dict[int, int]
-) -> Decimal:
+def activity_quota(item: AssignmentItem, week: int, baseline_nrs: int | None, nrs: dict[int, int]) -> Decimal:
     """Quota of one activity in a program week; its week 1 is the week the item starts."""
     local_week = week - item.start_week + 1
     shifted = {w - item.start_week + 1: v for w, v in nrs.items()}

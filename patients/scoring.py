@@ -122,9 +122,7 @@ def four_decimals(value: Fraction | None) -> Decimal | None:
     never move a value across a threshold: the nearest distinct values differ by far more than 0.0001."""
     if value is None:
         return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.0001"), rounding=ROUND_HALF_UP
-    )
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def odi_band(score: Fraction | Decimal | int | None) -> str | None:

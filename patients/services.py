@@ -28,7 +28,7 @@ from patients.models import (
 )
 from patients.plans import activity_quota, episode_items
 from programs.models import Program
-from programs.quotas import QuotaPlan, is_flare, validate_plan
+from programs.quotas import is_flare, validate_plan
 
 ALERT_TASK = "reminders.notify_alert"
 
@@ -109,7 +109,16 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
     return assignment
 
 
-TAILORABLE = ("baseline", "goal", "increase", "increase_kind", "flare_margin", "flare_response", "start_week", "end_week")
+TAILORABLE = (
+    "baseline",
+    "goal",
+    "increase",
+    "increase_kind",
+    "flare_margin",
+    "flare_response",
+    "start_week",
+    "end_week",
+)
 
 
 @transaction.atomic

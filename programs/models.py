@@ -127,7 +127,9 @@ class GradedActivity(ActivityPlanFields, Component):
     class Meta(Component.Meta):
         verbose_name_plural = "graded activities"
         constraints = [
-            models.CheckConstraint(condition=Q(goal__gte=models.F("baseline")), name="activity_goal_not_below_baseline"),
+            models.CheckConstraint(
+                condition=Q(goal__gte=models.F("baseline")), name="activity_goal_not_below_baseline"
+            ),
             models.CheckConstraint(condition=Q(increase__gte=0), name="activity_increase_not_negative"),
         ]
 
@@ -186,6 +188,9 @@ class ProgramItem(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.program}: {self.component} (weeks {self.start_week}-{self.end_week or '...'})"
+
     @property
     def component(self) -> Narrative | CopingStrategy | GradedActivity:
         return self.narrative or self.coping_strategy or self.graded_activity  # type: ignore[return-value]
@@ -197,6 +202,3 @@ class ProgramItem(models.Model):
         if self.coping_strategy_id:
             return "coping"
         return "activity"
-
-    def __str__(self) -> str:
-        return f"{self.program}: {self.component} (weeks {self.start_week}-{self.end_week or '...'})"

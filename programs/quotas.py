@@ -44,10 +44,7 @@ def round_quota(value: Decimal, unit: str) -> Decimal:
 
 
 def next_quota(plan: QuotaPlan, previous: Decimal) -> Decimal:
-    if plan.increase_kind == PERCENT:
-        raw = previous * (1 + plan.increase / 100)
-    else:
-        raw = previous + plan.increase
+    raw = previous * (1 + plan.increase / 100) if plan.increase_kind == PERCENT else previous + plan.increase
     rounded = round_quota(raw, plan.unit)
     if plan.unit in WHOLE_UNITS and rounded <= previous and plan.increase > 0:
         rounded = previous + 1
@@ -73,10 +70,7 @@ def quota_schedule(
             quota = round_quota(min(plan.goal, plan.baseline), plan.unit)
         elif is_flare(nrs_by_week.get(week - 1), baseline_nrs, plan.flare_margin):
             previous = quotas[-1]
-            if plan.flare_response == STEP_BACK and len(quotas) >= 2:
-                quota = min(previous, quotas[-2])
-            else:
-                quota = previous
+            quota = min(previous, quotas[-2]) if plan.flare_response == STEP_BACK and len(quotas) >= 2 else previous
         else:
             quota = next_quota(plan, quotas[-1])
         quotas.append(quota)

@@ -52,9 +52,7 @@ def create_coping_strategy(
 ) -> CopingStrategy:
     if not instructions.strip():
         raise ValidationError({"instructions": "Say what the patient should do."})
-    return CopingStrategy.objects.create(
-        clinic=clinic, title=title, instructions=instructions, when_to_use=when_to_use
-    )
+    return CopingStrategy.objects.create(clinic=clinic, title=title, instructions=instructions, when_to_use=when_to_use)
 
 
 def create_graded_activity(

@@ -1,0 +1,49 @@
+# CFT Tracker. Two commands on a fresh machine with Python 3.12+: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DEBUG ?= 1
+
+# The first interpreter that is Python 3.12 or newer (pyenv reads .python-version for the shims).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: run test test-fast test-integration lint bench install migrate seed clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ]; then echo "CFT Tracker needs Python 3.12 or newer (python3.13 or python3.12 on PATH); none was found." >&2; exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+## Web server, Celery worker and Celery beat together, in the foreground (Ctrl-C stops all three).
+run: seed
+	$(PY) manage.py collectstatic --noinput -v0
+	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+
+## The whole suite: unit tests, then the integration tests (real worker, broker, browser).
+test: install
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not integration and not browser"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles

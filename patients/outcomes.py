@@ -1,0 +1,140 @@
+"""Outcomes per episode: baseline (first check-in of the episode, which may be a week-0 intake), latest,
+change and responder status (DOMAIN.md section 4).
+
+Lists use queryset annotations (correlated subqueries), so a caseload of 10 or 10,000 patients costs the same
+number of queries. One episode's detail (series, completion) is computed in Python from one query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
+
+from patients import scoring
+from patients.models import Alert, CheckIn, Episode, Patient
+
+MEASURES = ("odi_score", "pain_nrs")
+
+
+def _first(checkins: QuerySet, order: str, field: str) -> Subquery:
+    return Subquery(checkins.order_by(order).values(field)[:1])
+
+
+def _annotations(checkins: QuerySet, alerts: QuerySet) -> dict[str, Any]:
+    return {
+        "baseline_odi": _first(checkins, "week", "odi_score"),
+        "baseline_nrs": _first(checkins, "week", "pain_nrs"),
+        "latest_odi": _first(checkins, "-week", "odi_score"),
+        "latest_nrs": _first(checkins, "-week", "pain_nrs"),
+        "latest_week": _first(checkins, "-week", "week"),
+        "last_checkin_at": _first(checkins, "-submitted_at", "submitted_at"),
+        "has_open_alert": Exists(alerts),
+        "has_red_flag": Exists(alerts.filter(kind=Alert.Kind.RED_FLAG)),
+        "has_worsening": Exists(alerts.filter(kind=Alert.Kind.WORSENING)),
+        "has_missed": Exists(alerts.filter(kind=Alert.Kind.MISSED)),
+    }
+
+
+def _changes(qs: QuerySet) -> QuerySet:
+    # improvement = baseline - latest (positive is better)
+    return qs.annotate(
+        odi_change=F("baseline_odi") - F("latest_odi"),
+        nrs_change=F("baseline_nrs") - F("latest_nrs"),
+    )
+
+
+def with_patient_outcomes(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Annotate patients with the outcomes of their open episode."""
+    checkins = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True)
+    alerts = Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
+    return _changes(qs.annotate(**_annotations(checkins, alerts)))
+
+
+def with_episode_outcomes(qs: QuerySet[Episode]) -> QuerySet[Episode]:
+    checkins = CheckIn.objects.filter(episode=OuterRef("pk"))
+    alerts = Alert.objects.filter(episode=OuterRef("pk"), acknowledged_at__isnull=True)
+    return _changes(qs.annotate(**_annotations(checkins, alerts)))
+
+
+def responder_q(measure: str) -> Q:
+    """SQL form of the responder rule on annotated rows: improvement >= MCID, or improvement x 100 >= 30 x
+    baseline with baseline > 0. Stored ODI scores have 4 exact places, enough never to flip a threshold."""
+    change, baseline, mcid = {
+        "odi": ("odi_change", "baseline_odi", scoring.ODI_MCID_POINTS),
+        "nrs": ("nrs_change", "baseline_nrs", scoring.NRS_MCID_POINTS),
+    }[measure]
+    percent = Q(**{f"{baseline}__gt": 0}) & Q(GreaterThanOrEqual(F(change) * 100, F(baseline) * scoring.MCID_PERCENT))
+    return Q(**{f"{change}__gte": mcid}) | percent
+
+
+def any_responder_q() -> Q:
+    return responder_q("odi") | responder_q("nrs")
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week: int
+    odi: Decimal | None  # one decimal, half up
+    odi_band: str | None
+    pain_nrs: int
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    baseline: WeekPoint | None
+    latest: WeekPoint | None
+    odi: scoring.Change
+    nrs: scoring.Change
+    series: list[WeekPoint]
+    done: int
+    due: int
+
+    @property
+    def completion(self) -> Decimal | None:
+        if not self.due:
+            return None
+        return (Decimal(self.done) * 100 / self.due).quantize(Decimal("0.1"))
+
+
+def episode_outcome(episode: Episode, now: dt.datetime | None = None) -> EpisodeOutcome:
+    """Baseline, latest, change with responder flags, the weekly series and completion (check-ins done in
+    program weeks 1..current / weeks due)."""
+    rows = list(
+        CheckIn.objects.filter(episode=episode)
+        .order_by("week")
+        .values("week", "odi_points", "odi_answered", "pain_nrs", "submitted_at")
+    )
+    series = []
+    exact: dict[int, Any] = {}
+    for row in rows:
+        score = scoring.odi_score_from(row["odi_points"], row["odi_answered"])
+        exact[row["week"]] = score
+        series.append(
+            WeekPoint(
+                row["week"], scoring.one_decimal(score), scoring.odi_band(score), row["pain_nrs"], row["submitted_at"]
+            )
+        )
+    baseline, latest = (series[0], series[-1]) if series else (None, None)
+    follow_up = latest if latest is not None and baseline is not None and latest.week != baseline.week else None
+    odi = scoring.change_from_baseline(
+        exact[baseline.week] if baseline else None,
+        exact[follow_up.week] if follow_up else None,
+        scoring.ODI_MCID_POINTS,
+    )
+    nrs = scoring.change_from_baseline(
+        baseline.pain_nrs if baseline else None, follow_up.pain_nrs if follow_up else None, scoring.NRS_MCID_POINTS
+    )
+    patient = episode.patient
+    today = patient.local_today(now or timezone.now())
+    if episode.ended_on:
+        today = min(today, episode.ended_on)
+    due = episode.program_week_on(today) or 0
+    done = sum(1 for point in series if 1 <= point.week <= due)
+    return EpisodeOutcome(baseline, latest, odi, nrs, series, done, due)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def on_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def on_redis() -> bool:
+    return settings.CELERY_BROKER_URL.startswith("redis")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with a stated reason, except under REQUIRE_SERVICES=1 where a missing service is a failure."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_only() -> None:
+    require(on_postgres(), "this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def redis_only() -> None:
+    require(on_redis(), "this test needs Redis (set CELERY_BROKER_URL=redis://...)")
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

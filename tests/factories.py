@@ -1,0 +1,128 @@
+"""factory_boy factories shared by every test. Build clinics, staff, patients with an episode and a program,
+and check-ins through the real service so that scores are always computed, never typed in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from clinics.models import Clinic, StaffMembership
+from patients import services
+from patients.models import Episode, Patient
+from programs.models import GradedActivity, Program
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMembership
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = StaffMembership.Role.THERAPIST
+
+
+def make_therapist(clinic: Clinic, **kwargs: object) -> object:
+    return MembershipFactory(clinic=clinic, role=StaffMembership.Role.THERAPIST, **kwargs).user
+
+
+def make_clinic_admin(clinic: Clinic, **kwargs: object) -> object:
+    return MembershipFactory(clinic=clinic, role=StaffMembership.Role.CLINIC_ADMIN, **kwargs).user
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = factory.Sequence(lambda n: f"Ient{n}")
+    email = factory.LazyAttribute(lambda p: f"{p.first_name.lower()}@example.org")
+    time_zone = "Europe/Oslo"
+    reminder_consent = True
+
+
+class EpisodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Episode
+
+    patient = factory.SubFactory(PatientFactory)
+    started_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(weeks=20))
+
+
+def builtin_program(kind: str = Program.Kind.PERSISTENT) -> Program:
+    return Program.objects.builtin().filter(kind=kind).first()
+
+
+def walking_activity(clinic: Clinic | None = None, **overrides: object) -> GradedActivity:
+    """The DOMAIN.md worked example: 10 min, +20 % a week, goal 30, flare margin 2."""
+    fields = {
+        "clinic": clinic,
+        "title": "Walking (test)",
+        "activity": "Walking",
+        "unit": "minutes",
+        "baseline": "10",
+        "increase_kind": "percent",
+        "increase": "20",
+        "goal": "30",
+        "flare_margin": 2,
+        **overrides,
+    }
+    return GradedActivity.objects.create(**fields)
+
+
+def patient_on_program(
+    *,
+    clinic: Clinic | None = None,
+    therapist: object = None,
+    weeks_ago: int = 4,
+    program: Program | None = None,
+    **patient_fields: object,
+) -> Patient:
+    """An active patient whose program started `weeks_ago` weeks ago (so the current week is weeks_ago + 1)."""
+    clinic = clinic or ClinicFactory()
+    patient = PatientFactory(clinic=clinic, primary_therapist=therapist, **patient_fields)
+    start = patient.local_today() - dt.timedelta(weeks=weeks_ago)
+    episode = EpisodeFactory(patient=patient, started_on=start)
+    services.assign_program(episode=episode, program=program or builtin_program(), start_date=start)
+    return patient
+
+
+def odi(*answers: int | None) -> list[int | None]:
+    """Ten answers; a single value is repeated ten times."""
+    if len(answers) == 1:
+        return [answers[0]] * 10
+    return list(answers)
+
+
+def checkin(patient: Patient, week: int, odi_answers: list[int | None] | int, nrs: int, **kwargs: object):
+    answers = odi_answers if isinstance(odi_answers, list) else odi(odi_answers)
+    return services.submit_checkin(patient=patient, week=week, odi=answers, pain_nrs=nrs, **kwargs).checkin
