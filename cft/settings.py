@@ -29,7 +29,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinics.admin_site.CftAdminConfig",  # django.contrib.admin with the caseload as home
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

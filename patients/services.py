@@ -456,6 +456,20 @@ def set_reminders_paused(*, patient: Patient, paused: bool, by: Any = None) -> P
     return patient
 
 
+CHECKIN_LINK_TASK = "reminders.send_checkin_link_now"
+
+
+@transaction.atomic
+def send_checkin_link_now(*, patient: Patient, by: Any = None) -> None:
+    """Queue an email with a fresh check-in link now (outside the weekly schedule), through the outbox."""
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError({"status": "A discharged patient gets no check-in links."})
+    if not patient.reminder_consent:
+        raise ValidationError({"reminder_consent": "The patient has not agreed to be emailed."})
+    enqueue(CHECKIN_LINK_TASK, patient_id=patient.pk)
+    record(action="patient.send_checkin_link", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk)
+
+
 @transaction.atomic
 def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = None) -> Patient:
     """Discharge: close the open episode, stop reminders and revoke every magic link."""

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from clinics.admin_scoping import Can, ScopedAdminMixin, clinics_where
+from clinics.models import Clinic, StaffMembership, clinic_ids_for
+
+
+@admin.register(Clinic)
+class ClinicAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    view_capability = Can.VIEW_CLINIC
+    change_capability = Can.CHANGE_CLINIC
+    add_capability = Can.NOTHING
+    list_display = ("name", "slug", "require_two_factor")
+    search_fields = ("name", "slug")
+    readonly_fields = ("created_at",)
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs if request.user.is_superuser else qs.filter(pk__in=clinic_ids_for(request.user))
+
+    def object_clinic_id(self, obj: Clinic) -> int:
+        return obj.pk
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Clinic | None = None) -> tuple[str, ...]:
+        # The slug names the tenant in URLs and exports: only a superuser renames it.
+        return self.readonly_fields if request.user.is_superuser else (*self.readonly_fields, "slug")
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Clinic admins manage the roles of their clinic's staff. Creating user accounts is a superuser's job."""
+
+    view_capability = add_capability = change_capability = delete_capability = Can.MANAGE_STAFF
+    list_display = ("user", "clinic", "role")
+    list_filter = ("role",)
+    list_select_related = ("user", "clinic")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(clinic__in=clinics_where(request.user, Can.MANAGE_STAFF))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "clinic" and not request.user.is_superuser:
+            kwargs["queryset"] = Clinic.objects.filter(pk__in=clinics_where(request.user, Can.MANAGE_STAFF))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

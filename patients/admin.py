@@ -1,0 +1,496 @@
+"""The therapist's workspace: the caseload list, the patient page and the actions on selected patients.
+
+Rows come from `Patient.objects.for_user(user)` (through `ScopedAdminMixin`); every write calls a service in
+`patients.services`. Permissions follow the membership role (`clinics.admin_scoping`).
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from audit.services import record
+from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
+from clinics.models import clinic_ids_for
+from patients import caseload, services
+from patients.charts import trend_chart_svg
+from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient
+from patients.outcomes import episode_outcome
+from programs.models import Program
+
+
+def error_text(exc: ValidationError) -> str:
+    """A service's ValidationError as one line naming each field."""
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+# --- filters ----------------------------------------------------------------------------------------------
+class CaseloadFilter(admin.SimpleListFilter):
+    """A therapist sees their own caseload unless they choose the whole clinic; others see the clinic."""
+
+    title = "caseload"
+    parameter_name = "caseload"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("mine", "My caseload"), ("clinic", "Whole clinic")]
+
+    def value(self) -> str:
+        return super().value() or self.default
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any) -> None:
+        self.default = "mine" if is_therapist(request.user) else "clinic"
+        super().__init__(request, params, model, model_admin)
+
+    def has_output(self) -> bool:
+        return True
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "mine":
+            return queryset.caseload_of(request.user)
+        return queryset
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = "attention"
+    parameter_name = "attention"
+    FILTERS = {
+        "any": ("Needs attention (open alert)", {"has_open_alert": True}),
+        "red_flag": ("Red flag", {"has_red_flag": True}),
+        "missed": ("Missed check-ins", {"has_missed": True}),
+        "worsening": ("Worsening", {"has_worsening": True}),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(key, label) for key, (label, _) in self.FILTERS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in self.FILTERS:
+            return queryset.filter(**self.FILTERS[self.value()][1])
+        return queryset
+
+
+class ResponderFilter(admin.SimpleListFilter):
+    """DOMAIN.md section 4 on either measure; 'not yet' = has a follow-up check-in and is not a responder."""
+
+    title = "response"
+    parameter_name = "response"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("responder", "Responder"), ("not_yet", "Not yet")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "responder":
+            return queryset.filter(is_responder=True)
+        if self.value() == "not_yet":
+            return queryset.filter(is_responder=False, latest_week__isnull=False).exclude(
+                latest_week=F("baseline_week")
+            )
+        return queryset
+
+
+class ProgramFilter(admin.SimpleListFilter):
+    """The program of the open episode; choices are the programs this user may see."""
+
+    title = "program"
+    parameter_name = "program"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(p.pk), str(p)) for p in Program.objects.for_user(request.user).order_by("title")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        on_program = Assignment.objects.filter(
+            episode__patient=OuterRef("pk"), episode__ended_on__isnull=True, program_id=self.value()
+        )
+        return queryset.filter(Exists(on_program))
+
+
+class TherapistFilter(admin.SimpleListFilter):
+    title = "therapist"
+    parameter_name = "therapist"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(u.pk), u.get_full_name() or u.get_username()) for u in staff_users_for(request.user)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(primary_therapist_id=self.value()) if self.value() else queryset
+
+
+# --- forms ------------------------------------------------------------------------------------------------
+class AssignProgramForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=Program.objects.none())
+    start_date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = Program.objects.for_user(user).order_by("clinic", "title")
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = (
+            "first_name", "last_name", "record_number", "email", "phone", "clinic", "primary_therapist",
+            "time_zone", "checkin_weekday", "checkin_hour", "reminder_consent",
+        )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        therapist = data.get("primary_therapist")
+        clinic = data.get("clinic") or (self.instance.clinic if self.instance.clinic_id else None)
+        if therapist is not None and clinic is not None and not therapist.memberships.filter(clinic=clinic).exists():
+            self.add_error("primary_therapist", "The therapist is not staff of this clinic.")
+        return data
+
+
+# --- the admin --------------------------------------------------------------------------------------------
+@admin.register(Patient)
+class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The caseload list and the patient page."""
+
+    form = PatientForm
+    change_form_template = "admin/patients/patient/change_form.html"
+    change_list_template = "admin/patients/patient/change_list.html"
+    list_display = (
+        "patient",
+        "program_and_week",
+        "latest_odi",
+        "latest_nrs",
+        "change_since_baseline",
+        "last_checkin",
+        "open_alerts",
+    )
+    list_display_links = ("patient",)
+    list_filter = (
+        CaseloadFilter,
+        AttentionFilter,
+        ResponderFilter,
+        ProgramFilter,
+        TherapistFilter,
+        "status",
+    )
+    search_fields = ("first_name", "last_name", "email", "record_number")
+    list_select_related = ("primary_therapist",)
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) of the whole clinic on every page view
+    sortable_by = ("patient", "latest_odi", "latest_nrs", "change_since_baseline", "last_checkin", "open_alerts")
+    actions = (
+        "assign_program_action",
+        "send_checkin_link_action",
+        "pause_reminders_action",
+        "resume_reminders_action",
+        "discharge_action",
+        "export_csv_action",
+    )
+    fieldsets = (
+        ("Patient", {"fields": ("first_name", "last_name", "record_number", "email", "phone")}),
+        ("Care", {"fields": ("clinic", "primary_therapist", "status")}),
+        ("Check-in schedule", {"fields": ("time_zone", "checkin_weekday", "checkin_hour", "reminder_consent")}),
+    )
+
+    # --- rows ---------------------------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return caseload.caseload_queryset(super().get_queryset(request))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Patient | None = None) -> tuple[str, ...]:
+        # Status changes only through the actions (pause, resume, discharge), which call the services.
+        return ("status",) if obj is None else ("clinic", "status")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        ids = clinic_ids_for(request.user)
+        if len(ids) == 1:
+            initial.setdefault("clinic", ids[0])
+        if is_therapist(request.user):
+            initial.setdefault("primary_therapist", request.user.pk)
+        return initial
+
+    def save_model(self, request: HttpRequest, obj: Patient, form: Any, change: bool) -> None:
+        if change:
+            obj.save()
+            record(action="patient.update", actor=request.user, clinic_id=obj.clinic_id, patient_id=obj.pk, obj=obj)
+            return
+        fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "clinic"}
+        created = services.create_patient(clinic=form.cleaned_data["clinic"], by=request.user, **fields)
+        obj.pk, obj.id, obj._state = created.pk, created.pk, created._state
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # patients are discharged, never deleted from the workspace
+        return actions
+
+    # --- columns ------------------------------------------------------------------------------------------
+    @admin.display(description="Patient", ordering="last_name")
+    def patient(self, row: Patient) -> str:
+        if row.record_number:
+            return format_html("{} <small>({})</small>", row, row.record_number)
+        return str(row)
+
+    @admin.display(description="Program (week)", ordering="current_program")
+    def program_and_week(self, row: Patient) -> str:
+        if not row.current_program:
+            return "-"
+        week = caseload.program_week(row)
+        return f"{row.current_program} (week {week})" if week else f"{row.current_program} (not started)"
+
+    @admin.display(description="ODI", ordering="latest_odi")
+    def latest_odi(self, row: Patient) -> str:
+        value, band = caseload.latest_odi_shown(row)
+        if value is None:
+            return "-"
+        return format_html('{} <span class="odi-band odi-{}">{}</span>', value, band, band)
+
+    @admin.display(description="NRS", ordering="latest_nrs")
+    def latest_nrs(self, row: Patient) -> str:
+        return "-" if row.latest_nrs is None else str(row.latest_nrs)
+
+    @admin.display(description="Change since baseline", ordering="odi_change")
+    def change_since_baseline(self, row: Patient) -> str:
+        parts = []
+        for measure in ("odi", "nrs"):
+            change = caseload.measure_change(row, measure)
+            if change.delta is None:
+                continue
+            words = {"improved": "MCID met", "worse": "worse", "stable": "below MCID"}[change.status]
+            parts.append((change.status, measure.upper(), f"{change.delta:+}", words))
+        if not parts:
+            return "-"
+        return format_html_join(
+            " ", '<span class="change change-{}" title="{} change since baseline">{} {} ({})</span>',
+            ((status, name, name, delta, words) for status, name, delta, words in parts),
+        )  # fmt: skip
+
+    @admin.display(description="Last check-in", ordering="last_checkin_at")
+    def last_checkin(self, row: Patient) -> str:
+        day = caseload.last_checkin_date(row)
+        return day.isoformat() if day else "never"
+
+    @admin.display(description="Open alerts", ordering="open_alert_count")
+    def open_alerts(self, row: Patient) -> str:
+        if not row.open_alert_count:
+            return "-"
+        kinds = [
+            label
+            for flag, label in (("has_red_flag", "red flag"), ("has_worsening", "worsening"), ("has_missed", "missed"))
+            if getattr(row, flag)
+        ]
+        css = "alert-red-flag" if row.has_red_flag else "alert-open"
+        return format_html(
+            '<span class="{}">{}{}</span>', css, row.open_alert_count, f" ({', '.join(kinds)})" if kinds else ""
+        )
+
+    # --- the patient page ---------------------------------------------------------------------------------
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/alerts/<int:alert_id>/acknowledge/",
+                wrap(self.acknowledge_view),
+                name="patients_patient_acknowledge",
+            ),
+            path("<path:object_id>/assign/", wrap(self.assign_view), name="patients_patient_assign"),
+            *super().get_urls(),
+        ]
+
+    def _patient_for_change(self, request: HttpRequest, object_id: str) -> Patient:
+        if request.method != "POST":
+            raise Http404("Use the button on the patient page.")
+        patient = self.get_object(request, object_id)
+        if patient is None:
+            raise Http404("No such patient in your clinic.")
+        if not self.has_change_permission(request, patient):
+            raise PermissionDenied
+        return patient
+
+    def _back(self, patient: Patient) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[patient.pk]))
+
+    def acknowledge_view(self, request: HttpRequest, object_id: str, alert_id: int) -> HttpResponse:
+        patient = self._patient_for_change(request, object_id)
+        alert = get_object_or_404(Alert.objects.for_user(request.user), pk=alert_id, patient=patient)
+        services.acknowledge_alert(alert=alert, by=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        self.message_user(request, f"{alert} acknowledged.", messages.SUCCESS)
+        return self._back(patient)
+
+    def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        patient = self._patient_for_change(request, object_id)
+        form = AssignProgramForm(request.POST, user=request.user, prefix="assign")
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                self.message_user(request, f"{field}: {' '.join(errors)}", messages.ERROR)
+            return self._back(patient)
+        try:
+            assignment = self._assign(patient, form.cleaned_data, request.user)
+        except ValidationError as exc:
+            self.message_user(request, f"Not assigned: {error_text(exc)}", messages.ERROR)
+        else:
+            self.message_user(request, f"Assigned {assignment.title} from {assignment.start_date}.", messages.SUCCESS)
+        return self._back(patient)
+
+    @staticmethod
+    @transaction.atomic
+    def _assign(patient: Patient, data: dict[str, Any], user: Any) -> Assignment:
+        """Assign to the open episode; with none, open one that starts with the program (all or nothing)."""
+        episode = patient.current_episode()
+        if episode is None:
+            episode = services.open_episode(patient=patient, started_on=data["start_date"], by=user)
+        return services.assign_program(episode=episode, program=data["program"], start_date=data["start_date"], by=user)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        patient = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if patient is not None:
+            extra.update(self.patient_page_context(request, patient))
+        return super().change_view(request, object_id, form_url, extra)
+
+    def patient_page_context(self, request: HttpRequest, patient: Patient) -> dict[str, Any]:
+        episodes = list(patient.episodes.prefetch_related("assignments__assigned_by").order_by("-started_on"))
+        current = next((e for e in episodes if e.ended_on is None), None)
+        outcome = episode_outcome(current) if current else None
+        series = outcome.series if outcome else []
+        checkins = (
+            list(
+                CheckIn.objects.for_user(request.user)
+                .filter(episode=current)
+                .select_related("entered_by_user")
+                .order_by("-week")
+            )
+            if current
+            else []
+        )
+        for row in checkins:
+            row.red_flag_questions = [RED_FLAGS[key][0] for key in row.red_flags if key in RED_FLAGS]
+        alerts = list(
+            Alert.objects.for_user(request.user).open().filter(patient=patient).order_by("-urgent", "-raised_at")
+        )
+        for alert in alerts:
+            keys = alert.details.get("questions", []) if isinstance(alert.details, dict) else []
+            alert.questions = [RED_FLAGS[key][0] for key in keys if key in RED_FLAGS]
+        can_change = self.has_change_permission(request, patient)
+        return {
+            "episodes": episodes,
+            "current_episode": current,
+            "outcome": outcome,
+            "series": series,
+            "chart": trend_chart_svg([(p.week, p.odi, p.pain_nrs) for p in series]) if series else "",
+            "checkins": checkins,
+            "open_alerts": alerts,
+            "assign_form": AssignProgramForm(user=request.user, prefix="assign") if can_change else None,
+            "can_change": can_change,
+            "current_week": services.current_week(patient, current) if current else None,
+        }
+
+    # --- actions on selected patients (each calls a service per patient) ---------------------------------
+    def _each(self, request: HttpRequest, queryset: QuerySet, verb: str, call: Any) -> None:
+        done, failed = 0, []
+        for patient in queryset.select_related(None).order_by("pk"):
+            try:
+                call(patient)
+            except ValidationError as exc:
+                failed.append(f"{patient}: {error_text(exc)}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb}: {done} patient(s).", messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, f"Not {verb.lower()}: {line}", messages.ERROR)
+
+    @admin.action(description="Assign a program to the selected patients")
+    def assign_program_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = AssignProgramForm(request.POST, user=request.user)
+            if form.is_valid():
+                self._each(request, queryset, "Assigned", lambda p: self._assign(p, form.cleaned_data, request.user))
+                return None
+        else:
+            form = AssignProgramForm(user=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Assign a program",
+            "form": form,
+            "patients": queryset.select_related(None).order_by("last_name", "first_name"),
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action": "assign_program_action",
+        }
+        return TemplateResponse(request, "admin/patients/patient/assign_program.html", context)
+
+    @admin.action(description="Send a check-in link now")
+    def send_checkin_link_action(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(
+            request,
+            queryset,
+            "Check-in link queued",
+            lambda p: services.send_checkin_link_now(patient=p, by=request.user),
+        )
+
+    @admin.action(description="Pause reminders")
+    def pause_reminders_action(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(
+            request,
+            queryset,
+            "Paused",
+            lambda p: services.set_reminders_paused(patient=p, paused=True, by=request.user),
+        )
+
+    @admin.action(description="Resume reminders")
+    def resume_reminders_action(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(
+            request,
+            queryset,
+            "Resumed",
+            lambda p: services.set_reminders_paused(patient=p, paused=False, by=request.user),
+        )
+
+    @admin.action(description="Discharge")
+    def discharge_action(self, request: HttpRequest, queryset: QuerySet) -> None:
+        def discharge(patient: Patient) -> None:
+            if patient.status == Patient.Status.DISCHARGED:
+                raise ValidationError({"status": "Already discharged."})
+            services.discharge_patient(patient=patient, by=request.user)
+
+        self._each(request, queryset, "Discharged", discharge)
+
+    @admin.action(description="Export the selection (CSV)")
+    def export_csv_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        rows = list(queryset.select_related("primary_therapist").order_by("last_name", "first_name"))
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="caseload-{timezone.localdate():%Y-%m-%d}.csv"'
+        writer = csv.DictWriter(response, fieldnames=list(caseload.EXPORT_COLUMNS))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: caseload.safe_cell(value) for key, value in caseload.export_row(row).items()})
+        clinics = sorted({row.clinic_id for row in rows})
+        for clinic_id in clinics:
+            record(
+                action="patient.export",
+                actor=request.user,
+                clinic_id=clinic_id,
+                details={"format": "csv", "patients": sum(1 for row in rows if row.clinic_id == clinic_id)},
+            )
+        return response

@@ -1,0 +1,146 @@
+"""The caseload list's rows: patients annotated with their outcomes, current program and open alerts, in a
+fixed number of queries whatever the number of patients. Presentation helpers turn one annotated row into what
+the admin and the CSV export show, using the scoring rules of `patients.scoring` (never a second copy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField, Case, Count, OuterRef, QuerySet, Subquery, Value, When
+
+from patients import scoring
+from patients.models import Alert, Assignment, CheckIn, Patient
+from patients.outcomes import any_responder_q, with_patient_outcomes
+
+
+def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    """`with_patient_outcomes` plus the current program, its week one, the baseline week, the number of open
+    alerts and the responder flag (any measure, DOMAIN.md section 4)."""
+    open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
+    open_alerts = (
+        Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
+        .order_by()
+        .values("patient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    baseline_week = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True).order_by("week")
+    return (
+        with_patient_outcomes(qs)
+        .annotate(
+            current_program=Subquery(open_assignments.order_by("-start_date", "-pk").values("title")[:1]),
+            week_one=Subquery(open_assignments.order_by("start_date", "pk").values("start_date")[:1]),
+            baseline_week=Subquery(baseline_week.values("week")[:1]),
+            open_alert_count=Subquery(open_alerts[:1]),
+        )
+        .annotate(
+            is_responder=Case(
+                When(any_responder_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class MeasureChange:
+    """Change of one measure since baseline: `delta` is follow-up - baseline (negative is better)."""
+
+    measure: str
+    delta: Decimal | int | None
+    change: scoring.Change
+    worse: bool  # worse by at least the MCID
+
+    @property
+    def status(self) -> str:
+        if self.delta is None:
+            return "none"
+        if self.change.responder:
+            return "improved"
+        return "worse" if self.worse else "stable"
+
+
+def has_follow_up(row: Patient) -> bool:
+    return row.latest_week is not None and row.baseline_week is not None and row.latest_week != row.baseline_week
+
+
+def measure_change(row: Patient, measure: str) -> MeasureChange:
+    if measure == "odi":
+        baseline, latest, mcid = row.baseline_odi, row.latest_odi, scoring.ODI_MCID_POINTS
+    else:
+        baseline, latest, mcid = row.baseline_nrs, row.latest_nrs, scoring.NRS_MCID_POINTS
+    if not has_follow_up(row) or baseline is None or latest is None:
+        return MeasureChange(measure, None, scoring.change_from_baseline(None, None, mcid), False)
+    change = scoring.change_from_baseline(baseline, latest, mcid)
+    worse = (
+        scoring.meets_worsening(odi=latest, nrs=None, baseline_odi=baseline, baseline_nrs=None)
+        if measure == "odi"
+        else scoring.meets_worsening(odi=None, nrs=latest, baseline_odi=None, baseline_nrs=baseline)
+    )
+    delta = scoring.one_decimal(latest - baseline) if measure == "odi" else latest - baseline
+    return MeasureChange(measure, delta, change, worse)
+
+
+def program_week(row: Patient, now: dt.datetime | None = None) -> int | None:
+    """The program week today in the patient's time zone, as `Episode.program_week_on` counts it."""
+    if row.week_one is None:
+        return None
+    today = row.local_today(now)
+    if today < row.week_one:
+        return None
+    return (today - row.week_one).days // 7 + 1
+
+
+def last_checkin_date(row: Patient) -> dt.date | None:
+    """Date of the last check-in in the patient's own time zone."""
+    if row.last_checkin_at is None:
+        return None
+    return row.last_checkin_at.astimezone(row.tz).date()
+
+
+def latest_odi_shown(row: Patient) -> tuple[Decimal | None, str | None]:
+    return scoring.one_decimal(row.latest_odi), scoring.odi_band(row.latest_odi)
+
+
+def export_row(row: Patient) -> dict[str, Any]:
+    odi_value, band = latest_odi_shown(row)
+    odi_change, nrs_change = measure_change(row, "odi"), measure_change(row, "nrs")
+    return {
+        "record_number": row.record_number,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "email": row.email,
+        "status": row.status,
+        "primary_therapist": row.primary_therapist.get_username() if row.primary_therapist else "",
+        "program": row.current_program or "",
+        "program_week": program_week(row) or "",
+        "odi_score": odi_value if odi_value is not None else "",
+        "odi_band": band or "",
+        "pain_nrs": row.latest_nrs if row.latest_nrs is not None else "",
+        "odi_change": odi_change.delta if odi_change.delta is not None else "",
+        "nrs_change": nrs_change.delta if nrs_change.delta is not None else "",
+        "odi_responder": _flag(odi_change.change.responder),
+        "nrs_responder": _flag(nrs_change.change.responder),
+        "last_checkin": last_checkin_date(row) or "",
+        "open_alerts": row.open_alert_count or 0,
+    }
+
+
+EXPORT_COLUMNS = (
+    "record_number", "first_name", "last_name", "email", "status", "primary_therapist", "program", "program_week",
+    "odi_score", "odi_band", "pain_nrs", "odi_change", "nrs_change", "odi_responder", "nrs_responder",
+    "last_checkin", "open_alerts",
+)  # fmt: skip
+
+
+def safe_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")

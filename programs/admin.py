@@ -1,0 +1,337 @@
+"""The program library: a clinic's own programs and components beside the built-in library (read-only for
+clinics; "Copy into my clinic" makes an editable copy). Writes with rules go through `programs.services`."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+
+from clinics.admin_scoping import Can, ScopedAdminMixin, ScopedInlineMixin, clinics_where
+from clinics.models import Clinic
+from patients.plans import activity_quota
+from programs import quotas, services
+from programs.models import CopingStrategy, GradedActivity, Narrative, NarrativeVersion, Program, ProgramItem
+
+
+def own_clinic(request: HttpRequest) -> Clinic | None:
+    """The clinic a staff member's new library entries go to: their only clinic with the capability."""
+    ids = clinics_where(request.user, Can.CHANGE_LIBRARY)
+    return Clinic.objects.get(pk=ids[0]) if len(ids) == 1 and not request.user.is_superuser else None
+
+
+class LibraryFilter(admin.SimpleListFilter):
+    title = "library"
+    parameter_name = "library"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("builtin", "Built-in"), ("clinic", "My clinic")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "builtin":
+            return queryset.filter(clinic__isnull=True)
+        if self.value() == "clinic":
+            return queryset.filter(clinic__isnull=False)
+        return queryset
+
+
+class LibraryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Built-in rows (clinic empty) are view-only for clinic staff; their own rows are editable."""
+
+    view_capability = Can.VIEW_LIBRARY
+    add_capability = change_capability = delete_capability = Can.CHANGE_LIBRARY
+    list_filter = (LibraryFilter,)
+    search_fields = ("title",)
+
+    @admin.display(description="Library", ordering="clinic__name")
+    def library(self, obj: Any) -> str:
+        return obj.clinic.name if obj.clinic_id else "Built-in"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("clinic")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "clinic" in form.base_fields and not request.user.is_superuser:
+            # Staff add to their clinic's library; only a superuser edits the built-in one.
+            form.base_fields["clinic"].required = True
+            clinic = own_clinic(request)
+            if clinic is not None:
+                form.base_fields["clinic"].initial = clinic.pk
+        return form
+
+
+# --- components -------------------------------------------------------------------------------------------
+class NarrativeForm(forms.ModelForm):
+    body = forms.CharField(widget=forms.Textarea, help_text="Markdown. Saving a change adds a new version.")
+    key_messages = forms.CharField(widget=forms.Textarea, required=False, help_text="One key message per line.")
+
+    class Meta:
+        model = Narrative
+        fields = ("clinic", "title")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.current_version() if self.instance.pk else None
+        if current is not None:
+            self.fields["body"].initial = current.body
+            self.fields["key_messages"].initial = current.key_messages
+
+
+class NarrativeVersionInline(admin.TabularInline):
+    model = NarrativeVersion
+    fields = ("version", "created_at", "body", "key_messages")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-version",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Narrative)
+class NarrativeAdmin(LibraryAdmin):
+    form = NarrativeForm
+    list_display = ("title", "library", "created_at")
+    inlines = (NarrativeVersionInline,)
+
+    def save_model(self, request: HttpRequest, obj: Narrative, form: Any, change: bool) -> None:
+        body, key_messages = form.cleaned_data["body"], form.cleaned_data["key_messages"]
+        if not change:
+            created = services.create_narrative(
+                clinic=obj.clinic, title=obj.title, body=body, key_messages=key_messages
+            )
+            obj.pk, obj._state = created.pk, created._state
+            return
+        obj.save(update_fields=["title"])
+        if {"body", "key_messages"} & set(form.changed_data):
+            services.edit_narrative(narrative=obj, body=body, key_messages=key_messages)
+
+
+@admin.register(CopingStrategy)
+class CopingStrategyAdmin(LibraryAdmin):
+    list_display = ("title", "library")
+    fields = ("clinic", "title", "instructions", "when_to_use")
+
+    def save_model(self, request: HttpRequest, obj: CopingStrategy, form: Any, change: bool) -> None:
+        if change:
+            obj.save()
+            return
+        created = services.create_coping_strategy(
+            clinic=obj.clinic, title=obj.title, instructions=obj.instructions, when_to_use=obj.when_to_use
+        )
+        obj.pk, obj._state = created.pk, created._state
+
+
+class GradedActivityForm(forms.ModelForm):
+    class Meta:
+        model = GradedActivity
+        fields = (
+            "clinic", "title", "activity", "unit", "baseline", "increase_kind", "increase", "goal",
+            "flare_margin", "flare_response",
+        )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        needed = ("baseline", "increase_kind", "increase", "goal", "unit", "flare_margin", "flare_response")
+        if all(data.get(name) is not None for name in needed):
+            plan = quotas.QuotaPlan(**{name: data[name] for name in needed})
+            try:
+                services.validate_activity_plan(plan)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+@admin.register(GradedActivity)
+class GradedActivityAdmin(LibraryAdmin):
+    form = GradedActivityForm
+    list_display = ("title", "activity", "unit", "baseline", "increase", "increase_kind", "goal", "library")
+    readonly_fields = ("quota_preview",)
+
+    @admin.display(description="Quota by week (no flare)")
+    def quota_preview(self, obj: GradedActivity) -> str:
+        if not obj.pk:
+            return "-"
+        return ", ".join(str(q) for q in quotas.quota_schedule(obj.quota_plan(), 12))
+
+
+# --- programs ---------------------------------------------------------------------------------------------
+class ProgramItemForm(forms.ModelForm):
+    class Meta:
+        model = ProgramItem
+        fields = ("order", "start_week", "end_week", "narrative", "coping_strategy", "graded_activity")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = [name for name in ("narrative", "coping_strategy", "graded_activity") if data.get(name)]
+        if len(chosen) != 1:
+            raise ValidationError("Choose exactly one component: a narrative, a coping strategy or an activity.")
+        end, start = data.get("end_week"), data.get("start_week")
+        if end is not None and start is not None and end < start:
+            self.add_error("end_week", "The end week cannot be before the start week.")
+        return data
+
+
+class ProgramItemInline(ScopedInlineMixin, admin.TabularInline):
+    model = ProgramItem
+    form = ProgramItemForm
+    extra = 0
+    ordering = ("order", "pk")
+    autocomplete_fields = ("narrative", "coping_strategy", "graded_activity")
+    view_capability = Can.VIEW_LIBRARY
+    add_capability = change_capability = delete_capability = Can.CHANGE_LIBRARY
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+
+@admin.register(Program)
+class ProgramAdmin(LibraryAdmin):
+    list_display = ("title", "kind", "weeks", "library", "item_count")
+    list_filter = (LibraryFilter, "kind")
+    fields = ("clinic", "title", "kind", "weeks", "description", "copied_from")
+    readonly_fields = ("copied_from",)
+    inlines = (ProgramItemInline,)
+    actions = ("copy_to_clinic_action",)
+    change_form_template = "admin/programs/program/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(n_items=Count("items"))
+
+    @admin.display(description="Components", ordering="n_items")
+    def item_count(self, obj: Program) -> int:
+        return obj.n_items
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """New components go through `add_program_item` (it checks the component's clinic and the weeks)."""
+        if formset.model is not ProgramItem:
+            return super().save_formset(request, form, formset, change)
+        items = formset.save(commit=False)
+        for item in formset.deleted_objects:
+            item.delete()
+        for item in items:
+            if item.pk:
+                item.save()
+                continue
+            try:
+                services.add_program_item(
+                    program=form.instance,
+                    component=item.component,
+                    start_week=item.start_week,
+                    end_week=item.end_week,
+                    order=item.order,
+                )
+            except ValidationError as exc:
+                messages.error(request, f"{item.component}: {' '.join(exc.messages)}")
+        return None
+
+    # --- preview and copy ---------------------------------------------------------------------------------
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        program = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if program is not None:
+            extra.update(self.preview_context(request, program))
+        return super().change_view(request, object_id, form_url, extra)
+
+    def preview_context(self, request: HttpRequest, program: Program) -> dict[str, Any]:
+        """This program's plan in one week: what is due and each activity's quota (`programs.quotas`), counted
+        from the week the item starts, exactly as a patient's plan is (`patients.plans.activity_quota`)."""
+        try:
+            week = max(1, min(int(request.GET.get("week", 1)), program.weeks or 1))
+        except ValueError:
+            week = 1
+        items = [
+            i
+            for i in program.items.select_related("narrative", "coping_strategy", "graded_activity")
+            if i.start_week <= week and (i.end_week is None or week <= i.end_week)
+        ]
+        activities = [
+            (
+                item,
+                activity_quota(
+                    SimpleNamespace(start_week=item.start_week, quota_plan=item.graded_activity.quota_plan),  # type: ignore[arg-type]
+                    week,
+                    None,
+                    {},
+                ),
+            )
+            for item in items
+            if item.graded_activity_id
+        ]
+        return {
+            "preview_week": week,
+            "preview_weeks": range(1, (program.weeks or 1) + 1),
+            "preview_narratives": [i.narrative for i in items if i.narrative_id],
+            "preview_coping": [i.coping_strategy for i in items if i.coping_strategy_id],
+            "preview_activities": activities,
+            "can_copy": program.clinic_id is None and bool(clinics_where(request.user, Can.CHANGE_LIBRARY)),
+        }
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/copy/",
+                self.admin_site.admin_view(self.copy_view),
+                name="programs_program_copy",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _copy(self, request: HttpRequest, programs: list[Program]) -> list[Program]:
+        clinic = own_clinic(request)
+        if clinic is None:
+            raise ValidationError({"clinic": "Copy from a staff account of exactly one clinic."})
+        copies = []
+        with transaction.atomic():  # all the selected programs or none
+            for program in programs:
+                if program.clinic_id is not None:
+                    raise ValidationError({"program": f"{program} is not a built-in program."})
+                copies.append(services.copy_program_to_clinic(program=program, clinic=clinic))
+        return copies
+
+    def copy_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            raise Http404("Use the button on the program page.")
+        program = self.get_object(request, object_id)
+        if program is None:
+            raise Http404("No such program.")
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            (copy,) = self._copy(request, [program])
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:programs_program_change", args=[program.pk]))
+        self.message_user(request, f"Copied into {copy.clinic}: you can now edit it.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:programs_program_change", args=[copy.pk]))
+
+    @admin.action(description="Copy into my clinic")
+    def copy_to_clinic_action(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            copies = self._copy(request, list(queryset))
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, f"Copied {len(copies)} program(s) into your clinic.", messages.SUCCESS)
