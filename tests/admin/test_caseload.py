@@ -1,0 +1,184 @@
+"""The caseload list: columns, filters, search, sorting and a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from patients.models import Alert, Patient
+from patients.services import set_reminders_paused
+from tests.admin.conftest import CHANGELIST
+from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
+
+
+def rows(response) -> list[str]:  # type: ignore[no-untyped-def]
+    """Patient names in list order."""
+    return re.findall(r'<th class="field-patient"><a href="[^"]+">([^<]+?)(?: <small>|</a>)', response.content.decode())
+
+
+@pytest.fixture
+def tess_client(client, world):  # type: ignore[no-untyped-def]
+    client.force_login(world.tess)
+    return client
+
+
+def test_columns_show_program_week_latest_odi_with_band_nrs_and_last_checkin(tess_client, world):
+    checkin(world.alice, 1, 3, 6)  # ODI 60 severe, NRS 6
+    checkin(world.alice, 4, 1, 3)  # ODI 20 minimal, NRS 3
+    page = tess_client.get(CHANGELIST).content.decode()
+    assert "(week 5)" in page  # started 4 weeks ago
+    assert '20.0 <span class="odi-band odi-minimal">minimal</span>' in page
+    assert '<td class="field-latest_nrs">3</td>' in page
+    assert timezone.localdate().isoformat()[:4] in page
+
+
+def test_change_since_baseline_is_coloured_by_the_mcid(tess_client, world):
+    checkin(world.alice, 1, 3, 6)
+    checkin(world.alice, 4, 1, 3)  # ODI -40, NRS -3: both meet the MCID
+    checkin(world.aaron, 1, 1, 2)
+    checkin(world.aaron, 2, 3, 5)  # ODI +40, NRS +3: worse by more than the MCID
+    page = tess_client.get(CHANGELIST, {"caseload": "clinic"}).content.decode()
+    assert 'class="change change-improved" title="ODI change since baseline">ODI -40.0 (MCID met)' in page
+    assert 'class="change change-improved" title="NRS change since baseline">NRS -3 (MCID met)' in page
+    assert 'class="change change-worse" title="ODI change since baseline">ODI +40.0 (worse)' in page
+
+
+def test_small_change_is_below_the_mcid(tess_client, world):
+    checkin(world.alice, 1, 3, 6)  # ODI 60
+    checkin(world.alice, 2, [3, 3, 3, 3, 3, 3, 2, 2, 2, 2], 5)  # ODI 52: -8 is below both 10 points and 30 %
+    page = tess_client.get(CHANGELIST).content.decode()
+    assert "ODI -8.0 (below MCID)" in page
+    assert "NRS -1 (below MCID)" in page
+
+
+def test_a_single_checkin_has_no_change_yet(tess_client, world):
+    checkin(world.alice, 1, 3, 6)
+    page = tess_client.get(CHANGELIST).content.decode()
+    assert '<td class="field-change_since_baseline">-</td>' in page
+
+
+def test_needs_attention_and_red_flag_filters(tess_client, world):
+    checkin(world.alice, 1, 2, 4, red_flags={"rf_saddle": True})
+    checkin(world.aaron, 1, 2, 4)
+    attention = tess_client.get(CHANGELIST, {"caseload": "clinic", "attention": "any"})
+    red_flag = tess_client.get(CHANGELIST, {"caseload": "clinic", "attention": "red_flag"})
+    assert rows(attention) == ["Alice Anders"]
+    assert rows(red_flag) == ["Alice Anders"]
+    assert "1 (red flag)" in attention.content.decode()
+
+
+def test_missed_filter(tess_client, world):
+    episode = world.aaron.current_episode()
+    Alert.objects.create(patient=world.aaron, episode=episode, kind=Alert.Kind.MISSED, week=3)
+    response = tess_client.get(CHANGELIST, {"caseload": "clinic", "attention": "missed"})
+    assert rows(response) == ["Aaron Colleague"]
+
+
+def test_worsening_filter(tess_client, world):
+    checkin(world.alice, 1, 2, 3)
+    checkin(world.alice, 2, 4, 6)
+    checkin(world.alice, 3, 4, 6)  # two consecutive weeks at least 10 ODI / 2 NRS worse: worsening alert
+    checkin(world.aaron, 1, 2, 3)
+    response = tess_client.get(CHANGELIST, {"caseload": "clinic", "attention": "worsening"})
+    assert rows(response) == ["Alice Anders"]
+
+
+def test_responder_and_not_yet_filters(tess_client, world):
+    checkin(world.alice, 1, 3, 6)
+    checkin(world.alice, 3, 2, 4)  # NRS -2: responder by points
+    checkin(world.aaron, 1, 3, 6)
+    checkin(world.aaron, 3, 3, 5)  # not a responder yet
+    responder = tess_client.get(CHANGELIST, {"caseload": "clinic", "response": "responder"})
+    not_yet = tess_client.get(CHANGELIST, {"caseload": "clinic", "response": "not_yet"})
+    assert rows(responder) == ["Alice Anders"]
+    assert rows(not_yet) == ["Aaron Colleague"]
+
+
+def test_percent_responder_counts_as_responder(tess_client, world):
+    checkin(world.alice, 1, 1, 3)  # ODI 20, NRS 3
+    checkin(world.alice, 2, [1, 1, 1, 1, 1, 1, 0, 0, 0, 0], 3)  # ODI 12: -8 points is 40 %
+    response = tess_client.get(CHANGELIST, {"response": "responder"})
+    assert rows(response) == ["Alice Anders"]
+
+
+def test_program_therapist_and_status_filters(tess_client, world):
+    from patients.services import assign_program
+
+    assign_program(episode=world.aaron.current_episode(), program=world.alpha_program, start_date=timezone.localdate())
+    set_reminders_paused(patient=world.alice, paused=True)
+    by_program = tess_client.get(CHANGELIST, {"caseload": "clinic", "program": world.alpha_program.pk})
+    by_therapist = tess_client.get(CHANGELIST, {"caseload": "clinic", "therapist": world.theo.pk})
+    paused = tess_client.get(CHANGELIST, {"caseload": "clinic", "status__exact": Patient.Status.PAUSED})
+    assert rows(by_program) == ["Aaron Colleague"]
+    assert rows(by_therapist) == ["Aaron Colleague"]
+    assert rows(paused) == ["Alice Anders"]
+
+
+@pytest.mark.parametrize("term", ["Alice", "Anders", "alice@example.org", "A-100"])
+def test_search_by_name_email_or_record_number(tess_client, world, term):
+    response = tess_client.get(CHANGELIST, {"caseload": "clinic", "q": term})
+    assert rows(response) == ["Alice Anders"]
+
+
+def test_sorting_by_latest_score_change_and_last_checkin(tess_client, world):
+    checkin(world.alice, 1, 3, 6)
+    checkin(world.alice, 2, 1, 3)  # latest ODI 20, improved by 40
+    checkin(world.aaron, 1, 2, 4)
+    checkin(world.aaron, 3, 2, 4)  # latest ODI 40, no change; checked in last
+    columns = ["action_checkbox", "patient", "program", "latest_odi", "latest_nrs", "change", "last_checkin"]
+
+    def order(column: str, descending: bool = False) -> list[str]:
+        index = columns.index(column)
+        return rows(tess_client.get(CHANGELIST, {"caseload": "clinic", "o": f"{'-' if descending else ''}{index}"}))
+
+    assert order("latest_odi") == ["Alice Anders", "Aaron Colleague"]
+    assert order("latest_odi", descending=True) == ["Aaron Colleague", "Alice Anders"]
+    assert order("change") == ["Aaron Colleague", "Alice Anders"]  # ODI improvement 0 before 40
+    assert order("last_checkin", descending=True) == ["Aaron Colleague", "Alice Anders"]
+
+
+def test_patient_with_no_program_shows_a_dash(tess_client, world):
+    from tests.factories import PatientFactory
+
+    PatientFactory(clinic=world.alpha, primary_therapist=world.tess, first_name="Nora", last_name="New")
+    page = tess_client.get(CHANGELIST).content.decode()
+    assert "Nora New" in page
+    assert '<td class="field-program_and_week">-</td>' in page
+
+
+def _caseload(n: int) -> object:
+    clinic = ClinicFactory()
+    therapist = make_therapist(clinic)
+    for i in range(n):
+        patient = patient_on_program(clinic=clinic, therapist=therapist, weeks_ago=2)
+        checkin(patient, 1, 3, 6)
+        checkin(patient, 2, 2, 5, red_flags={"rf_fever": True} if i % 3 == 0 else None)
+    return therapist
+
+
+@pytest.mark.parametrize("patients", [10, 100])
+def test_caseload_runs_a_fixed_number_of_queries(client, db, django_assert_max_num_queries, patients):
+    therapist = _caseload(patients)
+    client.force_login(therapist)
+    with django_assert_max_num_queries(12):
+        response = client.get(CHANGELIST, {"caseload": "mine", "attention": "any"})
+    assert response.status_code == 200
+    with django_assert_max_num_queries(12):
+        response = client.get(CHANGELIST, {"o": "-3"})  # sorted, unfiltered, a full page
+    assert len(rows(response)) == min(patients, 50)
+
+
+def test_caseload_does_not_count_the_whole_clinic(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    therapist = _caseload(3)
+    client.force_login(therapist)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(CHANGELIST, {"attention": "red_flag"})
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith("SELECT COUNT(")]
+    # One count of the filtered page (for the paginator), none of the unfiltered clinic.
+    assert len(counts) <= 1
+    assert all("clinic_id" in sql and "EXISTS" in sql for sql in counts)
