@@ -1,0 +1,201 @@
+"""The patient page: details, episodes and assignments, check-in history, trend chart and open alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from patients.models import Alert, Assignment, Episode, Patient
+from tests.factories import PatientFactory, checkin
+
+
+@pytest.fixture
+def tess_client(client, world):  # type: ignore[no-untyped-def]
+    client.force_login(world.tess)
+    return client
+
+
+def page_of(client, patient) -> str:  # type: ignore[no-untyped-def]
+    return client.get(reverse("admin:patients_patient_change", args=[patient.pk])).content.decode()
+
+
+def test_patient_page_shows_trend_chart_with_a_text_table(tess_client, world):
+    checkin(world.alice, 1, 3, 6)
+    checkin(world.alice, 2, 2, 5)
+    page = page_of(tess_client, world.alice)
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page
+    assert "ODI MCID (-10)" in page
+    assert 'id="trend-table"' in page
+    assert '<th scope="row">1 (baseline)</th>' in page
+    assert "<td>60.0</td>" in page and "<td>40.0</td>" in page
+
+
+def test_patient_page_shows_checkin_history_read_only(tess_client, world):
+    checkin(world.alice, 1, 3, 6, note="Slept badly")
+    page = page_of(tess_client, world.alice)
+    assert "Check-in history" in page
+    assert "Slept badly" in page
+    assert "60.0 (severe)" in page
+    assert 'name="pain_nrs"' not in page
+
+
+def test_patient_page_shows_episodes_and_assignments(tess_client, world):
+    page = page_of(tess_client, world.alice)
+    assert "Episodes and programs" in page
+    assert "Persistent pain: make sense of pain and move with confidence from" in page
+    assert "program week 5" in page
+
+
+def test_open_red_flag_alert_shows_the_question_and_an_acknowledge_button(tess_client, world):
+    checkin(world.alice, 1, 2, 4, red_flags={"rf_saddle": True})
+    page = page_of(tess_client, world.alice)
+    assert "Any new numbness around your back passage, genitals or inner thighs?" in page
+    assert 'name="acknowledge"' in page
+
+
+def test_acknowledge_records_who_and_when(tess_client, world):
+    checkin(world.alice, 1, 2, 4, red_flags={"rf_saddle": True})
+    alert = Alert.objects.get(patient=world.alice)
+    response = tess_client.post(reverse("admin:patients_patient_acknowledge", args=[world.alice.pk, alert.pk]))
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == world.tess
+    assert timezone.now() - alert.acknowledged_at < dt.timedelta(minutes=1)
+    assert AuditEvent.objects.filter(action="alert.acknowledge", actor=world.tess, object_id=str(alert.pk)).exists()
+    assert "No open alerts." in page_of(tess_client, world.alice)
+
+
+def test_acknowledge_needs_a_post(tess_client, world):
+    checkin(world.alice, 1, 2, 4, red_flags={"rf_saddle": True})
+    alert = Alert.objects.get(patient=world.alice)
+    assert (
+        tess_client.get(reverse("admin:patients_patient_acknowledge", args=[world.alice.pk, alert.pk])).status_code
+        == 404
+    )
+
+
+def test_assign_a_program_in_place(tess_client, world):
+    start = timezone.localdate()
+    response = tess_client.post(
+        reverse("admin:patients_patient_assign", args=[world.alice.pk]),
+        {"assign-program": world.alpha_program.pk, "assign-start_date": start.isoformat()},
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(episode__patient=world.alice, program=world.alpha_program)
+    assert assignment.assigned_by == world.tess
+    assert assignment.items.count() == world.alpha_program.items.count()
+
+
+def test_assign_opens_an_episode_when_there_is_none(tess_client, world):
+    nora = PatientFactory(clinic=world.alpha, primary_therapist=world.tess)
+    start = timezone.localdate()
+    tess_client.post(
+        reverse("admin:patients_patient_assign", args=[nora.pk]),
+        {"assign-program": world.alpha_program.pk, "assign-start_date": start.isoformat()},
+    )
+    episode = Episode.objects.get(patient=nora)
+    assert episode.started_on == start
+    assert episode.assignments.get().program == world.alpha_program
+
+
+def test_assign_with_a_bad_start_date_names_the_field_and_saves_nothing(tess_client, world):
+    before = Assignment.objects.count()
+    response = tess_client.post(
+        reverse("admin:patients_patient_assign", args=[world.alice.pk]),
+        {"assign-program": world.alpha_program.pk, "assign-start_date": "1999-01-01"},
+        follow=True,
+    )
+    assert "start_date: The start date cannot be before the episode starts." in response.content.decode()
+    assert Assignment.objects.count() == before
+
+
+def test_editing_details_keeps_the_status_and_is_audited(tess_client, world):
+    url = reverse("admin:patients_patient_change", args=[world.alice.pk])
+    data = {
+        "first_name": "Alicia",
+        "last_name": "Anders",
+        "record_number": "A-100",
+        "email": "alice@example.org",
+        "phone": "",
+        "primary_therapist": world.tess.pk,
+        "time_zone": "Europe/Oslo",
+        "checkin_weekday": 0,
+        "checkin_hour": 9,
+        "reminder_consent": "on",
+        "status": "discharged",  # read-only: ignored
+    }
+    response = tess_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    world.alice.refresh_from_db()
+    assert world.alice.first_name == "Alicia"
+    assert world.alice.status == Patient.Status.ACTIVE
+    assert AuditEvent.objects.filter(action="patient.update", patient_id=world.alice.pk).exists()
+
+
+def test_a_therapist_of_another_clinic_cannot_be_made_primary_therapist(tess_client, world):
+    url = reverse("admin:patients_patient_change", args=[world.alice.pk])
+    response = tess_client.post(
+        url,
+        {
+            "first_name": "Alice",
+            "last_name": "Anders",
+            "email": "alice@example.org",
+            "primary_therapist": world.bea.pk,
+            "time_zone": "Europe/Oslo",
+            "checkin_weekday": 0,
+            "checkin_hour": 9,
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    world.alice.refresh_from_db()
+    assert world.alice.primary_therapist == world.tess
+
+
+def test_adding_a_patient_goes_through_the_service(tess_client, world):
+    response = tess_client.post(
+        reverse("admin:patients_patient_add"),
+        {
+            "first_name": "Nina",
+            "last_name": "New",
+            "email": "nina@example.org",
+            "clinic": world.alpha.pk,
+            "primary_therapist": world.tess.pk,
+            "time_zone": "Europe/Oslo",
+            "checkin_weekday": 0,
+            "checkin_hour": 9,
+        },
+    )
+    assert response.status_code == 302
+    nina = Patient.objects.get(first_name="Nina")
+    assert AuditEvent.objects.filter(action="patient.create", patient_id=nina.pk, actor=world.tess).exists()
+
+
+def test_adding_a_patient_with_a_bad_time_zone_names_the_field(tess_client, world):
+    response = tess_client.post(
+        reverse("admin:patients_patient_add"),
+        {
+            "first_name": "Nina",
+            "last_name": "New",
+            "email": "nina@example.org",
+            "clinic": world.alpha.pk,
+            "time_zone": "Mars/Olympus",
+            "checkin_weekday": 0,
+            "checkin_hour": 9,
+        },
+    )
+    assert response.status_code == 200
+    assert "Unknown time zone" in response.content.decode()
+    assert not Patient.objects.filter(first_name="Nina").exists()
+
+
+def test_patient_page_runs_a_bounded_number_of_queries(tess_client, world, django_assert_max_num_queries):
+    for week in range(1, 6):
+        checkin(world.alice, week, 2, 4, red_flags={"rf_fever": True} if week == 5 else None)
+    with django_assert_max_num_queries(25):
+        response = tess_client.get(reverse("admin:patients_patient_change", args=[world.alice.pk]))
+    assert response.status_code == 200
