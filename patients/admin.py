@@ -142,7 +142,9 @@ class TherapistFilter(admin.SimpleListFilter):
 # --- forms ------------------------------------------------------------------------------------------------
 class AssignProgramForm(forms.Form):
     program = forms.ModelChoiceField(queryset=Program.objects.none())
-    start_date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
