@@ -16,14 +16,8 @@ def test_healthz_is_ok_when_database_and_broker_answer(client, db):
 
 
 def test_healthz_names_the_broker_when_it_is_down(client, db, settings):
-    from cft.celery import app
-
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        response = client.get(reverse("healthz"))
-    finally:
-        app.conf.broker_url = original
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json() == {"status": "degraded", "database": "ok", "broker": "down"}
 
