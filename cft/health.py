@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from kombu import Connection
 from django.http import HttpRequest, JsonResponse
+from kombu import Connection
 
 
 def database_ok() -> bool:
