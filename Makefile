@@ -46,4 +46,4 @@ bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var

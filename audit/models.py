@@ -1,5 +1,29 @@
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
+
+from clinics.models import ClinicScopedQuerySet, StaffMembership, clinic_ids_for
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEventQuerySet(ClinicScopedQuerySet):
+    def for_user(self, user: Any) -> "AuditEventQuerySet":
+        """Clinic admins read their clinic's log; nobody else but superusers reads any of it."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(clinic__in=clinic_ids_for(user, StaffMembership.Role.CLINIC_ADMIN))
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise AppendOnlyError("Audit events cannot be deleted.")
 
 
 class AuditEvent(models.Model):
@@ -16,8 +40,18 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit events cannot be deleted.")

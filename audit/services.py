@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.http import HttpRequest
+
 from audit.models import AuditEvent
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The requester's address; the proxy's X-Forwarded-For only when we are configured to sit behind one."""
+    if settings.SECURE_PROXY_SSL_HEADER and request.META.get("HTTP_X_FORWARDED_FOR"):
+        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(

@@ -55,6 +55,8 @@ class ClinicScopedQuerySet(models.QuerySet):
 
 def clinic_ids_for(user: Any, role: str | None = None) -> list[int]:
     """Ids of the clinics the user is staff of (optionally with one role); cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return []
     cache = user.__dict__.setdefault("_clinic_ids_cache", {})
     if role not in cache:
         memberships = StaffMembership.objects.filter(user=user)

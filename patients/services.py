@@ -76,8 +76,28 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
     assignment = Assignment.objects.create(
         episode=episode, program=program, title=program.title, start_date=start_date, assigned_by=by
     )
+    items = copy_program_items(
+        assignment,
+        program.items.select_related("narrative", "coping_strategy", "graded_activity").prefetch_related(
+            "narrative__versions"
+        ),
+    )
+    AssignmentItem.objects.bulk_create(items)
+    record(
+        action="assignment.create",
+        actor=by,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        obj=assignment,
+        details={"program_id": program.pk},
+    )
+    return assignment
+
+
+def copy_program_items(assignment: Assignment, program_items: Any) -> list[AssignmentItem]:
+    """Unsaved copies of a program's items for one assignment (narratives pinned to their current version)."""
     items = []
-    for item in program.items.select_related("narrative", "coping_strategy", "graded_activity"):
+    for item in program_items:
         copy = AssignmentItem(
             assignment=assignment, order=item.order, start_week=item.start_week, end_week=item.end_week
         )
@@ -97,16 +117,7 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
             for name in ("unit", "baseline", "increase_kind", "increase", "goal", "flare_margin", "flare_response"):
                 setattr(copy, name, getattr(activity, name))
         items.append(copy)
-    AssignmentItem.objects.bulk_create(items)
-    record(
-        action="assignment.create",
-        actor=by,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=assignment,
-        details={"program_id": program.pk},
-    )
-    return assignment
+    return items
 
 
 TAILORABLE = (

@@ -48,7 +48,8 @@ class Narrative(Component):
     version, so what a patient was shown stays what it was."""
 
     def current_version(self) -> NarrativeVersion | None:
-        return self.versions.order_by("-version").first()
+        # all() so that a prefetch_related("versions") serves it without a query.
+        return max(self.versions.all(), key=lambda v: v.version, default=None)
 
 
 class NarrativeVersion(models.Model):

@@ -38,3 +38,15 @@ def redis_only() -> None:
 @pytest.fixture(autouse=True)
 def _locmem_email(settings) -> None:  # type: ignore[no-untyped-def]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:  # type: ignore[no-untyped-def]
+    # PBKDF2 with production iterations costs ~1 s per user on this 2-core machine; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_login_lockout(settings) -> None:  # type: ignore[no-untyped-def]
+    # client.login() passes no request, which django-axes refuses; lockout has its own tests that enable it.
+    settings.AXES_ENABLED = False

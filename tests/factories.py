@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clinics.models import Clinic, StaffMembership
 from patients import services
 from patients.models import Episode, Patient
+from programs import library
 from programs.models import GradedActivity, Program
 
 
@@ -79,6 +81,9 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
 
 
 def builtin_program(kind: str = Program.Kind.PERSISTENT) -> Program:
+    if not Program.objects.builtin().exists():
+        # A transactional_db test flushes the tables, data-migration rows included: load the library again.
+        library.load(django_apps)
     return Program.objects.builtin().filter(kind=kind).first()
 
 

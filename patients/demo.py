@@ -1,0 +1,212 @@
+"""Demo data for `make run` and for benchmarks. Realistic weekly trajectories: most patients improve, some
+stall or worsen, a few weeks are missed, and one patient has an open red flag."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from clinics.models import Clinic, StaffMembership
+from patients import scoring, services
+from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patient
+from programs.models import Program
+
+DEMO_CLINICS = [
+    ("demo-north", "North Physiotherapy (demo)", "demo-therapist", "demo-admin", "Europe/Oslo"),
+    ("demo-south", "South Pain Clinic (demo)", "demo-therapist-2", "demo-admin-2", "America/New_York"),
+]
+FIRST = ["Ava", "Ben", "Chloe", "Dan", "Ella", "Finn", "Grace", "Hugo", "Isla", "Jack", "Kara", "Liam", "Maya", "Noah"]
+LAST = ["Hansen", "Berg", "Smith", "Olsen", "Brown", "Larsen", "Taylor", "Moen", "Wilson", "Dahl", "Evans", "Lie"]
+
+
+@dataclass
+class Login:
+    username: str
+    role: str
+    clinic: str
+
+
+def _user(username: str, password: str, clinic: Clinic, role: str) -> object:
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"is_staff": True, "email": f"{username}@example.org"}
+    )
+    if created:
+        user.set_password(password)
+        user.save()
+    StaffMembership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
+    return user
+
+
+def trajectory(rng: random.Random, weeks: int) -> list[tuple[int, list[int | None], int] | None]:
+    """(week, ODI answers, NRS) for weeks 1..weeks, or None for a missed week."""
+    kind = rng.choices(["improve", "stall", "worsen"], weights=[75, 15, 10])[0]
+    level = rng.uniform(2.0, 3.4)  # mean ODI answer: 40-68 points
+    nrs = rng.uniform(4.5, 7.5)
+    slope = {"improve": -rng.uniform(0.08, 0.2), "stall": rng.uniform(-0.02, 0.02), "worsen": rng.uniform(0.1, 0.2)}
+    rows: list[tuple[int, list[int | None], int] | None] = []
+    for week in range(1, weeks + 1):
+        if week > 1 and rng.random() < 0.06:
+            rows.append(None)
+            continue
+        mean = max(0.0, min(5.0, level + slope[kind] * (week - 1) * 1.0))
+        answers: list[int | None] = [max(0, min(5, round(rng.gauss(mean, 0.6)))) for _ in range(10)]
+        if rng.random() < 0.3:
+            answers[7] = None  # section 8 (sex life) is the one most often skipped
+        pain = max(0, min(10, round(nrs + slope[kind] * 4 * (week - 1) + rng.gauss(0, 0.6))))
+        rows.append((week, answers, pain))
+    return rows
+
+
+def seed(
+    *,
+    password: str,
+    patients_per_clinic: int = 12,
+    max_weeks: int = 16,
+    seed_value: int = 42,
+    progress: Callable[[int], None] | None = None,
+) -> list[Login]:
+    """Idempotent: clinics, staff and programs are got-or-created; patients are added only up to the count."""
+    rng = random.Random(seed_value)  # noqa: S311 - demo data, not security
+    logins: list[Login] = []
+    programs = list(Program.objects.builtin().prefetch_related("items"))
+    for index, (slug, name, therapist_name, admin_name, tz) in enumerate(DEMO_CLINICS):
+        clinic, _ = Clinic.objects.get_or_create(slug=slug, defaults={"name": name})
+        therapists = [
+            _user(therapist_name, password, clinic, StaffMembership.Role.THERAPIST),
+            _user(f"{therapist_name}-b", password, clinic, StaffMembership.Role.THERAPIST),
+        ]
+        _user(admin_name, password, clinic, StaffMembership.Role.CLINIC_ADMIN)
+        logins += [
+            Login(therapist_name, "therapist", name),
+            Login(f"{therapist_name}-b", "therapist", name),
+            Login(admin_name, "clinic admin", name),
+        ]
+        existing = clinic.patients.count()
+        wanted = patients_per_clinic if index == 0 or patients_per_clinic <= 50 else 12
+        if existing >= wanted:
+            continue
+        if wanted - existing > 200:
+            _bulk_patients(clinic, therapists, programs, wanted - existing, max_weeks, rng, tz, progress)
+        else:
+            _service_patients(clinic, therapists, programs, wanted - existing, max_weeks, rng, tz, red_flag=index == 0)
+    return logins
+
+
+def _service_patients(
+    clinic: Clinic,
+    therapists: list,
+    programs: list[Program],
+    count: int,
+    max_weeks: int,
+    rng: random.Random,
+    tz: str,
+    red_flag: bool,
+) -> None:
+    """Small demo: everything through the real services, so alerts and audit entries are real too."""
+    for n in range(count):
+        with transaction.atomic():
+            weeks = rng.randint(1, max_weeks)
+            patient = services.create_patient(
+                clinic=clinic,
+                primary_therapist=therapists[n % 2],
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                record_number=f"{clinic.slug[5:].upper()}-{1000 + n}",
+                email=f"patient{n}.{clinic.slug}@example.org",
+                time_zone=tz,
+                checkin_weekday=rng.randint(0, 6),
+                checkin_hour=rng.choice([8, 9, 12, 18]),
+                reminder_consent=True,
+            )
+            today = patient.local_today()
+            start = today - dt.timedelta(weeks=weeks)
+            episode = services.open_episode(patient=patient, started_on=start, goals="Walk the dog again")
+            services.assign_program(episode=episode, program=rng.choice(programs), start_date=start)
+            for row in trajectory(rng, weeks):
+                if row is None:
+                    continue
+                week, answers, pain = row
+                flags = {"rf_night_pain": True} if red_flag and n == 0 and week == weeks else None
+                services.submit_checkin(patient=patient, week=week, odi=answers, pain_nrs=pain, red_flags=flags)
+
+
+def _bulk_patients(
+    clinic: Clinic,
+    therapists: list,
+    programs: list[Program],
+    count: int,
+    max_weeks: int,
+    rng: random.Random,
+    tz: str,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Benchmark scale: bulk inserts, scores computed by the same scoring module as the service."""
+    batch = 1000
+    program_items = {
+        p.pk: list(p.items.select_related("narrative", "coping_strategy", "graded_activity")) for p in programs
+    }
+    for offset in range(0, count, batch):
+        size = min(batch, count - offset)
+        with transaction.atomic():
+            base = clinic.patients.count()
+            patients = Patient.objects.bulk_create(
+                Patient(
+                    clinic=clinic,
+                    primary_therapist=therapists[(base + i) % 2],
+                    first_name=rng.choice(FIRST),
+                    last_name=rng.choice(LAST),
+                    record_number=f"B-{base + i}",
+                    email=f"bulk{base + i}.{clinic.slug}@example.org",
+                    time_zone=tz,
+                    checkin_weekday=rng.randint(0, 6),
+                    checkin_hour=rng.randint(7, 20),
+                    reminder_consent=True,
+                )
+                for i in range(size)
+            )
+            today = timezone.localdate()
+            weeks_of = [rng.randint(1, max_weeks) for _ in patients]
+            episodes = Episode.objects.bulk_create(
+                Episode(patient=p, started_on=today - dt.timedelta(weeks=w))
+                for p, w in zip(patients, weeks_of, strict=True)
+            )
+            chosen = [rng.choice(programs) for _ in patients]
+            assignments = Assignment.objects.bulk_create(
+                Assignment(episode=e, program=prog, title=prog.title, start_date=e.started_on)
+                for e, prog in zip(episodes, chosen, strict=True)
+            )
+            items: list[AssignmentItem] = []
+            for assignment, prog in zip(assignments, chosen, strict=True):
+                items += services.copy_program_items(assignment, program_items[prog.pk])
+            AssignmentItem.objects.bulk_create(items)
+            checkins = []
+            now = timezone.now()
+            for patient, episode, weeks in zip(patients, episodes, weeks_of, strict=True):
+                for row in trajectory(rng, weeks):
+                    if row is None:
+                        continue
+                    week, answers, pain = row
+                    result = scoring.score_odi(answers)
+                    checkins.append(
+                        CheckIn(
+                            patient=patient,
+                            episode=episode,
+                            week=week,
+                            odi_answers=answers,
+                            odi_points=result.points,
+                            odi_answered=result.answered,
+                            odi_score=scoring.four_decimals(result.score),
+                            pain_nrs=pain,
+                            submitted_at=now - dt.timedelta(weeks=weeks - week),
+                        )
+                    )
+            CheckIn.objects.bulk_create(checkins, batch_size=5000)
+        if progress:
+            progress(size)

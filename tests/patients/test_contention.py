@@ -1,0 +1,52 @@
+"""Nothing lost under contention (PostgreSQL: real row locks and a real unique constraint)."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from patients import services
+from patients.models import CheckIn, CheckInVersion
+from tests.factories import ClinicFactory, odi, patient_on_program
+
+pytestmark = pytest.mark.integration
+
+
+def in_thread(fn):
+    def run(*args):
+        try:
+            return fn(*args)
+        finally:
+            connection.close()
+
+    return run
+
+
+def test_fifty_concurrent_submissions_of_one_week_leave_one_checkin_with_its_history(transactional_db, postgres_only):
+    patient = patient_on_program(weeks_ago=3)
+
+    @in_thread
+    def submit(n):
+        return services.submit_checkin(patient=patient, odi=odi(n % 6), pain_nrs=n % 11, week=2).created
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        created = list(pool.map(submit, range(50)))
+    assert created.count(True) == 1
+    stored = CheckIn.objects.get(patient=patient, week=2)
+    assert stored.version == 50
+    assert CheckInVersion.objects.filter(checkin=stored).count() == 49
+    assert sorted(CheckInVersion.objects.values_list("version", flat=True)) == list(range(1, 50))
+
+
+def test_five_hundred_patients_in_parallel_are_all_stored_and_scored(transactional_db, postgres_only):
+    clinic = ClinicFactory()
+    patients = [patient_on_program(clinic=clinic, weeks_ago=2) for _ in range(500)]
+
+    @in_thread
+    def submit(patient):
+        return services.submit_checkin(patient=patient, odi=odi(2), pain_nrs=5).checkin.pk
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        ids = list(pool.map(submit, patients))
+    assert len(set(ids)) == 500
+    assert CheckIn.objects.filter(patient__clinic=clinic, odi_score=40, week=3).count() == 500
