@@ -18,12 +18,6 @@ def own_program(clinic: object, title: str) -> Program:
     return program
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings) -> None:  # type: ignore[no-untyped-def]
-    # PBKDF2 costs ~0.4 s per staff user on this machine; these tests are about scoping, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db: None) -> SimpleNamespace:
     """Two clinics. Alpha: therapists Tess (patient Alice) and Theo (patient Aaron), clinic admin Ada.

@@ -45,7 +45,6 @@ def browser_page():  # type: ignore[no-untyped-def]
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_therapist_triages_a_red_flag_and_assigns_a_program(live_server, browser_page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     clinic = ClinicFactory(name="Fjord Physio", slug="fjord")
     tess = make_therapist(clinic, user__username="tess", user__first_name="Tess", user__last_name="Therapist")
     program = own_program(clinic, "Fjord return to activity")
@@ -57,6 +56,10 @@ def test_therapist_triages_a_red_flag_and_assigns_a_program(live_server, browser
     checkin(calm, 1, 1, 2)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
 
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", "tess")
@@ -92,6 +95,8 @@ def test_therapist_triages_a_red_flag_and_assigns_a_program(live_server, browser
     page.wait_for_selector("text=Assigned Fjord return to activity")
     assert page.locator("#care").get_by_text("Fjord return to activity from").is_visible()
     page.screenshot(path=SHOTS / "5-assigned.png", full_page=True)
+
+    assert refused == []  # every style and script obeys the strict CSP
 
     alert = Alert.objects.get(patient=alice, kind=Alert.Kind.RED_FLAG)
     assert alert.acknowledged_by == tess

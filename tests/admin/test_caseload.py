@@ -158,6 +158,9 @@ def _caseload(n: int) -> object:
     return therapist
 
 
+# Of the 12, the framework takes 7 (session read, user, two-factor device and clinic policy, and the session
+# save with its savepoint and release); the caseload takes 5: memberships, the program and therapist filter
+# choices, the page count and the page.
 @pytest.mark.parametrize("patients", [10, 100])
 def test_caseload_runs_a_fixed_number_of_queries(client, db, django_assert_max_num_queries, patients):
     therapist = _caseload(patients)

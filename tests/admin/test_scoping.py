@@ -232,3 +232,13 @@ def test_clinic_admin_changes_their_clinic_and_a_therapist_only_views_it(client,
     world.alpha.refresh_from_db()
     assert world.alpha.name == "Alpha renamed"
     assert client.get(reverse("admin:clinics_clinic_change", args=[world.beta.pk])).status_code == 302
+
+
+def test_third_party_admins_are_listed_for_superusers_only(client, world, admin_user):
+    client.force_login(world.ada)
+    page = client.get("/admin/").content.decode()
+    assert "Patients" in page
+    assert "Periodic tasks" not in page and "Groups" not in page
+    client.force_login(admin_user)
+    page = client.get("/admin/").content.decode()
+    assert "Periodic tasks" in page and "Groups" in page
