@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -101,13 +101,14 @@ class ResponderFilter(admin.SimpleListFilter):
         return [("responder", "Responder"), ("not_yet", "Not yet")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in ("responder", "not_yet"):
+            return queryset
+        # Computed from the scoped patients once (caseload.responder_ids), not row by row over the clinic.
+        scoped = Patient.objects.for_user(request.user)
+        responders = caseload.responder_ids(scoped)
         if self.value() == "responder":
-            return queryset.filter(is_responder=True)
-        if self.value() == "not_yet":
-            return queryset.filter(is_responder=False, latest_week__isnull=False).exclude(
-                latest_week=F("baseline_week")
-            )
-        return queryset
+            return queryset.filter(pk__in=responders)
+        return queryset.filter(pk__in=caseload.followed_up_ids(scoped)).exclude(pk__in=responders)
 
 
 class ProgramFilter(admin.SimpleListFilter):

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, F, OuterRef, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import FirstValue
 
 from patients import scoring
 from patients.models import Alert, Assignment, CheckIn, Patient
@@ -41,6 +42,48 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[Patient]:
                 When(any_responder_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
             )
         )
+    )
+
+
+def _open_episode_checkins(patients: QuerySet[Patient]) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(patient__in=patients.order_by().values("pk"), episode__ended_on__isnull=True)
+
+
+def responder_ids(patients: QuerySet[Patient]) -> QuerySet:
+    """Ids of `patients` who are responders on either measure (`outcomes.any_responder_q`), from one pass over
+    their open episode's check-ins with window functions. Filtering the annotated caseload instead would run
+    the outcome subqueries for every patient of the clinic, not just for the page."""
+
+    def first(field: str, order: str) -> Window:
+        return Window(
+            FirstValue(field),
+            partition_by=[F("patient_id")],
+            order_by=[F(order[1:]).desc() if order[0] == "-" else F(order[1:]).asc()],
+        )
+
+    rows = (
+        _open_episode_checkins(patients)
+        .annotate(
+            baseline_odi=first("odi_score", "+week"),
+            latest_odi=first("odi_score", "-week"),
+            baseline_nrs=first("pain_nrs", "+week"),
+            latest_nrs=first("pain_nrs", "-week"),
+        )
+        .annotate(odi_change=F("baseline_odi") - F("latest_odi"), nrs_change=F("baseline_nrs") - F("latest_nrs"))
+        .filter(any_responder_q())
+    )
+    return rows.values_list("patient_id", flat=True).distinct()
+
+
+def followed_up_ids(patients: QuerySet[Patient]) -> QuerySet:
+    """Ids of `patients` with a follow-up: at least two check-ins in the open episode."""
+    return (
+        _open_episode_checkins(patients)
+        .order_by()
+        .values("patient_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .values_list("patient_id", flat=True)
     )
 
 

@@ -1,0 +1,126 @@
+"""Admin render times at clinic scale: the caseload list and a patient page, with 10,000 patients and about
+150,000 check-ins in PostgreSQL (`seed_demo`'s bulk path), against baselines measured in the same run.
+
+Run: DATABASE_URL=postgres://... python -m bench.admin   (or `make bench`). It seeds the configured database
+once (idempotent) and renders pages in-process through the whole middleware stack with Django's test client,
+so the figures are server time without network or browser. Target: median under 300 ms per page.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+PATIENTS = int(os.environ.get("BENCH_ADMIN_PATIENTS", "10000"))
+WEEKS = int(os.environ.get("BENCH_ADMIN_WEEKS", "30"))  # 1..30 weeks each, 6 % missed: ~150,000 check-ins
+ROUNDS = int(os.environ.get("BENCH_ADMIN_ROUNDS", "25"))
+TARGET_MS = 300
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cft.settings")
+    os.environ.setdefault("DEBUG", "1")  # local HTTP: no SSL redirect for the test client
+    import django
+
+    django.setup()
+
+
+def timed(fetch: Callable[[], object], rounds: int = ROUNDS) -> list[float]:
+    fetch()  # warm caches and connections
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = fetch()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code  # type: ignore[attr-defined]
+    return times
+
+
+def main() -> int:
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from bench.report import write_section
+    from patients.demo import DEMO_CLINICS, seed
+    from patients.models import Alert, CheckIn, Patient
+
+    if connection.vendor != "postgresql":
+        print("bench.admin needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    seed(password=settings.DEMO_PASSWORD, patients_per_clinic=PATIENTS, max_weeks=WEEKS)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    seeded_s = time.perf_counter() - started
+    patients, checkins = Patient.objects.count(), CheckIn.objects.count()
+    print(f"data: {patients} patients, {checkins} check-ins (seeded/checked in {seeded_s:.0f} s)")
+
+    from django.contrib.auth import get_user_model
+
+    therapist = get_user_model().objects.get(username=DEMO_CLINICS[0][2])
+    clinic_patients = Patient.objects.filter(clinic__slug=DEMO_CLINICS[0][0])
+    patient = clinic_patients.filter(primary_therapist=therapist).order_by("-pk").first()
+    if not Alert.objects.filter(patient=patient, acknowledged_at__isnull=True).exists():
+        episode = patient.current_episode()
+        Alert.objects.create(patient=patient, episode=episode, kind=Alert.Kind.RED_FLAG, week=1, urgent=True)
+
+    anonymous, client = Client(), Client()
+    client.force_login(therapist)
+    changelist = reverse("admin:patients_patient_changelist")
+    pages = {
+        "baseline: /livez (trivial view)": lambda: anonymous.get("/livez"),
+        "baseline: admin login page": lambda: anonymous.get(reverse("admin:login")),
+        "caseload, own (default)": lambda: client.get(changelist),
+        "caseload, whole clinic": lambda: client.get(changelist, {"caseload": "clinic"}),
+        "caseload, needs attention": lambda: client.get(changelist, {"caseload": "clinic", "attention": "any"}),
+        "caseload, responders": lambda: client.get(changelist, {"caseload": "clinic", "response": "responder"}),
+        "caseload, sorted by latest ODI": lambda: client.get(changelist, {"caseload": "clinic", "o": "-3"}),
+        "caseload, search by name": lambda: client.get(changelist, {"caseload": "clinic", "q": "Hansen"}),
+        "patient page": lambda: client.get(reverse("admin:patients_patient_change", args=[patient.pk])),
+    }
+    rows = []
+    for name, fetch in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            fetch()
+        times = timed(fetch)
+        median = statistics.median(times)
+        rows.append((name, median, max(times), len(queries.captured_queries)))
+        print(f"{name:<36} median {median:7.1f} ms   max {max(times):7.1f} ms   {rows[-1][3]} queries")
+
+    baseline = rows[1][1]
+    lines = [
+        "## Admin: caseload list and patient page",
+        "",
+        f"{patients:,} patients and {checkins:,} check-ins in PostgreSQL (`seed_demo` bulk data: {PATIENTS:,} in the "
+        f"first demo clinic, therapists splitting it in two). Pages rendered in-process through the full "
+        f"middleware stack with Django's test client, logged in as `{therapist.username}`; {ROUNDS} rounds after "
+        f"one warm-up; 50 rows a page. Target: median under {TARGET_MS} ms.",
+        "",
+        "| page | median ms | max ms | x login page | queries | target |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, median, worst, count in rows:
+        verdict = "" if name.startswith("baseline") else ("met" if median < TARGET_MS else "**missed**")
+        lines.append(f"| {name} | {median:.1f} | {worst:.1f} | {median / baseline:.1f} | {count} | {verdict} |")
+    lines += [
+        "",
+        "The list never counts the whole table: `show_full_result_count = False`, and the one paginator count "
+        "is of the filtered, clinic-scoped rows.",
+    ]
+    write_section("admin", "\n".join(lines))
+    missed = [name for name, median, _, _ in rows if not name.startswith("baseline") and median >= TARGET_MS]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
