@@ -90,6 +90,7 @@ def main() -> int:
     }
     rows = []
     for name, fetch in pages.items():
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             fetch()
         times = timed(fetch)

@@ -105,7 +105,7 @@ class ResponderFilter(admin.SimpleListFilter):
             return queryset
         # Computed from the scoped patients once (caseload.responder_ids), not row by row over the clinic.
         scoped = Patient.objects.for_user(request.user)
-        responders = caseload.responder_ids(scoped)
+        responders = list(caseload.responder_ids(scoped))  # once, not again in the page count and the page
         if self.value() == "responder":
             return queryset.filter(pk__in=responders)
         return queryset.filter(pk__in=caseload.followed_up_ids(scoped)).exclude(pk__in=responders)
@@ -216,7 +216,12 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     # --- rows ---------------------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return caseload.caseload_queryset(super().get_queryset(request))
+        qs = super().get_queryset(request)
+        # The outcome annotations are for the list (and the actions and export posted to it); the patient
+        # page reads one patient and computes its outcome from one query (`episode_outcome`).
+        if request.resolver_match and request.resolver_match.url_name == "patients_patient_changelist":
+            return caseload.caseload_queryset(qs)
+        return qs
 
     def get_readonly_fields(self, request: HttpRequest, obj: Patient | None = None) -> tuple[str, ...]:
         # Status changes only through the actions (pause, resume, discharge), which call the services.
