@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, F, OuterRef, QuerySet, Subquery, Value, When, Window
-from django.db.models.functions import FirstValue
+from django.db.models import BooleanField, Case, Count, F, OuterRef, QuerySet, RowRange, Subquery, Value, When, Window
+from django.db.models.functions import FirstValue, LastValue
 
 from patients import scoring
 from patients.models import Alert, Assignment, CheckIn, Patient
@@ -54,25 +54,27 @@ def responder_ids(patients: QuerySet[Patient]) -> QuerySet:
     their open episode's check-ins with window functions. Filtering the annotated caseload instead would run
     the outcome subqueries for every patient of the clinic, not just for the page."""
 
-    def first(field: str, order: str) -> Window:
+    def window(function: type, field: str) -> Window:
+        # One partition, one order and the whole partition as the frame: PostgreSQL sorts the rows once.
         return Window(
-            FirstValue(field),
+            function(field),
             partition_by=[F("patient_id")],
-            order_by=[F(order[1:]).desc() if order[0] == "-" else F(order[1:]).asc()],
+            order_by=[F("week").asc()],
+            frame=RowRange(start=None, end=None),
         )
 
     rows = (
         _open_episode_checkins(patients)
         .annotate(
-            baseline_odi=first("odi_score", "+week"),
-            latest_odi=first("odi_score", "-week"),
-            baseline_nrs=first("pain_nrs", "+week"),
-            latest_nrs=first("pain_nrs", "-week"),
+            baseline_odi=window(FirstValue, "odi_score"),
+            latest_odi=window(LastValue, "odi_score"),
+            baseline_nrs=window(FirstValue, "pain_nrs"),
+            latest_nrs=window(LastValue, "pain_nrs"),
         )
         .annotate(odi_change=F("baseline_odi") - F("latest_odi"), nrs_change=F("baseline_nrs") - F("latest_nrs"))
         .filter(any_responder_q())
     )
-    return rows.values_list("patient_id", flat=True).distinct()
+    return rows.order_by().values_list("patient_id", flat=True).distinct()
 
 
 def followed_up_ids(patients: QuerySet[Patient]) -> QuerySet:
