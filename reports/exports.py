@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
-from django.db.models import DecimalField, Func, TextField
+from django.db.models import Func, TextField
 
 from patients import scoring
 from patients.models import RED_FLAGS
@@ -55,11 +55,18 @@ def pseudonym(clinic_id: int, patient_uuid: Any, key: str | None = None) -> str:
 
 
 class OneDecimal(Func):
-    """ROUND(x, 1): half away from zero in PostgreSQL numeric, identical to half up for scores >= 0."""
+    """The score as text with one decimal: PostgreSQL ROUND(numeric, 1) is half away from zero (= half up for
+    scores >= 0); SQLite's printf('%.1f') on the stored value agrees because exact scores never tie."""
 
-    function = "ROUND"
-    template = "%(function)s(%(expressions)s, 1)"
-    output_field = DecimalField(max_digits=4, decimal_places=1)
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"ROUND({sql}, 1)::text", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CASE WHEN {sql} IS NULL THEN NULL ELSE printf('%.1f', {sql}) END", [*params, *params]
 
 
 class RedFlagList(Func):
@@ -295,6 +302,7 @@ def write_xlsx(
         # Excel has no time zones: write UTC wall time (the header says so) and keep numbers as numbers.
         row = list(row)
         row[4] = row[4].replace(tzinfo=None) if row[4] else None
+        row[5] = Decimal(row[5]) if row[5] is not None else None
         checkins.append(row)
         count += 1
     episodes = book.create_sheet("Episodes")
