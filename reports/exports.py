@@ -16,6 +16,7 @@ equals `patients.scoring.one_decimal` of the exact score (a test checks every po
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import hmac
 import io
@@ -27,6 +28,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Func, TextField
 
 from patients import scoring
@@ -69,6 +71,21 @@ class OneDecimal(Func):
         return f"CASE WHEN {sql} IS NULL THEN NULL ELSE printf('%.1f', {sql}) END", [*params, *params]
 
 
+class IsoUtc(Func):
+    """A timestamp as ISO 8601 text in UTC (2026-01-05T09:00:00Z), formatted by the database: the export then
+    never builds a datetime object per row."""
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])  # Django stores UTC text in SQLite
+        return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', {sql})", params
+
+
 class RedFlagList(Func):
     """The red-flag keys answered yes, joined by ';' in question order as stored ('' when none)."""
 
@@ -77,9 +94,10 @@ class RedFlagList(Func):
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         # `sql` is a compiled column reference, never user input.
-        template = "(SELECT string_agg(flag, ';' ORDER BY n) FROM jsonb_array_elements_text(%s) "
-        template += "WITH ORDINALITY AS rf(flag, n))"
-        return template % sql, params
+        # Most check-ins have no red flag: skip the set-returning function for them.
+        template = "CASE WHEN %s = '[]'::jsonb THEN NULL ELSE (SELECT string_agg(flag, ';' ORDER BY n) "
+        template += "FROM jsonb_array_elements_text(%s) WITH ORDINALITY AS rf(flag, n)) END"
+        return template % (sql, sql), [*params, *params]
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
@@ -126,7 +144,7 @@ def checkin_queryset(user: Any, filters: ReportFilter, research: bool = False): 
     return qs.values_list(
         "episode_id",
         "week",
-        "submitted_at",
+        IsoUtc("submitted_at"),
         OneDecimal("odi_score"),
         "odi_answered",
         "pain_nrs",
@@ -140,14 +158,19 @@ def checkin_rows(
 ) -> Iterator[tuple[Any, ...]]:
     labels = episode_labels(user, filters, research)
     done = 0
-    for row in checkin_queryset(user, filters, research).iterator(chunk_size=CHUNK):
-        label = labels.get(row[0])
-        if label is None:  # an episode outside the report (cannot happen: same scope); never leak it
-            continue
-        yield label + row[1:]
-        done += 1
-        if done % CHUNK == 0:
-            progress(done)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A server-side cursor is planned for its first 10 % of rows by default; an export reads them all.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        for row in checkin_queryset(user, filters, research).iterator(chunk_size=CHUNK):
+            label = labels.get(row[0])
+            if label is None:  # an episode outside the report (cannot happen: same scope); never leak it
+                continue
+            yield label + row[1:]
+            done += 1
+            if done % CHUNK == 0:
+                progress(done)
     progress(done)
 
 
@@ -301,7 +324,7 @@ def write_xlsx(
     for row in checkin_rows(user, filters, progress=progress):
         # Excel has no time zones: write UTC wall time (the header says so) and keep numbers as numbers.
         row = list(row)
-        row[4] = row[4].replace(tzinfo=None) if row[4] else None
+        row[4] = dt.datetime.fromisoformat(row[4]).replace(tzinfo=None) if row[4] else None
         row[5] = Decimal(row[5]) if row[5] is not None else None
         checkins.append(row)
         count += 1
