@@ -26,6 +26,10 @@ def _admin_query(request: HttpRequest) -> ReportQuerySerializer:
     return ReportQuerySerializer(data=params, context={"user": request.user})
 
 
+def _label(timepoint: str) -> str:
+    return timepoint.replace("_", " ").capitalize()
+
+
 @login_required
 @require_GET
 def report_page(request: HttpRequest) -> HttpResponse:
@@ -45,7 +49,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": request.GET,
         "querystring": request.GET.urlencode(),
-        "timepoints": TIMEPOINTS,
+        "follow_ups": [(_label(tp), report.overall.outcomes[tp]) for tp in TIMEPOINTS],
+        "compare_label": _label(report.comparison.timepoint) if report.comparison else "",
         "min_group": MIN_GROUP,
         "groups": [report.overall, *report.by_program],
         "odi_chart": trajectory_chart_svg(report.trajectories, "odi"),
