@@ -231,6 +231,15 @@ SPECTACULAR_SETTINGS = {
 # --- App ------------------------------------------------------------------------------------------------
 MAGIC_LINK_MAX_AGE_DAYS = env_int("MAGIC_LINK_MAX_AGE_DAYS", 7)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password")
+# Reports: the key of the research pseudonyms (HMAC-SHA256). Changing it changes every pseudonym, so keep it
+# stable and secret; it is separate from SECRET_KEY so rotating that never re-keys research data.
+REPORTS_PSEUDONYM_KEY = env_str("REPORTS_PSEUDONYM_KEY")
+if not REPORTS_PSEUDONYM_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("REPORTS_PSEUDONYM_KEY must be set when DEBUG is off (a long random string)")
+    REPORTS_PSEUDONYM_KEY = "insecure-development-pseudonym-key-only-used-with-DEBUG-on"  # noqa: S105
+REPORTS_EXPORT_DIR = Path(env_str("REPORTS_EXPORT_DIR", str(VAR_DIR / "exports")))  # private: never served
+REPORTS_EXPORT_KEEP_HOURS = env_int("REPORTS_EXPORT_KEEP_HOURS", 24)
 
 LOGGING = {
     "version": 1,
