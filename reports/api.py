@@ -49,11 +49,28 @@ class ExportRequestSerializer(serializers.Serializer):
         self.fields["kind"].choices = ExportJob.Kind.choices
 
 
+class ExportJobSerializer(serializers.Serializer):
+    """The shape of `job_data` below, for the OpenAPI schema."""
+
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    download = serializers.URLField(allow_null=True)
+
+
 class ExportJobListView(APIView):
     """POST ?<report query> {"kind": "csv_checkins"} queues an export of the report's patients."""
 
     permission_classes = [permissions.IsAuthenticated, IsClinicAdmin]
 
+    @extend_schema(
+        parameters=[ReportQuerySerializer], request=ExportRequestSerializer, responses={202: ExportJobSerializer}
+    )
     def post(self, request: Request) -> Response:
         from reports.services import request_export
 
@@ -68,6 +85,7 @@ class ExportJobListView(APIView):
 class ExportJobDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsClinicAdmin]
 
+    @extend_schema(responses=ExportJobSerializer)
     def get(self, request: Request, uuid: str) -> Response:
         from django.shortcuts import get_object_or_404
 
