@@ -176,6 +176,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "EXCEPTION_HANDLER": "cft.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "600/minute"),
@@ -186,10 +187,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Weekly check-ins, outcomes and programs for Cognitive Functional Therapy.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "patients.models.Alert.Kind",
+        "ProgramKindEnum": "programs.models.Program.Kind",
+    },
 }
 
 # --- App ------------------------------------------------------------------------------------------------
 MAGIC_LINK_MAX_AGE_DAYS = env_int("MAGIC_LINK_MAX_AGE_DAYS", 7)
+PATIENT_TOKEN_MAX_AGE_HOURS = env_int("PATIENT_TOKEN_MAX_AGE_HOURS", 12)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password")
 
 LOGGING = {
