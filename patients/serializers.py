@@ -148,7 +148,13 @@ class CheckInSubmittedSerializer(CheckInSerializer):
     red_flag_message = serializers.SerializerMethodField()
 
     class Meta(CheckInSerializer.Meta):
-        fields = [*CheckInSerializer.Meta.fields, "created", "red_flag_urgency", "red_flag_message"]
+        # The history is left out: the submitter has just seen it, and it would cost a query.
+        fields = [
+            *(name for name in CheckInSerializer.Meta.fields if name != "history"),
+            "created",
+            "red_flag_urgency",
+            "red_flag_message",
+        ]
         read_only_fields = fields
 
     def get_created(self, checkin: CheckIn) -> bool:
