@@ -19,7 +19,6 @@ from patients.scoring import ODI_SECTION_COUNT
 
 SKIP = "skip"
 YES, NO = "yes", "no"
-NRS_ENDS = {0: "no pain", 10: "worst pain imaginable"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ class CheckInForm(forms.Form):
             )
         self.fields["pain_nrs"] = forms.TypedChoiceField(
             label="On average, how bad has your back pain been over the past 7 days?",
-            choices=[(n, f"{n} ({NRS_ENDS[n]})" if n in NRS_ENDS else str(n)) for n in range(11)],
+            help_text="0 means no pain. 10 means the worst pain imaginable.",
+            choices=[(n, str(n)) for n in range(11)],
             coerce=int,
             widget=forms.RadioSelect,
             error_messages={"required": "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."},
