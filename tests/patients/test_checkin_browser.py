@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from patients import links
 from patients.models import RED_FLAGS, CheckIn
@@ -40,6 +41,9 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
             context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
             yield context.new_page()
         finally:
+            # ORM calls made while Playwright runs get their own connection (another context); close it, or
+            # PostgreSQL refuses to drop the test database at the end of the session.
+            connections.close_all()
             browser.close()
 
 

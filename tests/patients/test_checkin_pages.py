@@ -209,3 +209,9 @@ def test_the_page_is_labelled_for_assistive_technology(patient):
     ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', body))
     labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', body))
     assert ids and ids <= labelled
+
+
+def test_the_form_costs_a_fixed_number_of_queries(patient, django_assert_max_num_queries):
+    client = _signed_in(patient)
+    with django_assert_max_num_queries(12):
+        assert client.get("/checkin/").status_code == 200
