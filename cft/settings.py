@@ -212,6 +212,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "EXCEPTION_HANDLER": "cft.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "600/minute"),
@@ -226,10 +227,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "patients.models.Alert.Kind",
+        "ProgramKindEnum": "programs.models.Program.Kind",
+    },
 }
 
 # --- App ------------------------------------------------------------------------------------------------
 MAGIC_LINK_MAX_AGE_DAYS = env_int("MAGIC_LINK_MAX_AGE_DAYS", 7)
+PATIENT_TOKEN_MAX_AGE_HOURS = env_int("PATIENT_TOKEN_MAX_AGE_HOURS", 12)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password")
 # Reports: the key of the research pseudonyms (HMAC-SHA256). Changing it changes every pseudonym, so keep it
 # stable and secret; it is separate from SECRET_KEY so rotating that never re-keys research data.
