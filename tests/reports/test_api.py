@@ -46,7 +46,7 @@ def test_outcome_api_is_for_clinic_admins_only(north):
 def test_outcome_api_refuses_another_clinic_naming_the_field(north, south):
     response = _client(north.admin).get(URL, {"clinic": south.clinic.pk})
     assert response.status_code == 400
-    assert "clinic" in response.json()
+    assert "clinic" in response.json()["fields"]
 
 
 @pytest.mark.parametrize(
@@ -60,4 +60,4 @@ def test_outcome_api_refuses_another_clinic_naming_the_field(north, south):
 def test_outcome_api_names_the_bad_parameter(north, params, field):
     response = _client(north.admin).get(URL, params)
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
