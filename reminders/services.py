@@ -252,6 +252,8 @@ def requeue_stale_reminders(*, now: dt.datetime | None = None) -> tuple[int, int
     )
     ids = list(stale[:50_000])
     size = settings.REMINDER_BATCH_SIZE
+    if not ids:
+        return 0, expired
     with transaction.atomic():
         for start in range(0, len(ids), size):
             enqueue(SEND_BATCH_TASK, reminder_ids=ids[start : start + size])
