@@ -479,10 +479,12 @@ def _open_alert_labels(patient_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _digest_email(digest: TherapistDigest) -> EmailMessage | None:
+    # Not PatientQuerySet.needing_attention(): its isnull filter across the reverse join also matches patients
+    # with no alert at all.
     patients = list(
         Patient.objects.caseload_of(digest.therapist)
         .exclude(status=Patient.Status.DISCHARGED)
-        .needing_attention()
+        .filter(Exists(Alert.objects.open().filter(patient=OuterRef("pk"))))
         .order_by("last_name", "first_name")
     )
     if not patients or not digest.therapist.email:
@@ -505,16 +507,11 @@ def send_therapist_digests(*, now: dt.datetime | None = None, connection: Any = 
         return counts
     day = local.date()
     User = get_user_model()  # noqa: N806
-    therapists = (
-        User.objects.filter(
-            is_active=True,
-            caseload__alerts__acknowledged_at__isnull=True,
-            caseload__status__in=[Patient.Status.ACTIVE, Patient.Status.PAUSED],
-        )
-        .exclude(email="")
-        .distinct()
-        .values_list("pk", flat=True)
+    needing = Alert.objects.open().filter(
+        patient__primary_therapist=OuterRef("pk"),
+        patient__status__in=[Patient.Status.ACTIVE, Patient.Status.PAUSED],
     )
+    therapists = User.objects.filter(Exists(needing), is_active=True).exclude(email="").values_list("pk", flat=True)
     TherapistDigest.objects.bulk_create(
         [TherapistDigest(therapist_id=pk, day=day) for pk in therapists], ignore_conflicts=True
     )
