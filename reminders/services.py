@@ -92,7 +92,8 @@ def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]
     """Batches of the weekly reminders due on this tick, selected set-based.
 
     One query lists the time zones in use; `schedule.due_slots` turns (now, zones) into the few (zone, weekday,
-    hour) slots due now; then each batch is one keyset-paginated query. Queries grow with batches, not patients.
+    hour) slots due now; then one streamed query yields the rows in batches. The caller's queries (an insert and
+    an outbox row per batch) grow with batches, not patients.
     """
     zones = list(
         Patient.objects.active().filter(reminder_consent=True).order_by().values_list("time_zone", flat=True).distinct()
@@ -118,25 +119,24 @@ def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]
         .annotate(week_one=_first_assignment_start())
         .filter(week_one__isnull=False)
         .exclude(Exists(already))
-        .order_by("pk")
+        .order_by()
         .values_list(
             "pk", "patient_id", "week_one", "patient__time_zone", "patient__checkin_weekday", "patient__checkin_hour"
         )
     )
-    last = 0
-    while True:
-        rows = list(episodes.filter(pk__gt=last)[:batch_size])
-        if not rows:
-            return
-        last = rows[-1][0]
-        batch = []
-        for episode_id, patient_id, week_one, zone, weekday, hour in rows:
-            due = slots[schedule.Slot(zone, weekday, hour)]
-            week = schedule.program_week(due.local_date, week_one)
-            if week is not None:
-                batch.append(DueReminder(patient_id, episode_id, week, due.due_at, zone))
-        if batch:
+    # One query, streamed (a server-side cursor on PostgreSQL): the planner does one pass with hash joins
+    # instead of one scan per page.
+    batch: list[DueReminder] = []
+    for episode_id, patient_id, week_one, zone, weekday, hour in episodes.iterator(chunk_size=batch_size):
+        due = slots[schedule.Slot(zone, weekday, hour)]
+        week = schedule.program_week(due.local_date, week_one)
+        if week is not None:
+            batch.append(DueReminder(patient_id, episode_id, week, due.due_at, zone))
+        if len(batch) >= batch_size:
             yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _insert_reminders(kind: str, due: Sequence[DueReminder], now: dt.datetime) -> list[int]:
@@ -215,16 +215,17 @@ def due_follow_ups(now: dt.datetime, batch_size: int) -> Iterator[list[DueRemind
         )
         .exclude(Exists(checked_in))
         .exclude(Exists(followed))
-        .order_by("pk")
-        .values_list("pk", "patient_id", "episode_id", "week", "sent_at", "patient__time_zone")
+        .order_by()
+        .values_list("patient_id", "episode_id", "week", "sent_at", "patient__time_zone")
     )
-    last = 0
-    while True:
-        rows = list(weekly.filter(pk__gt=last)[:batch_size])
-        if not rows:
-            return
-        last = rows[-1][0]
-        yield [DueReminder(p, e, w, sent_at + FOLLOW_UP_AFTER, zone) for _, p, e, w, sent_at, zone in rows]
+    batch: list[DueReminder] = []
+    for patient_id, episode_id, week, sent_at, zone in weekly.iterator(chunk_size=batch_size):
+        batch.append(DueReminder(patient_id, episode_id, week, sent_at + FOLLOW_UP_AFTER, zone))
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def dispatch_follow_ups(
@@ -295,13 +296,21 @@ def _deliver(
     compose: Callable[[Any], EmailMessage | None],
     now: dt.datetime | None = None,
     max_attempts: int | None = None,
+    preloaded: Any = None,
 ) -> Outcome:
-    """Send the row's email once: lock, check pending, send, mark, all in one transaction (module docstring)."""
+    """Send the row's email once: lock, check pending, send, mark, all in one transaction (module docstring).
+
+    The lock is a plain primary-key SELECT ... FOR UPDATE of the row's status; the data for the email comes from
+    `preloaded` (a batch loads all its rows in one query) or is loaded after the lock."""
     max_attempts = max_attempts or settings.REMINDER_MAX_ATTEMPTS
     with transaction.atomic():
-        row = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
-        if row is None or row.status != DeliveryStatus.PENDING:
-            return Outcome("done", row.attempts if row else 0)
+        locked = (
+            queryset.model._default_manager.select_for_update().filter(pk=pk).values_list("status", "attempts").first()
+        )
+        if locked is None or locked[0] != DeliveryStatus.PENDING:
+            return Outcome("done", locked[1] if locked else 0)
+        row = preloaded if preloaded is not None else queryset.get(pk=pk)
+        row.status, row.attempts = locked  # what the lock saw, not what the batch loaded earlier
         now = now or timezone.now()
         try:
             message = compose(row)
@@ -331,23 +340,35 @@ def _deliver(
         return Outcome("sent", row.attempts)
 
 
-def _reminder_email(reminder: Reminder) -> EmailMessage | None:
+def _reminder_email(reminder: Reminder, checked_in: set[tuple[int, int]] | None = None) -> EmailMessage | None:
     """The email for a reminder, or None when it is no longer wanted (checked again at send time: a patient
-    may have paused, been discharged or checked in since the row was created)."""
+    may have paused, been discharged or checked in since the row was created). `checked_in`: the (episode,
+    week) pairs with a check-in, when the caller loaded them for a whole batch."""
     patient = reminder.patient
     if patient.status != Patient.Status.ACTIVE or not patient.reminder_consent or reminder.episode.ended_on:
         return None
-    if (
-        reminder.kind == Reminder.Kind.FOLLOW_UP
-        and CheckIn.objects.filter(episode_id=reminder.episode_id, week=reminder.week).exists()
-    ):
-        return None
+    if reminder.kind == Reminder.Kind.FOLLOW_UP:
+        if checked_in is None:
+            checked_in = set(
+                CheckIn.objects.filter(episode_id=reminder.episode_id, week=reminder.week).values_list(
+                    "episode_id", "week"
+                )
+            )
+        if (reminder.episode_id, reminder.week) in checked_in:
+            return None
     return emails.reminder_message(reminder)
 
 
-def deliver_reminder(reminder_id: int, *, connection: Any, now: dt.datetime | None = None) -> Outcome:
-    queryset = Reminder.objects.select_related("patient__clinic", "episode")
-    return _deliver(queryset, reminder_id, connection=connection, compose=_reminder_email, now=now)
+def _reminders() -> models.QuerySet[Reminder]:
+    return Reminder.objects.select_related("patient__clinic", "episode")
+
+
+def deliver_reminder(
+    reminder_id: int, *, connection: Any, now: dt.datetime | None = None, preloaded: Reminder | None = None
+) -> Outcome:
+    return _deliver(
+        _reminders(), reminder_id, connection=connection, compose=_reminder_email, now=now, preloaded=preloaded
+    )
 
 
 def send_one_reminder(reminder_id: int, *, connection: Any = None) -> Outcome:
@@ -374,9 +395,27 @@ def send_reminder_batch(
     that reminder to `send_reminder` with a backoff; the rest of the batch goes on."""
     connection = connection or get_connection()
     counts: Counter[str] = Counter()
+    # One query loads the batch (and one its check-ins); a patient paused during the batch's second or so is
+    # caught by the next one. Each send still locks its row and commits on its own.
+    rows = _reminders().in_bulk(reminder_ids)
+    follow_ups = [r for r in rows.values() if r.kind == Reminder.Kind.FOLLOW_UP]
+    checked_in: set[tuple[int, int]] = set()
+    if follow_ups:
+        checked_in = set(
+            CheckIn.objects.filter(episode_id__in={r.episode_id for r in follow_ups}).values_list("episode_id", "week")
+        )
+
+    def compose(reminder: Reminder) -> EmailMessage | None:
+        return _reminder_email(reminder, checked_in)
+
     try:
         for reminder_id in reminder_ids:
-            outcome = deliver_reminder(reminder_id, connection=connection)
+            if reminder_id not in rows:
+                counts["done"] += 1
+                continue
+            outcome = _deliver(
+                _reminders(), reminder_id, connection=connection, compose=compose, preloaded=rows[reminder_id]
+            )
             counts[outcome.status] += 1
             if outcome.status in ("retry", "failed"):
                 reset_connection(connection)
