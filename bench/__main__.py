@@ -1,6 +1,11 @@
-"""`make bench` = `python -m bench`: runs every benchmark module's main()."""
+"""`make bench` = `python -m bench [name ...]`: runs each benchmark module's main(), in order."""
 
-from bench import exports
+import importlib
+import sys
+
+MODULES = ["exports", "reminders"]
 
 if __name__ == "__main__":
-    exports.main()
+    for name in sys.argv[1:] or MODULES:
+        print(f"\n=== bench.{name} ===", flush=True)
+        importlib.import_module(f"bench.{name}").main()

@@ -196,6 +196,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request must never hang on a down broker: publishing gives up fast and the outbox keeps the work.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Redis: how long an unacknowledged task (its worker killed outright) waits before another worker gets it.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 
 # --- REST framework -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -246,6 +248,13 @@ if not REPORTS_PSEUDONYM_KEY:
     REPORTS_PSEUDONYM_KEY = "insecure-development-pseudonym-key-only-used-with-DEBUG-on"  # noqa: S105
 REPORTS_EXPORT_DIR = Path(env_str("REPORTS_EXPORT_DIR", str(VAR_DIR / "exports")))  # private: never served
 REPORTS_EXPORT_KEEP_HOURS = env_int("REPORTS_EXPORT_KEEP_HOURS", 24)
+# Reminders (docs/reminders.md): a weekly reminder goes out within this many minutes after its local due time.
+REMINDER_WINDOW_MINUTES = env_int("REMINDER_WINDOW_MINUTES", 60)
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
+REMINDER_RETRY_BACKOFF_SECONDS = env_int("REMINDER_RETRY_BACKOFF_SECONDS", 60)
+REMINDER_RETRY_BACKOFF_MAX_SECONDS = env_int("REMINDER_RETRY_BACKOFF_MAX_SECONDS", 1800)
+REMINDER_DIGEST_HOUR = env_int("REMINDER_DIGEST_HOUR", 7)  # local hour (TIME_ZONE) of the therapists' digest
 
 LOGGING = {
     "version": 1,

@@ -63,7 +63,9 @@ class PatientQuerySet(ClinicScopedQuerySet):
         return self.filter(primary_therapist=user)
 
     def needing_attention(self) -> PatientQuerySet:
-        return self.filter(alerts__acknowledged_at__isnull=True).distinct()
+        """Patients with at least one open (unacknowledged) alert."""
+        open_alerts = Alert.objects.filter(patient=models.OuterRef("pk"), acknowledged_at__isnull=True)
+        return self.filter(models.Exists(open_alerts))
 
 
 class Patient(models.Model):
