@@ -518,12 +518,10 @@ def _open_alert_labels(patient_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _digest_email(digest: TherapistDigest) -> EmailMessage | None:
-    # Not PatientQuerySet.needing_attention(): its isnull filter across the reverse join also matches patients
-    # with no alert at all.
     patients = list(
         Patient.objects.caseload_of(digest.therapist)
         .exclude(status=Patient.Status.DISCHARGED)
-        .filter(Exists(Alert.objects.open().filter(patient=OuterRef("pk"))))
+        .needing_attention()
         .order_by("last_name", "first_name")
     )
     if not patients or not digest.therapist.email:
