@@ -196,6 +196,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request must never hang on a down broker: publishing gives up fast and the outbox keeps the work.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Redis: how long an unacknowledged task (its worker killed outright) waits before another worker gets it.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 
 # --- REST framework -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -212,6 +214,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "EXCEPTION_HANDLER": "cft.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "600/minute"),
@@ -226,11 +229,32 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "patients.models.Alert.Kind",
+        "ProgramKindEnum": "programs.models.Program.Kind",
+    },
 }
 
 # --- App ------------------------------------------------------------------------------------------------
 MAGIC_LINK_MAX_AGE_DAYS = env_int("MAGIC_LINK_MAX_AGE_DAYS", 7)
+PATIENT_TOKEN_MAX_AGE_HOURS = env_int("PATIENT_TOKEN_MAX_AGE_HOURS", 12)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password")
+# Reports: the key of the research pseudonyms (HMAC-SHA256). Changing it changes every pseudonym, so keep it
+# stable and secret; it is separate from SECRET_KEY so rotating that never re-keys research data.
+REPORTS_PSEUDONYM_KEY = env_str("REPORTS_PSEUDONYM_KEY")
+if not REPORTS_PSEUDONYM_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("REPORTS_PSEUDONYM_KEY must be set when DEBUG is off (a long random string)")
+    REPORTS_PSEUDONYM_KEY = "insecure-development-pseudonym-key-only-used-with-DEBUG-on"  # noqa: S105
+REPORTS_EXPORT_DIR = Path(env_str("REPORTS_EXPORT_DIR", str(VAR_DIR / "exports")))  # private: never served
+REPORTS_EXPORT_KEEP_HOURS = env_int("REPORTS_EXPORT_KEEP_HOURS", 24)
+# Reminders (docs/reminders.md): a weekly reminder goes out within this many minutes after its local due time.
+REMINDER_WINDOW_MINUTES = env_int("REMINDER_WINDOW_MINUTES", 60)
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
+REMINDER_RETRY_BACKOFF_SECONDS = env_int("REMINDER_RETRY_BACKOFF_SECONDS", 60)
+REMINDER_RETRY_BACKOFF_MAX_SECONDS = env_int("REMINDER_RETRY_BACKOFF_MAX_SECONDS", 1800)
+REMINDER_DIGEST_HOUR = env_int("REMINDER_DIGEST_HOUR", 7)  # local hour (TIME_ZONE) of the therapists' digest
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from patients import api
+
+urlpatterns = [
+    path("auth/token/", api.StaffTokenView.as_view(), name="api-auth-token"),
+    path("me/session/", api.PatientSessionView.as_view(), name="api-me-session"),
+    path("me/program/", api.MeProgramView.as_view(), name="api-me-program"),
+    path("me/checkins/", api.MeCheckInsView.as_view(), name="api-me-checkins"),
+    path("me/outcomes/", api.MeOutcomesView.as_view(), name="api-me-outcomes"),
+    path("patients/", api.PatientListView.as_view(), name="api-patients"),
+    path("patients/<int:patient_id>/", api.PatientDetailView.as_view(), name="api-patient"),
+    path("patients/<int:patient_id>/checkins/", api.PatientCheckInsView.as_view(), name="api-patient-checkins"),
+    path("patients/<int:patient_id>/outcomes/", api.PatientOutcomesView.as_view(), name="api-patient-outcomes"),
+    path(
+        "patients/<int:patient_id>/assignments/",
+        api.PatientAssignmentsView.as_view(),
+        name="api-patient-assignments",
+    ),
+    path("alerts/", api.AlertListView.as_view(), name="api-alerts"),
+    path("alerts/<int:alert_id>/acknowledge/", api.AlertAcknowledgeView.as_view(), name="api-alert-acknowledge"),
+]

@@ -63,7 +63,9 @@ class PatientQuerySet(ClinicScopedQuerySet):
         return self.filter(primary_therapist=user)
 
     def needing_attention(self) -> PatientQuerySet:
-        return self.filter(alerts__acknowledged_at__isnull=True).distinct()
+        """Patients with at least one open (unacknowledged) alert."""
+        open_alerts = Alert.objects.filter(patient=models.OuterRef("pk"), acknowledged_at__isnull=True)
+        return self.filter(models.Exists(open_alerts))
 
 
 class Patient(models.Model):
@@ -356,3 +358,31 @@ class OdiWording(models.Model):
 
     def __str__(self) -> str:
         return f"ODI {self.section}. {self.title}"
+
+
+class PatientTokenQuerySet(models.QuerySet):
+    def usable(self) -> PatientTokenQuerySet:
+        """Not expired, and the patient's links not revoked since it was issued (discharge revokes)."""
+        return self.filter(
+            expires_at__gt=timezone.now(),
+            patient__link_generation=models.F("link_generation"),
+        ).exclude(patient__status=Patient.Status.DISCHARGED)
+
+
+class PatientToken(models.Model):
+    """An API token a patient gets in exchange for a magic link. Only a SHA-256 digest of the key is stored:
+    the key itself is shown once. It carries the link generation, so revoking links revokes it too."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    link_generation = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    objects = PatientTokenQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"API token of patient {self.patient_id}"

@@ -4,9 +4,11 @@ pages, the API and tasks. Each raises django ValidationError with a dict naming 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Min
@@ -24,6 +26,7 @@ from patients.models import (
     CheckInVersion,
     Episode,
     Patient,
+    PatientToken,
     validate_time_zone,
 )
 from patients.plans import activity_quota, episode_items
@@ -50,6 +53,55 @@ def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
     patient.full_clean()
     patient.save()
     record(action="patient.create", actor=by, clinic_id=clinic.pk, patient_id=patient.pk, obj=patient)
+    return patient
+
+
+EDITABLE_PATIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "record_number",
+    "email",
+    "phone",
+    "time_zone",
+    "checkin_weekday",
+    "checkin_hour",
+    "reminder_consent",
+    "primary_therapist",
+)
+
+
+@transaction.atomic
+def update_patient(*, patient: Patient, by: Any = None, status: str | None = None, **changes: Any) -> Patient:
+    """Edit a patient's details. A status change goes through its own rule: pause/resume reminders, or
+    discharge (which also closes the episode and revokes every link)."""
+    unknown = set(changes) - set(EDITABLE_PATIENT_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    if "time_zone" in changes:
+        _check_time_zone(changes["time_zone"])
+    therapist = changes.get("primary_therapist")
+    if therapist is not None and not therapist.memberships.filter(clinic_id=patient.clinic_id).exists():
+        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+    if changes:
+        for name, value in changes.items():
+            setattr(patient, name, value)
+        patient.full_clean()
+        patient.save(update_fields=list(changes))
+        record(
+            action="patient.update",
+            actor=by,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            obj=patient,
+            details={"fields": sorted(changes)},
+        )
+    if status is not None and status != patient.status:
+        if status == Patient.Status.DISCHARGED:
+            discharge_patient(patient=patient, by=by)
+        elif patient.status == Patient.Status.DISCHARGED:
+            raise ValidationError({"status": "A discharged patient cannot be made active again."})
+        else:
+            set_reminders_paused(patient=patient, paused=status == Patient.Status.PAUSED, by=by)
     return patient
 
 
@@ -493,6 +545,30 @@ def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = 
         episode.save(update_fields=["ended_on"])
     record(action="patient.discharge", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=patient)
     return patient
+
+
+def issue_patient_token(*, patient: Patient, now: dt.datetime | None = None) -> tuple[str, PatientToken]:
+    """An API token for a patient who opened a valid magic link. Returns the key (shown once; only its
+    digest is stored) and the row. It stops working when it expires or when the patient's links are revoked."""
+    from patients.authentication import PATIENT_TOKEN_PREFIX, token_digest
+
+    now = now or timezone.now()
+    key = PATIENT_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = PatientToken.objects.create(
+            patient=patient,
+            digest=token_digest(key),
+            link_generation=patient.link_generation,
+            expires_at=now + dt.timedelta(hours=settings.PATIENT_TOKEN_MAX_AGE_HOURS),
+        )
+        record(
+            action="patient.api_session",
+            actor_label="patient",
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            obj=token,
+        )
+    return key, token
 
 
 def raise_missed_checkin_alerts(now: dt.datetime | None = None) -> int:

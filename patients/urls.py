@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from patients import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("checkin/", views.checkin, name="checkin"),
+    path("checkin/done/", views.checkin_done, name="checkin-done"),
+    path("checkin/<str:token>/", views.open_link, name="open-link"),
+]

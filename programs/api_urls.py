@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from programs import api
+
+urlpatterns = [
+    path("programs/", api.ProgramListView.as_view(), name="api-programs"),
+]

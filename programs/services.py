@@ -145,3 +145,40 @@ def copy_program_to_clinic(*, program: Program, clinic: Clinic) -> Program:
         for item in program.items.all()
     )
     return copy
+
+
+@transaction.atomic
+def create_program(
+    *,
+    clinic: Clinic,
+    title: str,
+    kind: str = Program.Kind.CUSTOM,
+    description: str = "",
+    weeks: int = 12,
+    items: list[dict[str, Any]] | None = None,
+    by: Any = None,
+) -> Program:
+    """A clinic's own program with its items, all or nothing. Each item dict names one component
+    (`component`: a Narrative, CopingStrategy or GradedActivity) and its weeks; errors name `items[i].<field>`."""
+    from audit.services import record
+
+    if not title.strip():
+        raise ValidationError({"title": "Give the program a title."})
+    if weeks < 1:
+        raise ValidationError({"weeks": "A program lasts at least one week."})
+    program = Program.objects.create(clinic=clinic, title=title, kind=kind, description=description, weeks=weeks)
+    for index, item in enumerate(items or []):
+        try:
+            add_program_item(
+                program=program,
+                component=item["component"],
+                start_week=item.get("start_week", 1),
+                end_week=item.get("end_week"),
+                order=index + 1,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"items[{index}].{name}": messages for name, messages in exc.message_dict.items()}
+            ) from None
+    record(action="program.create", actor=by, clinic_id=clinic.pk, obj=program)
+    return program

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reminders import views
+
+app_name = "reminders"
+
+urlpatterns = [
+    path("pause/<str:token>/", views.pause_reminders, name="pause"),
+]

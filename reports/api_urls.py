@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reports import api
+
+urlpatterns = [
+    path("outcomes/", api.OutcomeReportView.as_view(), name="reports-outcomes"),
+    path("exports/", api.ExportJobListView.as_view(), name="reports-exports"),
+    path("exports/<uuid:uuid>/", api.ExportJobDetailView.as_view(), name="reports-export-detail"),
+]

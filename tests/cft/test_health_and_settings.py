@@ -59,5 +59,6 @@ def test_deploy_check_is_clean_with_production_settings():
         DEBUG="0",
         SECRET_KEY="x" * 64 + "production-like-secret-key-for-the-deploy-check",
         ALLOWED_HOSTS="cft.example.org",
+        REPORTS_PSEUDONYM_KEY="k" * 64,
     )
     assert result.returncode == 0, result.stdout + result.stderr

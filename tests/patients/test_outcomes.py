@@ -94,3 +94,15 @@ def test_episode_with_only_a_baseline_has_no_change(db):
     checkin(patient, 1, 3, 7)
     outcome = episode_outcome(patient.current_episode())
     assert outcome.odi.responder is None and outcome.nrs.improvement is None
+
+
+def test_needing_attention_means_an_open_alert_not_merely_no_acknowledged_one(db):
+    from patients import services
+    from patients.models import Alert
+
+    quiet = patient_on_program(weeks_ago=3)
+    flagged = patient_on_program(clinic=quiet.clinic, weeks_ago=3)
+    services.submit_checkin(patient=flagged, odi=[1] * 10, pain_nrs=3, week=1, red_flags=["rf_trauma"])
+    assert list(Patient.objects.needing_attention()) == [flagged]
+    services.acknowledge_alert(alert=Alert.objects.get(), by=None)
+    assert not Patient.objects.needing_attention().exists()

@@ -1,0 +1,104 @@
+"""What every API view shares: one error shape, pagination and the unknown-field rule.
+
+Every error response, whatever raised it (a serializer, a service's django ValidationError, a 404, a
+throttle), has the same JSON shape, with each bad field named by its path in the request body:
+
+    {"code": "invalid", "detail": "Some fields need attention.", "fields": {"odi[3]": ["..."], "pain_nrs": ["..."]}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+INVALID_DETAIL = "Some fields need attention."
+
+
+def _join(prefix: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(path, message) pairs from DRF's nested error structure: {"odi": {3: [...]}} gives ("odi[3]", ...)."""
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            name = api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key
+            yield from flatten_errors(value, _join(prefix, name))
+    elif isinstance(detail, (list, tuple)):
+        if all(isinstance(item, str) for item in detail):
+            for item in detail:
+                yield prefix or api_settings.NON_FIELD_ERRORS_KEY, str(item)
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    yield from flatten_errors(item, _join(prefix, index))
+    else:
+        yield prefix or api_settings.NON_FIELD_ERRORS_KEY, str(detail)
+
+
+def field_errors(detail: Any) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for path, message in flatten_errors(detail):
+        fields.setdefault(path, []).append(message)
+    return fields
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler (status codes, headers), then the one error shape. A service's django ValidationError
+    is a 400 naming the same fields a serializer would."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()  # the same words whatever was looked up: no hint of what exists
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"code": "invalid", "detail": INVALID_DETAIL, "fields": field_errors(exc.detail)}
+        return response
+    detail = getattr(exc, "detail", None)
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    message = str(detail) if detail is not None else str(exc)
+    response.data = {"code": code, "detail": message, "fields": {}}
+    return response
+
+
+class StrictFieldsMixin:
+    """Reject fields the endpoint does not know (or cannot write) instead of silently ignoring them, so a
+    misspelt `pain_nrs` is an error rather than a lost answer."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}  # type: ignore[attr-defined]
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class LoginRateThrottle(AnonRateThrottle):
+    """Password and magic-link exchanges: few tries per address, against guessing."""
+
+    scope = "login"
+    rate = "10/minute"

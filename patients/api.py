@@ -1,0 +1,303 @@
+"""REST API for patients (their own check-ins) and staff (their clinics' patients). Views are thin: validate
+with a serializer, call the service, serialize. Every staff read starts from `for_user`, so a row of another
+clinic is a 404; a patient's requests only ever reach `request.user.patient`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters.rest_framework as filters
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cft.api import LoginRateThrottle, Pagination
+from clinics.models import clinic_ids_for
+from patients import links, services
+from patients.authentication import IsPatient, IsStaff, PatientTokenAuthentication
+from patients.models import Alert, CheckIn, Episode, Patient
+from patients.outcomes import episode_outcome, with_patient_outcomes
+from patients.plans import week_plan
+from patients.serializers import (
+    AlertSerializer,
+    AssignmentInputSerializer,
+    AssignmentSerializer,
+    CheckInInputSerializer,
+    CheckInSerializer,
+    CheckInSubmittedSerializer,
+    OutcomeSerializer,
+    PatientSerializer,
+    PatientSessionInputSerializer,
+    PatientSessionSerializer,
+    StaffLoginSerializer,
+    TokenSerializer,
+    WeekPlanSerializer,
+    outcome_data,
+    plan_data,
+)
+from programs.models import Program
+
+PATIENT_AUTHENTICATION = [PatientTokenAuthentication]
+STAFF_AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+LINK_MESSAGES = {
+    links.LinkProblem.EXPIRED: "This link has expired. Open the link in your latest check-in email, or ask "
+    "your clinic to send a new one.",
+    links.LinkProblem.INVALID: "This link is not valid. Open the link in your latest check-in email, or ask your "
+    "clinic to send a new one.",
+    links.LinkProblem.REVOKED: "This link no longer works. Ask your clinic to send a new one.",
+}
+
+
+class PatientView(generics.GenericAPIView):
+    authentication_classes = PATIENT_AUTHENTICATION
+    permission_classes = [IsPatient]
+    pagination_class = Pagination
+
+    def patient(self) -> Patient:
+        return self.request.user.patient  # type: ignore[union-attr]
+
+
+class StaffView(generics.GenericAPIView):
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = [IsStaff]
+    pagination_class = Pagination
+
+    def scoped_patient(self) -> Patient:
+        return get_object_or_404(Patient.objects.for_user(self.request.user), pk=self.kwargs["patient_id"])
+
+
+def _open_episode(patient: Patient) -> Episode:
+    episode = patient.current_episode()
+    if episode is None:
+        raise exceptions.NotFound("There is no open episode of care.")
+    return episode
+
+
+def _submit_checkin(request: Request, patient: Patient, by: Any) -> Response:
+    serializer = CheckInInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    result = services.submit_checkin(patient=patient, by=by, **serializer.service_kwargs())
+    data = CheckInSubmittedSerializer(result.checkin, context={"result": result}).data
+    return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class CheckInFilter(filters.FilterSet):
+    week_min = filters.NumberFilter(field_name="week", lookup_expr="gte")
+    week_max = filters.NumberFilter(field_name="week", lookup_expr="lte")
+    episode = filters.NumberFilter(field_name="episode_id")
+
+    class Meta:
+        model = CheckIn
+        fields = ["week", "entered_by"]
+
+
+# --- sign-in -------------------------------------------------------------------------------------------------
+
+
+class StaffTokenView(APIView):
+    """Staff username and password for an API token (`Authorization: Token <token>`)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(request=StaffLoginSerializer, responses={200: TokenSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        serializer = StaffLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request, username=serializer.validated_data["username"], password=serializer.validated_data["password"]
+        )
+        # One message for a wrong password and for an account with no clinic: no hint which it was.
+        if user is None or not user.is_active or not (user.is_superuser or clinic_ids_for(user)):
+            raise exceptions.ValidationError({"password": "Wrong username or password, or not clinic staff."})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class PatientSessionView(APIView):
+    """A magic-link token for a patient API token (limited to that patient; it expires)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(request=PatientSessionInputSerializer, responses={201: PatientSessionSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        serializer = PatientSessionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            patient = links.read_token(serializer.validated_data["token"])
+        except links.LinkError as exc:
+            raise exceptions.ValidationError({"token": LINK_MESSAGES[exc.problem]}) from None
+        key, token = services.issue_patient_token(patient=patient)
+        return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED)
+
+
+# --- the patient's own data ---------------------------------------------------------------------------------
+
+
+class MeProgramView(PatientView):
+    serializer_class = WeekPlanSerializer
+
+    def get(self, request: Request) -> Response:
+        patient = self.patient()
+        episode = _open_episode(patient)
+        plan = week_plan(episode, services.current_week(patient, episode))
+        return Response(WeekPlanSerializer(plan_data(plan)).data)
+
+
+class MeCheckInsView(PatientView, generics.ListAPIView):
+    serializer_class = CheckInSerializer
+    filterset_class = CheckInFilter
+
+    def get_queryset(self) -> QuerySet[CheckIn]:
+        if getattr(self, "swagger_fake_view", False):
+            return CheckIn.objects.none()
+        return CheckIn.objects.filter(patient=self.patient()).prefetch_related("versions").order_by("-week")
+
+    @extend_schema(request=CheckInInputSerializer, responses={201: CheckInSubmittedSerializer})
+    def post(self, request: Request) -> Response:
+        return _submit_checkin(request, self.patient(), by=None)
+
+
+class MeOutcomesView(PatientView):
+    serializer_class = OutcomeSerializer
+
+    def get(self, request: Request) -> Response:
+        episode = _open_episode(self.patient())
+        return Response(OutcomeSerializer(outcome_data(episode.pk, episode_outcome(episode))).data)
+
+
+# --- staff ------------------------------------------------------------------------------------------------------
+
+
+class PatientFilter(filters.FilterSet):
+    clinic = filters.NumberFilter(field_name="clinic_id")
+    primary_therapist = filters.NumberFilter(field_name="primary_therapist_id")
+    needs_attention = filters.BooleanFilter(field_name="has_open_alert")
+    record_number = filters.CharFilter()
+
+    class Meta:
+        model = Patient
+        fields = ["status"]
+
+
+class PatientListView(StaffView, generics.ListCreateAPIView):
+    serializer_class = PatientSerializer
+    filterset_class = PatientFilter
+
+    def get_queryset(self) -> QuerySet[Patient]:
+        return with_patient_outcomes(Patient.objects.for_user(self.request.user)).order_by("last_name", "pk")
+
+    def perform_create(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
+        data = dict(serializer.validated_data)
+        data.pop("status", None)
+        patient = services.create_patient(by=self.request.user, **data)
+        serializer.instance = self.get_queryset().get(pk=patient.pk)
+
+
+class PatientDetailView(StaffView, generics.RetrieveUpdateAPIView):
+    serializer_class = PatientSerializer
+    http_method_names = ["get", "patch", "options"]
+    lookup_url_kwarg = "patient_id"
+
+    def get_queryset(self) -> QuerySet[Patient]:
+        return with_patient_outcomes(Patient.objects.for_user(self.request.user))
+
+    def perform_update(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
+        data = dict(serializer.validated_data)
+        data.pop("clinic", None)
+        patient = services.update_patient(patient=serializer.instance, by=self.request.user, **data)
+        serializer.instance = self.get_queryset().get(pk=patient.pk)
+
+
+class PatientCheckInsView(StaffView, generics.ListAPIView):
+    """Check-ins of one patient; POST enters one taken at a clinic visit (week 0 is an intake)."""
+
+    serializer_class = CheckInSerializer
+    filterset_class = CheckInFilter
+
+    def get_queryset(self) -> QuerySet[CheckIn]:
+        if getattr(self, "swagger_fake_view", False):
+            return CheckIn.objects.none()
+        patient = self.scoped_patient()
+        return (
+            CheckIn.objects.for_user(self.request.user)
+            .filter(patient=patient)
+            .prefetch_related("versions")
+            .order_by("-week")
+        )
+
+    @extend_schema(request=CheckInInputSerializer, responses={201: CheckInSubmittedSerializer})
+    def post(self, request: Request, patient_id: int) -> Response:
+        return _submit_checkin(request, self.scoped_patient(), by=request.user)
+
+
+class PatientOutcomesView(StaffView):
+    serializer_class = OutcomeSerializer
+
+    def get(self, request: Request, patient_id: int) -> Response:
+        episode = _open_episode(self.scoped_patient())
+        return Response(OutcomeSerializer(outcome_data(episode.pk, episode_outcome(episode))).data)
+
+
+class PatientAssignmentsView(StaffView):
+    """Assign a program (opening an episode first if the patient has none)."""
+
+    serializer_class = AssignmentInputSerializer
+
+    @extend_schema(request=AssignmentInputSerializer, responses={201: AssignmentSerializer})
+    def post(self, request: Request, patient_id: int) -> Response:
+        patient = self.scoped_patient()
+        serializer = AssignmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        program = Program.objects.for_user(request.user).filter(pk=data["program"]).first()
+        if program is None:
+            raise exceptions.ValidationError({"program": "No such program."})
+        with transaction.atomic():
+            episode = patient.current_episode() or services.open_episode(
+                patient=patient, started_on=data["start_date"], goals=data["goals"], by=request.user
+            )
+            assignment = services.assign_program(
+                episode=episode, program=program, start_date=data["start_date"], by=request.user
+            )
+        assignment.item_count = assignment.items.count()  # type: ignore[attr-defined]
+        return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+
+class AlertFilter(filters.FilterSet):
+    open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", label="Not yet acknowledged")
+    patient = filters.NumberFilter(field_name="patient_id")
+
+    class Meta:
+        model = Alert
+        fields = ["kind", "urgent", "week"]
+
+
+class AlertListView(StaffView, generics.ListAPIView):
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        return Alert.objects.for_user(self.request.user).select_related("patient").order_by("-raised_at", "-pk")
+
+
+class AlertAcknowledgeView(StaffView):
+    serializer_class = AlertSerializer
+
+    @extend_schema(request=None, responses={200: AlertSerializer, 404: OpenApiResponse(description="Not found.")})
+    def post(self, request: Request, alert_id: int) -> Response:
+        alert = get_object_or_404(Alert.objects.for_user(request.user).select_related("patient"), pk=alert_id)
+        alert = services.acknowledge_alert(alert=alert, by=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        return Response(AlertSerializer(alert).data)

@@ -1,0 +1,88 @@
+"""API access for patients: a patient token (from a magic link) authenticates as a PatientPrincipal, which
+can only ever reach that one patient's own data. Staff keep DRF's own Token and session authentication."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+from rest_framework.request import Request
+
+from patients.models import Patient, PatientToken
+
+PATIENT_TOKEN_PREFIX = "pt_"  # noqa: S105 - a prefix, not a secret
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class PatientPrincipal:
+    """`request.user` on a patient's request. Not a Django user: staff querysets (`for_user`) never match it,
+    and the patient views read `request.user.patient` only."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, patient: Patient) -> None:
+        self.patient = patient
+        self.pk = f"patient:{patient.pk}"  # throttles key on it
+
+    def __str__(self) -> str:
+        return self.pk
+
+
+class PatientTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token pt_...`. Keys without the prefix are left to DRF's TokenAuthentication."""
+
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[PatientPrincipal, PatientToken] | None:
+        parts = authentication.get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].decode(errors="replace") != self.keyword:
+            return None
+        key = parts[1].decode(errors="replace")
+        if not key.startswith(PATIENT_TOKEN_PREFIX):
+            return None
+        token = PatientToken.objects.usable().select_related("patient").filter(digest=token_digest(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("This sign-in has expired. Open the link in your latest email.")
+        return PatientPrincipal(token.patient), token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class IsPatient(permissions.BasePermission):
+    message = "Sign in with the link from your check-in email."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, PatientPrincipal)
+
+
+class IsStaff(permissions.BasePermission):
+    """A clinic staff member (or superuser). Which rows they see is decided by `for_user`, not here."""
+
+    message = "Staff sign-in required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and not isinstance(user, PatientPrincipal))
+
+
+class PatientTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "patients.authentication.PatientTokenAuthentication"
+    name = "patientToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token pt_...`, from POST /api/v1/me/session/ (a magic-link token exchanged).",
+        }

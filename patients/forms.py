@@ -1,0 +1,200 @@
+"""The patient's weekly check-in form. Its field names are the paths the API and the service use for the same
+answers (`odi[3]`, `pain_nrs`, `red_flags.rf_fever`, `activities[0].done`, `coping[1].helpful`, `note`), so a
+service ValidationError lands on the control it names. `payload()` is the body `submit_checkin` takes, with
+the same keys as the API's CheckInInputSerializer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from patients.models import RED_FLAGS, CheckIn, OdiWording
+from patients.plans import WeekPlan
+from patients.scoring import ODI_SECTION_COUNT
+
+SKIP = "skip"
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class OdiSection:
+    number: int
+    title: str
+    options: list[str]
+
+
+def odi_sections(clinic_id: int | None) -> list[OdiSection]:
+    """The ten sections' wording: the clinic's own (licensed) rows where it has them, else the placeholder."""
+    rows = OdiWording.objects.filter(Q(clinic_id=clinic_id) | Q(clinic__isnull=True)).order_by("section")
+    chosen: dict[int, OdiWording] = {}
+    for row in rows:
+        if row.section not in chosen or row.clinic_id is not None:
+            chosen[row.section] = row
+    return [OdiSection(n, chosen[n].title, list(chosen[n].options)) for n in sorted(chosen)]
+
+
+def _yes_no(label: str, required: bool, required_message: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=[(NO, "No"), (YES, "Yes")],
+        widget=forms.RadioSelect,
+        required=required,
+        error_messages={"required": required_message} if required_message else {},
+    )
+
+
+class CheckInForm(forms.Form):
+    # Errors come from the server, in words, next to the question: no browser pop-ups that vanish.
+    use_required_attribute = False
+
+    def __init__(self, *args: Any, plan: WeekPlan, sections: list[OdiSection], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        for index, section in enumerate(sections):
+            self.fields[f"odi[{index}]"] = forms.ChoiceField(
+                label=f"{section.number}. {section.title}",
+                choices=[(str(value), text) for value, text in enumerate(section.options)]
+                + [(SKIP, "I prefer not to answer, or this does not apply to me")],
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose the sentence that fits you best, or 'I prefer not to answer'."},
+            )
+        self.fields["pain_nrs"] = forms.TypedChoiceField(
+            label="On average, how bad has your back pain been over the past 7 days?",
+            help_text="0 means no pain. 10 means the worst pain imaginable.",
+            choices=[(n, str(n)) for n in range(11)],
+            coerce=int,
+            widget=forms.RadioSelect,
+            error_messages={"required": "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."},
+        )
+        for key, (question, _) in RED_FLAGS.items():
+            self.fields[f"red_flags.{key}"] = _yes_no(question, True, "Answer yes or no.")
+        for index, quota in enumerate(plan.activities):
+            item = quota.item
+            self.fields[f"activities[{index}].done"] = forms.DecimalField(
+                label=f"{item.title}: how many {item.unit} did you do this week?",
+                help_text=f"Your goal this week: {quota.quota} {item.unit}.",
+                min_value=Decimal("0"),
+                max_digits=9,
+                decimal_places=1,
+                required=False,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1", "min": "0"}),
+            )
+        for index, item in enumerate(plan.coping):
+            self.fields[f"coping[{index}].used"] = _yes_no(f"Did you use “{item.title}” this week?", False)
+            self.fields[f"coping[{index}].helpful"] = forms.TypedChoiceField(
+                label=f"How helpful was “{item.title}”? (0 not at all, 10 very helpful)",
+                choices=[("", "Not used / no answer")] + [(n, str(n)) for n in range(11)],
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+        self.fields["note"] = forms.CharField(
+            label="Anything else you want your physiotherapist to know? (optional)",
+            widget=forms.Textarea(attrs={"rows": 4}),
+            required=False,
+            max_length=4000,
+        )
+        # Maps a path in the payload back to its field (blank activities are left out, shifting indices).
+        self._paths: dict[str, str] = {}
+
+    # --- grouping for the template -------------------------------------------------------------------------
+
+    def odi_fields(self) -> list[forms.BoundField]:
+        return [self[f"odi[{i}]"] for i in range(ODI_SECTION_COUNT) if f"odi[{i}]" in self.fields]
+
+    def red_flag_fields(self) -> list[forms.BoundField]:
+        return [self[f"red_flags.{key}"] for key in RED_FLAGS]
+
+    def activity_fields(self) -> list[tuple[Any, forms.BoundField]]:
+        return [(quota, self[f"activities[{i}].done"]) for i, quota in enumerate(self.plan.activities)]
+
+    def coping_fields(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        return [
+            (item, self[f"coping[{i}].used"], self[f"coping[{i}].helpful"]) for i, item in enumerate(self.plan.coping)
+        ]
+
+    def error_summary(self) -> list[dict[str, str]]:
+        """Each error with the question it belongs to and the id of its first control, for the summary."""
+        summary = []
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                summary += [{"label": "", "message": str(m), "anchor": "checkin-form"} for m in errors]
+                continue
+            bound = self[name]
+            anchor = f"{bound.auto_id}_0" if isinstance(bound.field.widget, forms.RadioSelect) else bound.auto_id
+            summary += [{"label": str(bound.label), "message": str(m), "anchor": anchor} for m in errors]
+        return summary
+
+    # --- to and from the service ---------------------------------------------------------------------------------
+
+    def payload(self) -> dict[str, Any]:
+        """The cleaned answers as `submit_checkin` (and the API) takes them."""
+        data = self.cleaned_data
+        odi = [None if data[f"odi[{i}]"] == SKIP else int(data[f"odi[{i}]"]) for i in range(ODI_SECTION_COUNT)]
+        activities = []
+        for index, quota in enumerate(self.plan.activities):
+            done = data.get(f"activities[{index}].done")
+            if done is not None:
+                self._paths[f"activities[{len(activities)}]"] = f"activities[{index}].done"
+                activities.append({"item": quota.item.pk, "done": done})
+        coping = []
+        for index, item in enumerate(self.plan.coping):
+            used, helpful = data.get(f"coping[{index}].used"), data.get(f"coping[{index}].helpful")
+            if used or helpful is not None:
+                self._paths[f"coping[{len(coping)}]"] = f"coping[{index}]"
+                coping.append({"item": item.pk, "used": used == YES, "helpful": helpful})
+        return {
+            "odi": odi,
+            "pain_nrs": data["pain_nrs"],
+            "red_flags": {key: data[f"red_flags.{key}"] == YES for key in RED_FLAGS},
+            "activities": activities,
+            "coping": coping,
+            "note": data.get("note", ""),
+        }
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put each of the service's errors on the field its path names (or at the top of the form)."""
+        messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+        for path, texts in messages.items():
+            field = self._field_for(path)
+            self.add_error(field, texts)
+
+    def _field_for(self, path: str) -> str | None:
+        if not path.startswith(("activities[", "coping[")):
+            return path if path in self.fields else None
+        # Payload indices, not form indices: blank activities and unanswered strategies were left out.
+        key, tail = (path.split("].", 1)[0] + "]", path.split("].", 1)[1]) if "]." in path else (path, "")
+        mapped = self._paths.get(key)
+        if mapped is not None:
+            if mapped.startswith("activities"):
+                return mapped
+            candidate = f"{mapped}.{tail}" if tail in ("used", "helpful") else f"{mapped}.used"
+            return candidate if candidate in self.fields else None
+        return None
+
+    @staticmethod
+    def initial_from(checkin: CheckIn | None, plan: WeekPlan) -> dict[str, Any]:
+        """This week's earlier answers, so a patient changing their check-in starts from what they gave."""
+        if checkin is None:
+            return {}
+        initial: dict[str, Any] = {
+            f"odi[{i}]": SKIP if answer is None else str(answer) for i, answer in enumerate(checkin.odi_answers)
+        }
+        initial["pain_nrs"] = checkin.pain_nrs
+        initial.update({f"red_flags.{key}": YES if key in checkin.red_flags else NO for key in RED_FLAGS})
+        done = {entry["item"]: entry["done"] for entry in checkin.activities}
+        for index, quota in enumerate(plan.activities):
+            if quota.item.pk in done:
+                initial[f"activities[{index}].done"] = done[quota.item.pk]
+        coping = {entry["item"]: entry for entry in checkin.coping}
+        for index, item in enumerate(plan.coping):
+            if item.pk in coping:
+                initial[f"coping[{index}].used"] = YES if coping[item.pk]["used"] else NO
+                initial[f"coping[{index}].helpful"] = coping[item.pk]["helpful"]
+        initial["note"] = checkin.note
+        return initial

@@ -1,0 +1,420 @@
+"""API shapes for patients, check-ins, outcomes, plans and alerts. Field names are the clinical names used in
+the models, the check-in form (patients/forms.py) and the service: `odi`, `pain_nrs`, `week`, `activities`,
+`coping`, `red_flags`, `note`."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cft.api import StrictFieldsMixin
+from clinics.models import Clinic, clinic_ids_for
+from patients import scoring
+from patients.models import RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
+from patients.outcomes import EpisodeOutcome, WeekPoint
+from patients.plans import WeekPlan
+from programs.rendering import render_markdown
+
+
+def one_decimal_field(**kwargs: Any) -> serializers.DecimalField:
+    """A score shown to one decimal, half up (DOMAIN.md section 2), as a JSON number."""
+    return serializers.DecimalField(
+        max_digits=6, decimal_places=1, coerce_to_string=False, rounding=ROUND_HALF_UP, read_only=True, **kwargs
+    )
+
+
+# --- check-in input: the one place the request body's shape is defined -------------------------------------
+
+
+class ActivityAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
+    item = serializers.IntegerField(help_text="Id of the activity in this week's plan (GET /api/v1/me/program/).")
+    done = serializers.DecimalField(
+        max_digits=9, decimal_places=1, min_value=Decimal("0"), help_text="What was done this week, in its unit."
+    )
+
+
+class CopingAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
+    item = serializers.IntegerField(help_text="Id of the coping strategy in this week's plan.")
+    used = serializers.BooleanField(default=False)
+    helpful = serializers.IntegerField(
+        min_value=0, max_value=10, allow_null=True, required=False, help_text="How helpful, 0 (not) to 10 (very)."
+    )
+
+
+RedFlagAnswersSerializer = type(
+    "RedFlagAnswersSerializer",
+    (StrictFieldsMixin, serializers.Serializer),
+    {key: serializers.BooleanField(default=False, help_text=question) for key, (question, _) in RED_FLAGS.items()},
+)
+
+
+class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    odi = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=5, allow_null=True),
+        min_length=10,
+        max_length=10,
+        help_text="Ten ODI answers, 0-5 or null for a skipped section, in section order (pain intensity first).",
+    )
+    pain_nrs = serializers.IntegerField(min_value=0, max_value=10, help_text="Average back pain, past 7 days.")
+    week = serializers.IntegerField(
+        min_value=0, required=False, help_text="Program week; defaults to the current week (0 = staff intake)."
+    )
+    activities = ActivityAnswerSerializer(many=True, required=False)
+    coping = CopingAnswerSerializer(many=True, required=False)
+    red_flags = RedFlagAnswersSerializer(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """validated_data as `submit_checkin` takes it (plain dicts and lists)."""
+        data = self.validated_data
+        kwargs: dict[str, Any] = {
+            "odi": list(data["odi"]),
+            "pain_nrs": data["pain_nrs"],
+            "activities": [dict(entry) for entry in data.get("activities", [])],
+            "coping": [dict(entry) for entry in data.get("coping", [])],
+            "red_flags": dict(data.get("red_flags") or {}),
+            "note": data.get("note", ""),
+        }
+        if "week" in data:
+            kwargs["week"] = data["week"]
+        return kwargs
+
+
+# --- check-in output ------------------------------------------------------------------------------------------
+
+
+class StoredActivitySerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    done = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
+    quota = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
+
+
+class StoredCopingSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    used = serializers.BooleanField()
+    helpful = serializers.IntegerField(allow_null=True)
+
+
+class CheckInVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField()
+    replaced_at = serializers.DateTimeField()
+    answers = serializers.JSONField()
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    odi = serializers.ListField(child=serializers.IntegerField(allow_null=True), source="odi_answers")
+    odi_score = one_decimal_field(source="odi_shown", allow_null=True, help_text="Null when not scored.")
+    odi_band = serializers.ChoiceField(choices=[band for _, band in scoring.ODI_BANDS], allow_null=True, read_only=True)
+    red_flags = serializers.SerializerMethodField()
+    activities = StoredActivitySerializer(many=True)
+    coping = StoredCopingSerializer(many=True)
+    history = CheckInVersionSerializer(many=True, source="versions", read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "week",
+            "odi",
+            "odi_score",
+            "odi_band",
+            "pain_nrs",
+            "red_flags",
+            "activities",
+            "coping",
+            "note",
+            "entered_by",
+            "submitted_at",
+            "version",
+            "history",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RedFlagAnswersSerializer)
+    def get_red_flags(self, checkin: CheckIn) -> dict[str, bool]:
+        return {key: key in checkin.red_flags for key in RED_FLAGS}
+
+
+class CheckInSubmittedSerializer(CheckInSerializer):
+    """The answer to a submission: the stored check-in, and what the patient must be told at once."""
+
+    created = serializers.SerializerMethodField()
+    red_flag_urgency = serializers.SerializerMethodField()
+    red_flag_message = serializers.SerializerMethodField()
+
+    class Meta(CheckInSerializer.Meta):
+        # The history is left out: the submitter has just seen it, and it would cost a query.
+        fields = [
+            *(name for name in CheckInSerializer.Meta.fields if name != "history"),
+            "created",
+            "red_flag_urgency",
+            "red_flag_message",
+        ]
+        read_only_fields = fields
+
+    def get_created(self, checkin: CheckIn) -> bool:
+        return self.context["result"].created
+
+    @extend_schema_field(serializers.ChoiceField(choices=["emergency", "urgent"], allow_null=True))
+    def get_red_flag_urgency(self, checkin: CheckIn) -> str | None:
+        return self.context["result"].red_flag_urgency
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_red_flag_message(self, checkin: CheckIn) -> str | None:
+        urgency = self.context["result"].red_flag_urgency
+        return RED_FLAG_MESSAGES[urgency] if urgency else None
+
+
+# --- outcomes and plans (built from the dataclasses of patients.outcomes and patients.plans) ----------------
+
+
+class WeekPointSerializer(serializers.Serializer):
+    week = serializers.IntegerField()
+    odi_score = one_decimal_field(allow_null=True)
+    odi_band = serializers.CharField(allow_null=True)
+    pain_nrs = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField()
+
+
+class ChangeSerializer(serializers.Serializer):
+    improvement = one_decimal_field(allow_null=True, help_text="Baseline minus latest; positive is better.")
+    percent = one_decimal_field(allow_null=True, help_text="Null when the baseline is 0.")
+    responder_points = serializers.BooleanField(allow_null=True)
+    responder_percent = serializers.BooleanField(allow_null=True)
+    responder = serializers.BooleanField(allow_null=True)
+
+
+class OutcomeSerializer(serializers.Serializer):
+    episode = serializers.IntegerField()
+    baseline = WeekPointSerializer(allow_null=True)
+    latest = WeekPointSerializer(allow_null=True)
+    odi = ChangeSerializer()
+    nrs = ChangeSerializer()
+    series = WeekPointSerializer(many=True)
+    done = serializers.IntegerField(help_text="Check-ins done in program weeks 1 to now.")
+    due = serializers.IntegerField()
+    completion = serializers.DecimalField(max_digits=5, decimal_places=1, coerce_to_string=False, allow_null=True)
+
+
+def _point(point: WeekPoint | None) -> dict[str, Any] | None:
+    if point is None:
+        return None
+    return {
+        "week": point.week,
+        "odi_score": point.odi,
+        "odi_band": point.odi_band,
+        "pain_nrs": point.pain_nrs,
+        "submitted_at": point.submitted_at,
+    }
+
+
+def _change(change: scoring.Change) -> dict[str, Any]:
+    return {
+        "improvement": scoring.one_decimal(change.improvement),
+        "percent": scoring.one_decimal(change.percent),
+        "responder_points": change.responder_points,
+        "responder_percent": change.responder_percent,
+        "responder": change.responder,
+    }
+
+
+def outcome_data(episode_id: int, outcome: EpisodeOutcome) -> dict[str, Any]:
+    return {
+        "episode": episode_id,
+        "baseline": _point(outcome.baseline),
+        "latest": _point(outcome.latest),
+        "odi": _change(outcome.odi),
+        "nrs": _change(outcome.nrs),
+        "series": [_point(p) for p in outcome.series],
+        "done": outcome.done,
+        "due": outcome.due,
+        "completion": outcome.completion,
+    }
+
+
+class PlanNarrativeSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField(help_text="Markdown.")
+    body_html = serializers.CharField(help_text="The Markdown rendered and sanitised.")
+    key_messages = serializers.ListField(child=serializers.CharField())
+
+
+class PlanCopingSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    title = serializers.CharField()
+    instructions = serializers.CharField()
+    when_to_use = serializers.CharField()
+
+
+class PlanActivitySerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    title = serializers.CharField()
+    activity = serializers.CharField()
+    unit = serializers.CharField()
+    quota = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
+    goal = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
+
+
+class WeekPlanSerializer(serializers.Serializer):
+    week = serializers.IntegerField(allow_null=True)
+    narratives = PlanNarrativeSerializer(many=True)
+    coping = PlanCopingSerializer(many=True)
+    activities = PlanActivitySerializer(many=True)
+
+
+def plan_data(plan: WeekPlan) -> dict[str, Any]:
+    narratives = []
+    for item in plan.narratives:
+        version = item.narrative_version
+        body = version.body if version else ""
+        narratives.append(
+            {
+                "item": item.pk,
+                "title": item.title,
+                "body": body,
+                "body_html": render_markdown(body),
+                "key_messages": [line for line in (version.key_messages if version else "").splitlines() if line],
+            }
+        )
+    return {
+        "week": plan.week,
+        "narratives": narratives,
+        "coping": [
+            {"item": i.pk, "title": i.title, "instructions": i.instructions, "when_to_use": i.when_to_use}
+            for i in plan.coping
+        ],
+        "activities": [
+            {
+                "item": a.item.pk,
+                "title": a.item.title,
+                "activity": a.item.activity,
+                "unit": a.item.unit,
+                "quota": a.quota,
+                "goal": a.item.goal,
+            }
+            for a in plan.activities
+        ],
+    }
+
+
+# --- staff: patients, assignments, alerts ---------------------------------------------------------------------
+
+
+class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.none())
+    primary_therapist = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.none(), allow_null=True, required=False
+    )
+    status = serializers.ChoiceField(choices=Patient.Status.choices, required=False)
+    baseline_odi = one_decimal_field(allow_null=True)
+    latest_odi = one_decimal_field(allow_null=True)
+    baseline_nrs = serializers.IntegerField(read_only=True, allow_null=True)
+    latest_nrs = serializers.IntegerField(read_only=True, allow_null=True)
+    latest_week = serializers.IntegerField(read_only=True, allow_null=True)
+    last_checkin_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    has_open_alert = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "uuid",
+            "clinic",
+            "first_name",
+            "last_name",
+            "record_number",
+            "email",
+            "phone",
+            "time_zone",
+            "checkin_weekday",
+            "checkin_hour",
+            "reminder_consent",
+            "primary_therapist",
+            "status",
+            "created_at",
+            "baseline_odi",
+            "latest_odi",
+            "baseline_nrs",
+            "latest_nrs",
+            "latest_week",
+            "last_checkin_at",
+            "has_open_alert",
+        ]
+        read_only_fields = ["id", "uuid", "created_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not getattr(user, "patient", None):
+            ids = Clinic.objects.values_list("pk", flat=True) if user.is_superuser else clinic_ids_for(user)
+            self.fields["clinic"].queryset = Clinic.objects.filter(pk__in=ids)
+            self.fields["primary_therapist"].queryset = (
+                get_user_model().objects.filter(memberships__clinic__in=ids).distinct()
+            )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None and "clinic" in attrs and attrs["clinic"].pk != self.instance.clinic_id:
+            raise serializers.ValidationError({"clinic": "A patient cannot move to another clinic."})
+        if self.instance is None and attrs.get("status", Patient.Status.ACTIVE) != Patient.Status.ACTIVE:
+            raise serializers.ValidationError({"status": "A new patient starts active."})
+        return attrs
+
+
+class AssignmentInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    program = serializers.IntegerField(help_text="A built-in program or one of the patient's clinic.")
+    start_date = serializers.DateField(help_text="Week 1 starts on this day.")
+    goals = serializers.CharField(required=False, allow_blank=True, default="", help_text="When opening an episode.")
+
+
+class AssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    episode = serializers.IntegerField(source="episode_id")
+    program = serializers.IntegerField(source="program_id", allow_null=True)
+    title = serializers.CharField()
+    start_date = serializers.DateField()
+    items = serializers.IntegerField(source="item_count")
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.__str__", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "kind",
+            "week",
+            "urgent",
+            "details",
+            "raised_at",
+            "acknowledged_at",
+            "acknowledged_by",
+        ]
+        read_only_fields = fields
+
+
+class StaffLoginSerializer(StrictFieldsMixin, serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class PatientSessionInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    token = serializers.CharField(help_text="The token of the magic link (the part after /checkin/).")
+
+
+class PatientSessionSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True, help_text="Send as `Authorization: Token <token>`.")
+    expires_at = serializers.DateTimeField(read_only=True)

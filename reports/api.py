@@ -1,0 +1,113 @@
+"""API: the outcome report as JSON, and export jobs. Views validate, call selectors/services, serialize."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reports.selectors import outcome_report
+from reports.serializers import ReportQuerySerializer, admin_clinic_ids, report_data
+
+
+class IsClinicAdmin(permissions.BasePermission):
+    message = "Reports are for clinic admins."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return bool(admin_clinic_ids(request.user))
+
+
+class OutcomeReportView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsClinicAdmin]
+
+    @extend_schema(
+        parameters=[ReportQuerySerializer],
+        responses={200: OpenApiResponse(description="The outcome report; small groups shown as 'too few'.")},
+    )
+    def get(self, request: Request) -> Response:
+        query = ReportQuerySerializer(data=request.query_params, context={"user": request.user})
+        query.is_valid(raise_exception=True)
+        report = outcome_report(
+            request.user,
+            query.report_filter(),
+            compare_programs=query.validated_data.get("compare"),
+            compare_at=query.validated_data["at"],
+            with_trajectories=False,
+        )
+        return Response(report_data(report, public=True))
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from reports.models import ExportJob
+
+        self.fields["kind"].choices = ExportJob.Kind.choices
+
+
+class ExportJobSerializer(serializers.Serializer):
+    """The shape of `job_data` below, for the OpenAPI schema."""
+
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    download = serializers.URLField(allow_null=True)
+
+
+class ExportJobListView(APIView):
+    """POST ?<report query> {"kind": "csv_checkins"} queues an export of the report's patients."""
+
+    permission_classes = [permissions.IsAuthenticated, IsClinicAdmin]
+
+    @extend_schema(
+        parameters=[ReportQuerySerializer], request=ExportRequestSerializer, responses={202: ExportJobSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        from reports.services import request_export
+
+        query = ReportQuerySerializer(data=request.query_params, context={"user": request.user})
+        query.is_valid(raise_exception=True)
+        body = ExportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = request_export(user=request.user, filters=query.report_filter(), kind=body.validated_data["kind"])
+        return Response(job_data(job, request), status=status.HTTP_202_ACCEPTED)
+
+
+class ExportJobDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsClinicAdmin]
+
+    @extend_schema(responses=ExportJobSerializer)
+    def get(self, request: Request, uuid: str) -> Response:
+        from django.shortcuts import get_object_or_404
+
+        from reports.models import ExportJob
+
+        job = get_object_or_404(ExportJob.objects.for_user(request.user), uuid=uuid)
+        return Response(job_data(job, request))
+
+
+def job_data(job, request: Request) -> dict:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    return {
+        "id": str(job.uuid),
+        "kind": job.kind,
+        "status": job.status,
+        "progress": job.progress,
+        "rows": job.rows_done,
+        "error": job.error,
+        "created_at": job.created_at,
+        "expires_at": job.expires_at,
+        "download": request.build_absolute_uri(reverse("reports:download", args=[job.uuid]))
+        if job.is_downloadable
+        else None,
+    }

@@ -1,0 +1,448 @@
+"""Export writers: CSV (check-ins, episodes), XLSX (openpyxl write-only), FHIR R4 Bundle, de-identified research.
+
+Every writer reads the report's scoped querysets (reports.selectors) and streams: check-ins are read with a
+server-side cursor in chunks and written row by row, so memory stays flat however many rows there are.
+
+Patients appear under a keyed pseudonym (HMAC-SHA256 of clinic and patient UUID with REPORTS_PSEUDONYM_KEY):
+stable for a clinic and key, not reversible without the key. The clinic's own exports add its record number;
+the research export has no names, contacts, record numbers, therapists, free-text notes or calendar dates
+(only program weeks). No export carries names, e-mail addresses, phone numbers or notes.
+
+ODI is written to one decimal. The database rounds the stored 4-place score half away from zero (= half up,
+scores are never negative); exact ODI scores never tie at one decimal (DOMAIN.md section 2), so this always
+equals `patients.scoring.one_decimal` of the exact score (a test checks every possible score).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Func, TextField
+
+from patients import scoring
+from patients.models import RED_FLAGS
+from reports.selectors import (
+    TIMEPOINTS,
+    EpisodeRow,
+    OutcomeReport,
+    ReportFilter,
+    report_checkins,
+    report_episodes,
+)
+
+Progress = Callable[[int], None]
+CHUNK = 5000
+
+
+def _no_progress(rows: int) -> None:
+    return None
+
+
+def pseudonym(clinic_id: int, patient_uuid: Any, key: str | None = None) -> str:
+    key = key or settings.REPORTS_PSEUDONYM_KEY
+    message = f"cft-patient:{clinic_id}:{patient_uuid}".encode()
+    return "P-" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:20]
+
+
+class OneDecimal(Func):
+    """The score as text with one decimal: PostgreSQL ROUND(numeric, 1) is half away from zero (= half up for
+    scores >= 0); SQLite's printf('%.1f') on the stored value agrees because exact scores never tie."""
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"ROUND({sql}, 1)::text", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CASE WHEN {sql} IS NULL THEN NULL ELSE printf('%.1f', {sql}) END", [*params, *params]
+
+
+class IsoUtc(Func):
+    """A timestamp as ISO 8601 text in UTC (2026-01-05T09:00:00Z), formatted by the database: the export then
+    never builds a datetime object per row."""
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])  # Django stores UTC text in SQLite
+        return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', {sql})", params
+
+
+class RedFlagList(Func):
+    """The red-flag keys answered yes, joined by ';' in question order as stored ('' when none)."""
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        # `sql` is a compiled column reference, never user input.
+        # Most check-ins have no red flag: skip the set-returning function for them.
+        template = "CASE WHEN %s = '[]'::jsonb THEN NULL ELSE (SELECT string_agg(flag, ';' ORDER BY n) "
+        template += "FROM jsonb_array_elements_text(%s) WITH ORDINALITY AS rf(flag, n)) END"
+        return template % (sql, sql), [*params, *params]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(SELECT group_concat(value, ';') FROM json_each({sql}))", params  # noqa: S608 - compiled column
+
+
+# --- Check-ins ---------------------------------------------------------------------------------------------
+
+CHECKIN_COLUMNS = (
+    "patient",
+    "record_number",
+    "program",
+    "week",
+    "submitted_at",
+    "odi_score",
+    "odi_answered",
+    "pain_nrs",
+    "red_flags",
+    "entered_by",
+)
+RESEARCH_CHECKIN_COLUMNS = ("patient", "program", "week", "odi_score", "odi_answered", "pain_nrs", "red_flags")
+
+
+def episode_labels(user: Any, filters: ReportFilter, research: bool = False) -> dict[int, tuple[Any, ...]]:
+    """episode id -> the columns that come from the patient and program, computed once per episode."""
+    rows = (
+        report_episodes(user, filters)
+        .order_by()
+        .values_list("pk", "patient__uuid", "patient__record_number", "report_program_title")
+    )
+    clinic_id = filters.clinic.pk
+    if research:
+        return {pk: (pseudonym(clinic_id, uid), title or "") for pk, uid, _, title in rows}
+    return {pk: (pseudonym(clinic_id, uid), number, title or "") for pk, uid, number, title in rows}
+
+
+def checkin_queryset(user: Any, filters: ReportFilter, research: bool = False):  # type: ignore[no-untyped-def]
+    """The one query of the check-in export (the benchmark hands this same SQL to COPY)."""
+    qs = report_checkins(user, filters).order_by("episode_id", "week")
+    if research:
+        return qs.values_list(
+            "episode_id", "week", OneDecimal("odi_score"), "odi_answered", "pain_nrs", RedFlagList("red_flags")
+        )
+    return qs.values_list(
+        "episode_id",
+        "week",
+        IsoUtc("submitted_at"),
+        OneDecimal("odi_score"),
+        "odi_answered",
+        "pain_nrs",
+        RedFlagList("red_flags"),
+        "entered_by",
+    )
+
+
+def checkin_rows(
+    user: Any, filters: ReportFilter, *, research: bool = False, progress: Progress = _no_progress
+) -> Iterator[tuple[Any, ...]]:
+    labels = episode_labels(user, filters, research)
+    done = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A server-side cursor is planned for its first 10 % of rows by default; an export reads them all.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        for row in checkin_queryset(user, filters, research).iterator(chunk_size=CHUNK):
+            label = labels.get(row[0])
+            if label is None:  # an episode outside the report (cannot happen: same scope); never leak it
+                continue
+            yield label + row[1:]
+            done += 1
+            if done % CHUNK == 0:
+                progress(done)
+    progress(done)
+
+
+# --- Episodes ----------------------------------------------------------------------------------------------
+
+CHANGE_COLUMNS = tuple(
+    f"{measure}_{name}"
+    for measure in ("odi", "nrs")
+    for name in ("baseline", "latest", "change", "responder_points", "responder_percent", "responder")
+)
+EPISODE_COLUMNS = (
+    "patient",
+    "record_number",
+    "program",
+    "therapist",
+    "week_one",
+    "baseline_week",
+    "latest_week",
+    *CHANGE_COLUMNS,
+    "checkins_done",
+    "checkins_due",
+    "activity_weeks",
+    "activity_quota_met",
+)
+RESEARCH_EPISODE_COLUMNS = tuple(c for c in EPISODE_COLUMNS if c not in {"record_number", "therapist", "week_one"})
+
+
+def _value(measure: str, value: Any) -> Any:
+    if value is None:
+        return None
+    return scoring.one_decimal(Decimal(value)) if measure == "odi" else value
+
+
+def _flag(flag: bool | None) -> str:
+    return "" if flag is None else ("yes" if flag else "no")
+
+
+def episode_export_rows(rows: Iterable[EpisodeRow], clinic_id: int, research: bool = False) -> Iterator[tuple]:
+    for r in rows:
+        changes: list[Any] = []
+        for measure in ("odi", "nrs"):
+            latest = r.values.get("latest", {}).get(measure)
+            change = r.changes.get("latest", {}).get(measure)
+            improvement = None if change is None or change.improvement is None else change.improvement
+            changes += [
+                _value(measure, r.baseline[measure]),
+                _value(measure, latest),
+                _value(measure, improvement),
+                _flag(change.responder_points if change else None),
+                _flag(change.responder_percent if change else None),
+                _flag(change.responder if change else None),
+            ]
+        tail = (r.baseline_week, r.latest_week, *changes, r.done, r.due, r.activity_weeks, r.quota_met)
+        patient = pseudonym(clinic_id, r.patient_uuid)
+        if research:
+            yield (patient, r.program, *tail)
+        else:
+            yield (patient, r.record_number, r.program, r.therapist, r.week_one, *tail)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+
+
+def write_csv(fh: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]]) -> int:
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def stream_csv(header: Iterable[str], rows: Iterable[Iterable[Any]], batch: int = 1000) -> Iterator[str]:
+    """CSV text in chunks of `batch` rows, for StreamingHttpResponse."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    pending = 0
+    for row in rows:
+        writer.writerow(row)
+        pending += 1
+        if pending >= batch:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()
+
+
+# --- Summary (XLSX sheet, exports' summary) ----------------------------------------------------------------
+
+
+def summary_rows(report: OutcomeReport) -> Iterator[tuple[Any, ...]]:
+    """The report as rows for a sheet, with small groups shown as "too few" (the file leaves the clinic)."""
+    from reports.serializers import TOO_FEW, report_data
+
+    data = report_data(report, public=True)
+    yield ("Clinic outcome report", f"{data['start']} to {data['end']}")
+    yield ("Groups under", data["min_group"], "patients are shown as", TOO_FEW)
+    yield ()
+    yield ("group", "label", "started", "measure", "timepoint", "n", "baseline mean", "baseline SD",
+           "follow-up mean", "follow-up SD", "mean improvement", "CI low", "CI high",
+           "responders (points) %", "responders (percent) %", "responders %")  # fmt: skip
+    groups = [("overall", data["overall"])]
+    groups += [("program", g) for g in data["by_program"]] + [("therapist", g) for g in data["by_therapist"]]
+    for kind, g in groups:
+        if g["too_few"]:
+            yield (kind, g["label"], TOO_FEW)
+            continue
+        for timepoint in TIMEPOINTS:
+            for measure in ("odi", "nrs"):
+                m = g["outcomes"][timepoint][measure]
+                change = m["change"]
+                if isinstance(change, str) or not change["n"]:
+                    yield (kind, g["label"], g["started"], measure, timepoint, TOO_FEW if change else 0)
+                    continue
+
+                def pct(share: Any) -> Any:
+                    return share if isinstance(share, str) else share["percent"]
+
+                yield (kind, g["label"], g["started"], measure, timepoint, change["n"],
+                       m["baseline"]["mean"], m["baseline"]["sd"], m["follow_up"]["mean"], m["follow_up"]["sd"],
+                       change["mean"], change["ci_low"], change["ci_high"],
+                       pct(m["responders_points"]), pct(m["responders_percent"]), pct(m["responders"]))  # fmt: skip
+    if data["comparison"]:
+        c = data["comparison"]
+        yield ()
+        yield ("comparison", f"{c['a']['label']} minus {c['b']['label']}", "timepoint", c["timepoint"])
+        for measure, d in c["difference_in_improvement"].items():
+            if isinstance(d, str):
+                yield ("difference in improvement", measure, d)
+            else:
+                yield ("difference in improvement", measure, d["difference"], "95% CI", d["ci_low"], d["ci_high"],
+                       "Welch df", d["df"])  # fmt: skip
+
+
+def write_xlsx(
+    fh: IO[bytes], report: OutcomeReport, user: Any, filters: ReportFilter, rows: list[EpisodeRow], progress: Progress
+) -> int:
+    """openpyxl write-only workbook: Summary, Check-ins, Episodes. Rows stream into the sheets."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("Summary")
+    for line in summary_rows(report):
+        summary.append(list(line))
+    checkins = book.create_sheet("Check-ins")
+    checkins.append(list(CHECKIN_COLUMNS))
+    count = 0
+    for row in checkin_rows(user, filters, progress=progress):
+        # Excel has no time zones: write UTC wall time (the header says so) and keep numbers as numbers.
+        row = list(row)
+        row[4] = dt.datetime.fromisoformat(row[4]).replace(tzinfo=None) if row[4] else None
+        row[5] = Decimal(row[5]) if row[5] is not None else None
+        checkins.append(row)
+        count += 1
+    episodes = book.create_sheet("Episodes")
+    episodes.append(list(EPISODE_COLUMNS))
+    for row in episode_export_rows(rows, filters.clinic.pk):
+        episodes.append(list(row))
+    book.save(fh)
+    return count
+
+
+# --- FHIR R4 -----------------------------------------------------------------------------------------------
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+# The project's own canonical base (a placeholder under the reserved .example domain until the project has one).
+CANONICAL_BASE = "https://cft-tracker.example/fhir"
+QUESTIONNAIRE = f"{CANONICAL_BASE}/Questionnaire/cft-weekly-checkin|1"
+ODI_PANEL = {"system": LOINC, "code": "97908-8", "display": "Oswestry Disability Index"}
+ODI_SCORE = {"system": LOINC, "code": "97909-6", "display": "Oswestry disability index score ODI"}
+PAIN_NRS = {
+    "system": LOINC,
+    "code": "72514-3",
+    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+}
+
+
+def _urn(kind: str, pk: int, version: int) -> str:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{CANONICAL_BASE}/{kind}/{pk}/{version}')}"
+
+
+def fhir_entries(checkin: dict[str, Any], patient_ref: str) -> list[dict[str, Any]]:
+    """QuestionnaireResponse for one check-in, plus Observations for the ODI score (when scored) and pain NRS."""
+    authored = checkin["submitted_at"].isoformat()
+    qr_url = _urn("QuestionnaireResponse", checkin["pk"], checkin["version"])
+    odi_items = [
+        {"linkId": f"odi-{i}", "answer": [{"valueInteger": answer}]}
+        for i, answer in enumerate(checkin["odi_answers"], start=1)
+        if answer is not None
+    ]
+    items: list[dict[str, Any]] = []
+    if odi_items:
+        items.append({"linkId": "odi", "text": "Oswestry Disability Index", "item": odi_items})
+    items.append({"linkId": "nrs", "answer": [{"valueInteger": checkin["pain_nrs"]}]})
+    items += [{"linkId": key, "answer": [{"valueBoolean": key in checkin["red_flags"]}]} for key in RED_FLAGS]
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": QUESTIONNAIRE,
+        "status": "completed",
+        "subject": {"reference": patient_ref},
+        "authored": authored,
+        "item": items,
+    }
+    entries = [{"fullUrl": qr_url, "resource": response}]
+    base = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
+        "subject": {"reference": patient_ref},
+        "effectiveDateTime": authored,
+        "derivedFrom": [{"reference": qr_url}],
+    }
+    shown = scoring.one_decimal(scoring.odi_score_from(checkin["odi_points"], checkin["odi_answered"]))
+    if shown is not None:
+        odi = {**base, "code": {"coding": [ODI_SCORE], "text": "ODI score"}}
+        odi["valueQuantity"] = {"value": float(shown), "unit": "{score}", "system": UCUM, "code": "{score}"}
+        entries.append({"fullUrl": _urn("Observation/odi", checkin["pk"], checkin["version"]), "resource": odi})
+    nrs = {**base, "code": {"coding": [PAIN_NRS], "text": "Pain NRS"}, "valueInteger": checkin["pain_nrs"]}
+    entries.append({"fullUrl": _urn("Observation/nrs", checkin["pk"], checkin["version"]), "resource": nrs})
+    return entries
+
+
+def write_fhir_bundle(fh: IO[str], user: Any, filters: ReportFilter, progress: Progress = _no_progress) -> int:
+    """A `collection` Bundle, written entry by entry so memory stays flat."""
+    labels = episode_labels(user, filters, research=True)
+    fields = ("pk", "version", "episode_id", "submitted_at", "odi_answers", "odi_points", "odi_answered")
+    checkins = (
+        report_checkins(user, filters)
+        .order_by("episode_id", "week")
+        .values(*fields, "pain_nrs", "red_flags")
+        .iterator(chunk_size=CHUNK)
+    )
+    fh.write('{"resourceType":"Bundle","type":"collection","entry":[')
+    count = 0
+    for checkin in checkins:
+        label = labels.get(checkin["episode_id"])
+        if label is None:
+            continue
+        for entry in fhir_entries(checkin, f"Patient/{label[0]}"):
+            fh.write(("," if count else "") + json.dumps(entry, separators=(",", ":")))
+            count += 1
+        if count % CHUNK == 0:
+            progress(count)
+    fh.write("]}")
+    return count
+
+
+# --- Research ----------------------------------------------------------------------------------------------
+
+RESEARCH_README = """De-identified CFT Tracker outcome export.
+
+patient: a keyed pseudonym (HMAC-SHA256), stable for this clinic and key, not reversible without the key.
+No names, contacts, record numbers, therapists, free-text notes or calendar dates; time is the program week
+(week 0 = intake before the program). ODI 0-100 to one decimal (null when 3+ sections were skipped); pain NRS
+0-10. Change = baseline - latest (positive is better). Responders (DOMAIN.md section 4): improvement >= 10 ODI /
+2 NRS points, or >= 30 % of baseline; responder = either.
+"""
+
+
+def write_research_zip(
+    fh: IO[bytes], user: Any, filters: ReportFilter, rows: list[EpisodeRow], progress: Progress
+) -> int:
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", RESEARCH_README)
+        with archive.open("checkins.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+            count = write_csv(text, RESEARCH_CHECKIN_COLUMNS, checkin_rows(user, filters, research=True,
+                                                                           progress=progress))  # fmt: skip
+        with archive.open("episodes.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+            write_csv(text, RESEARCH_EPISODE_COLUMNS, episode_export_rows(rows, filters.clinic.pk, research=True))
+    return count

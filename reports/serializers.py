@@ -1,0 +1,192 @@
+"""The report's query parameters (shared by the page, the API and exports) and its data as plain values.
+
+`report_data(report, public=True)` is the form that leaves the clinic (API, exports' summary): a group of fewer
+than MIN_GROUP patients, and any statistic or count resting on 1 to MIN_GROUP - 1 patients, is replaced by
+"too few", so no patient can be singled out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import serializers
+
+from clinics.models import Clinic, StaffMembership, clinic_ids_for
+from programs.models import Program
+from reports import statistics as st
+from reports.selectors import MIN_GROUP, TIMEPOINTS, GroupReport, MeasureAt, OutcomeReport, ReportFilter
+
+TOO_FEW = "too few"
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    """?clinic=<id>&start=YYYY-MM-DD&end=YYYY-MM-DD&program=<id>&therapist=<id>&compare=<id>,<id>&at=latest"""
+
+    clinic = serializers.IntegerField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    program = serializers.IntegerField(required=False)
+    therapist = serializers.IntegerField(required=False)
+    compare = serializers.CharField(required=False, help_text="Two program ids, comma-separated.")
+    at = serializers.ChoiceField(choices=TIMEPOINTS, required=False, default="latest")
+
+    def validate_clinic(self, value: int) -> int:
+        if value not in admin_clinic_ids(self.context["user"]):
+            raise serializers.ValidationError("You are not a clinic admin of this clinic.")
+        return value
+
+    def validate_compare(self, value: str) -> tuple[int, int]:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or parts[0] == parts[1]:
+            raise serializers.ValidationError("Give two different program ids separated by a comma.")
+        return int(parts[0]), int(parts[1])
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["user"]
+        if "clinic" not in attrs:
+            ids = admin_clinic_ids(user)
+            if len(ids) != 1:
+                raise serializers.ValidationError({"clinic": "Choose the clinic (you are an admin of several)."})
+            attrs["clinic"] = ids[0]
+        today = timezone.localdate()
+        attrs.setdefault("end", today)
+        attrs.setdefault("start", attrs["end"] - dt.timedelta(days=365))
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"start": "The start date must not be after the end date."})
+        library = Program.objects.filter(Q(clinic_id=attrs["clinic"]) | Q(clinic__isnull=True))
+        for name in ("program",):
+            if attrs.get(name) and not library.filter(pk=attrs[name]).exists():
+                raise serializers.ValidationError({name: "No such program in this clinic."})
+        for pk in attrs.get("compare") or ():
+            if not library.filter(pk=pk).exists():
+                raise serializers.ValidationError({"compare": f"No such program in this clinic: {pk}."})
+        if attrs.get("therapist"):
+            staff = StaffMembership.objects.filter(clinic_id=attrs["clinic"], user_id=attrs["therapist"])
+            if not staff.exists():
+                raise serializers.ValidationError({"therapist": "No such therapist in this clinic."})
+        return attrs
+
+    def report_filter(self) -> ReportFilter:
+        data = self.validated_data
+        return ReportFilter(
+            clinic=Clinic.objects.get(pk=data["clinic"]),
+            start=data["start"],
+            end=data["end"],
+            program_id=data.get("program"),
+            therapist_id=data.get("therapist"),
+        )
+
+
+def admin_clinic_ids(user: Any) -> list[int]:
+    """Clinics whose reports this user may see: those where they are a clinic admin (all, for a superuser)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_superuser:
+        return list(Clinic.objects.values_list("pk", flat=True))
+    return clinic_ids_for(user, StaffMembership.Role.CLINIC_ADMIN)
+
+
+def therapists_of(clinic_id: int) -> list[Any]:
+    return list(get_user_model().objects.filter(memberships__clinic_id=clinic_id).order_by("username"))
+
+
+def _num(value: float | None, places: int = 2) -> float | None:
+    if value is None:
+        return None
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def _count(n: int, public: bool) -> int | str:
+    return TOO_FEW if public and 0 < n < MIN_GROUP else n
+
+
+def summary_data(s: st.Summary, public: bool) -> dict[str, Any] | str:
+    if public and 0 < s.n < MIN_GROUP:
+        return TOO_FEW
+    return {"n": s.n, "mean": _num(s.mean), "sd": _num(s.sd), "ci_low": _num(s.ci_low), "ci_high": _num(s.ci_high)}
+
+
+def share_data(s: st.Share, public: bool) -> dict[str, Any] | str:
+    if public and 0 < s.n < MIN_GROUP:
+        return TOO_FEW
+    percent = None if s.share is None else s.share * 100
+    return {
+        "k": s.k,
+        "n": s.n,
+        "percent": _num(percent, 1),
+        "ci_low": _num(None if s.ci_low is None else s.ci_low * 100, 1),
+        "ci_high": _num(None if s.ci_high is None else s.ci_high * 100, 1),
+    }
+
+
+def measure_data(m: MeasureAt, public: bool) -> dict[str, Any]:
+    return {
+        "baseline": summary_data(m.baseline, public),
+        "follow_up": summary_data(m.follow_up, public),
+        "change": summary_data(m.change, public),
+        "responders_points": share_data(m.responders_points, public),
+        "responders_percent": share_data(m.responders_percent, public),
+        "responders": share_data(m.responders, public),
+    }
+
+
+def group_data(g: GroupReport, public: bool) -> dict[str, Any]:
+    if public and g.too_few:
+        return {"key": g.key, "label": g.label, "too_few": True}
+    return {
+        "key": g.key,
+        "label": g.label,
+        "too_few": False,
+        "started": g.started,
+        "with_baseline": _count(g.with_baseline, public),
+        "with_follow_up": {tp: _count(n, public) for tp, n in g.with_follow_up.items()},
+        "baseline": {m: summary_data(s, public) for m, s in g.baseline.items()},
+        "outcomes": {tp: {m: measure_data(v, public) for m, v in ms.items()} for tp, ms in g.outcomes.items()},
+        "completion": share_data(g.completion, public),
+        "quota_met": share_data(g.quota_met, public),
+        "mean_done_of_quota": summary_data(g.mean_done_of_quota, public),
+    }
+
+
+def difference_data(d: st.Difference, public: bool) -> dict[str, Any] | str:
+    if public and (0 < d.n_a < MIN_GROUP or 0 < d.n_b < MIN_GROUP):
+        return TOO_FEW
+    return {
+        "n_a": d.n_a,
+        "n_b": d.n_b,
+        "difference": _num(d.difference),
+        "ci_low": _num(d.ci_low),
+        "ci_high": _num(d.ci_high),
+        "df": _num(d.df, 1),
+        "method": "Welch",
+    }
+
+
+def report_data(report: OutcomeReport, public: bool = True) -> dict[str, Any]:
+    f = report.filters
+    data: dict[str, Any] = {
+        "clinic": f.clinic.pk,
+        "start": f.start.isoformat() if f.start else None,
+        "end": f.end.isoformat() if f.end else None,
+        "program": f.program_id,
+        "therapist": f.therapist_id,
+        "min_group": MIN_GROUP,
+        "overall": group_data(report.overall, public),
+        "by_program": [group_data(g, public) for g in report.by_program],
+        "by_therapist": [group_data(g, public) for g in report.by_therapist],
+        "comparison": None,
+    }
+    c = report.comparison
+    if c is not None:
+        data["comparison"] = {
+            "timepoint": c.timepoint,
+            "a": group_data(c.a, public),
+            "b": group_data(c.b, public),
+            "difference_in_improvement": {m: difference_data(d, public) for m, d in c.differences.items()},
+        }
+    return data

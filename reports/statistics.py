@@ -1,0 +1,211 @@
+"""Descriptive statistics and 95 % confidence intervals for outcome reports. Pure Python: no Django import,
+no SciPy at run time (the t quantile is computed here and checked against SciPy in the tests).
+
+- Mean and sample SD (n - 1), as Python's `statistics.mean` / `statistics.stdev`.
+- 95 % CI of a mean: mean +/- t(0.975, n - 1) x SD / sqrt(n).
+- 95 % CI of a difference of two means: **Welch's** interval, with the Welch-Satterthwaite degrees of freedom.
+  Why Welch and not the pooled-variance interval: clinic programs differ in size and in spread (a program for
+  acute flares and one for persistent pain have different SDs of change), and the pooled interval is wrong
+  when variances and sizes both differ, while Welch's loses almost nothing when they happen to be equal. It is
+  what R's `t.test` does by default and what SciPy's `ttest_ind(equal_var=False)` gives.
+- Share of responders with the **Wilson score** 95 % interval (it stays inside 0-1 and behaves at small n and
+  at shares near 0 or 1, where the textbook Wald interval does not).
+
+Values come in as numbers (int, float, Decimal or Fraction) and are converted to float for the arithmetic:
+these are summaries of clinical scores reported to one or two decimals, so float precision is ample. The
+clinical thresholds themselves are never decided here (see patients/scoring.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+CONFIDENCE = 0.95
+Z_975 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Summary:
+    """n, mean, SD and the 95 % CI of the mean. SD needs n >= 2 and the CI too; otherwise they are None."""
+
+    n: int
+    mean: float | None
+    sd: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Difference of two means (a - b) with Welch's 95 % CI and degrees of freedom."""
+
+    n_a: int
+    n_b: int
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    df: float | None
+
+
+@dataclass(frozen=True)
+class Share:
+    """k of n, the proportion and its Wilson 95 % CI (None when n = 0)."""
+
+    k: int
+    n: int
+    share: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+def _floats(values: Iterable[object]) -> list[float]:
+    return [float(v) for v in values if v is not None]  # type: ignore[arg-type]
+
+
+def mean(values: Sequence[float]) -> float:
+    if not values:
+        raise ValueError("mean of no values")
+    # math.fsum: exactly rounded sum, so the mean matches statistics.mean to the last bit or so.
+    return math.fsum(values) / len(values)
+
+
+def sd(values: Sequence[float]) -> float:
+    """Sample standard deviation (denominator n - 1)."""
+    n = len(values)
+    if n < 2:
+        raise ValueError("SD needs at least two values")
+    m = mean(values)
+    return math.sqrt(math.fsum((v - m) ** 2 for v in values) / (n - 1))
+
+
+# --- Student's t distribution ------------------------------------------------------------------------------
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the regularised incomplete beta function (modified Lentz; Numerical Recipes 6.4)."""
+    tiny, eps = 1e-300, 1e-15
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10_000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < eps:
+            break
+    return h
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with df > 0 degrees of freedom (df need not be whole: Welch)."""
+    if df <= 0:
+        raise ValueError("degrees of freedom must be positive")
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t >= 0 else tail
+
+
+def t_ppf(p: float, df: float) -> float:
+    """Quantile of Student's t: bisection on t_cdf (monotonic), to ~1e-12. Used for p = 0.975."""
+    if not 0.0 < p < 1.0:
+        raise ValueError("p must be between 0 and 1")
+    if p < 0.5:
+        return -t_ppf(1.0 - p, df)
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        high *= 2.0
+    for _ in range(200):
+        mid = (low + high) / 2.0
+        if t_cdf(mid, df) < p:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-12:
+            break
+    return (low + high) / 2.0
+
+
+def t_critical(df: float) -> float:
+    """Two-sided 95 % critical value t(0.975, df)."""
+    return t_ppf(1.0 - (1.0 - CONFIDENCE) / 2.0, df)
+
+
+# --- Summaries ---------------------------------------------------------------------------------------------
+
+
+def summarize(values: Iterable[object]) -> Summary:
+    """n, mean, SD and the t-based 95 % CI of the mean; None values are left out."""
+    data = _floats(values)
+    n = len(data)
+    if n == 0:
+        return Summary(0, None, None, None, None)
+    m = mean(data)
+    if n == 1:
+        return Summary(1, m, None, None, None)
+    s = sd(data)
+    half = t_critical(n - 1) * s / math.sqrt(n)
+    return Summary(n, m, s, m - half, m + half)
+
+
+def welch_difference(a_values: Iterable[object], b_values: Iterable[object]) -> Difference:
+    """Mean of a minus mean of b, with Welch's 95 % CI: se = sqrt(va/na + vb/nb), df by Welch-Satterthwaite
+    (va, vb are sample variances). Needs at least two values in each group for a CI."""
+    a, b = _floats(a_values), _floats(b_values)
+    if not a or not b:
+        return Difference(len(a), len(b), None, None, None, None)
+    diff = mean(a) - mean(b)
+    if len(a) < 2 or len(b) < 2:
+        return Difference(len(a), len(b), diff, None, None, None)
+    va, vb = sd(a) ** 2 / len(a), sd(b) ** 2 / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return Difference(len(a), len(b), diff, diff, diff, None)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = t_critical(df) * se
+    return Difference(len(a), len(b), diff, diff - half, diff + half, df)
+
+
+def wilson_share(k: int, n: int) -> Share:
+    """k of n with the Wilson score 95 % interval."""
+    if not 0 <= k <= n:
+        raise ValueError("k must be between 0 and n")
+    if n == 0:
+        return Share(0, 0, None, None, None)
+    p = k / n
+    z2 = Z_975**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z_975 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return Share(k, n, p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def share_of(flags: Iterable[bool | None]) -> Share:
+    """Share of True among the flags that are not None (a None flag means the measure was not scored)."""
+    known = [f for f in flags if f is not None]
+    return wilson_share(sum(1 for f in known if f), len(known))

@@ -1,0 +1,106 @@
+"""The report page for clinic admins, export requests, downloads and streamed CSV. Thin: validate, call the
+selectors and services, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from programs.models import Program
+from reports import exports, services
+from reports.charts import trajectory_chart_svg
+from reports.models import ExportJob
+from reports.selectors import MIN_GROUP, TIMEPOINTS, episode_rows, outcome_report
+from reports.serializers import ReportQuerySerializer, admin_clinic_ids, therapists_of
+
+
+def _admin_query(request: HttpRequest) -> ReportQuerySerializer:
+    if not request.user.is_staff or not admin_clinic_ids(request.user):
+        raise PermissionDenied("Reports are for clinic admins.")
+    params = {k: v for k, v in request.GET.items() if v != ""}
+    return ReportQuerySerializer(data=params, context={"user": request.user})
+
+
+def _label(timepoint: str) -> str:
+    return timepoint.replace("_", " ").capitalize()
+
+
+@login_required
+@require_GET
+def report_page(request: HttpRequest) -> HttpResponse:
+    query = _admin_query(request)
+    if not query.is_valid():
+        return render(request, "reports/report.html", {"errors": query.errors, "query": request.GET}, status=400)
+    filters = query.report_filter()
+    report = outcome_report(
+        request.user,
+        filters,
+        compare_programs=query.validated_data.get("compare"),
+        compare_at=query.validated_data["at"],
+    )
+    jobs = list(ExportJob.objects.for_user(request.user).filter(clinic=filters.clinic)[:10])
+    context = {
+        "report": report,
+        "filters": filters,
+        "query": request.GET,
+        "querystring": request.GET.urlencode(),
+        "follow_ups": [(_label(tp), report.overall.outcomes[tp]) for tp in TIMEPOINTS],
+        "compare_label": _label(report.comparison.timepoint) if report.comparison else "",
+        "min_group": MIN_GROUP,
+        "groups": [report.overall, *report.by_program],
+        "odi_chart": trajectory_chart_svg(report.trajectories, "odi"),
+        "nrs_chart": trajectory_chart_svg(report.trajectories, "nrs"),
+        "programs": Program.objects.filter(Q(clinic=filters.clinic) | Q(clinic__isnull=True)),
+        "therapists": therapists_of(filters.clinic.pk),
+        "clinics": admin_clinic_ids(request.user),
+        "jobs": jobs,
+        "export_kinds": ExportJob.Kind.choices,
+        "refresh": any(job.is_running for job in jobs),
+    }
+    return render(request, "reports/report.html", context)
+
+
+@login_required
+@require_POST
+def request_export_view(request: HttpRequest) -> HttpResponse:
+    query = _admin_query(request)
+    if not query.is_valid() or request.POST.get("kind") not in ExportJob.Kind.values:
+        return HttpResponse("Bad export request: check the report filters and the export kind.", status=400)
+    services.request_export(user=request.user, filters=query.report_filter(), kind=request.POST["kind"])
+    return redirect(f"{reverse('reports:page')}?{request.GET.urlencode()}")
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, uuid: str) -> FileResponse:
+    job = get_object_or_404(ExportJob.objects.for_user(request.user), uuid=uuid)
+    if not job.is_downloadable or not services.export_path(job).exists():
+        raise Http404("This export has expired or is not ready.")
+    services.record_download(job=job, user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    return FileResponse(services.export_path(job).open("rb"), as_attachment=True, filename=job.download_name)
+
+
+@login_required
+@require_GET
+def stream_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    """The check-in or episode CSV streamed straight to the browser (no job, no file)."""
+    query = _admin_query(request)
+    if not query.is_valid():
+        return HttpResponse(str(query.errors), status=400)
+    filters = query.report_filter()
+    if kind == "checkins":
+        header, rows = exports.CHECKIN_COLUMNS, exports.checkin_rows(request.user, filters)
+    else:
+        header = exports.EPISODE_COLUMNS
+        rows = exports.episode_export_rows(episode_rows(request.user, filters), filters.clinic.pk)
+    services.record_streamed_export(
+        kind=f"csv_{kind}", user=request.user, filters=filters, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    response = StreamingHttpResponse(exports.stream_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cft-{kind}.csv"'
+    return response

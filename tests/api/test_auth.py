@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from patients import links, services
+from tests.api.conftest import patient_client, staff_client
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_get_a_token_for_their_username_and_password(world):
+    response = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": world.therapist_a.username, "password": "correct-horse-battery"},
+        format="json",
+    )
+    assert response.status_code == 200
+    token = response.json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/patients/").status_code == 200
+
+
+def test_a_wrong_password_is_an_error_naming_the_field(world):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": world.therapist_a.username, "password": "nope"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "password" in response.json()["fields"]
+
+
+def test_an_account_with_no_clinic_gets_no_token(db):
+    user = UserFactory()
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": user.username, "password": "correct-horse-battery"}, format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_password_guessing_is_throttled(world):
+    client = APIClient()
+    codes = [
+        client.post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json").status_code
+        for _ in range(11)
+    ]
+    assert codes[-1] == 429
+    assert client.post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json").json()["code"] == (
+        "throttled"
+    )
+
+
+def test_a_magic_link_token_is_exchanged_for_a_patient_token(world):
+    response = APIClient().post("/api/v1/me/session/", {"token": links.make_token(world.patient_a1)}, format="json")
+    assert response.status_code == 201
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.get("/api/v1/me/program/").status_code == 200
+
+
+def test_an_expired_magic_link_is_refused_naming_the_token(world, settings):
+    token = links.make_token(world.patient_a1)
+    settings.MAGIC_LINK_MAX_AGE_DAYS = -1
+    response = APIClient().post("/api/v1/me/session/", {"token": token}, format="json")
+    assert response.status_code == 400
+    assert "expired" in response.json()["fields"]["token"][0]
+
+
+def test_a_tampered_magic_link_is_refused(world):
+    token = links.make_token(world.patient_a1)
+    response = APIClient().post("/api/v1/me/session/", {"token": token[:-2] + "xx"}, format="json")
+    assert response.status_code == 400
+    assert "not valid" in response.json()["fields"]["token"][0]
+
+
+def test_discharge_ends_a_patients_api_access(world):
+    client = patient_client(world.patient_a1)
+    assert client.get("/api/v1/me/checkins/").status_code == 200
+    services.discharge_patient(patient=world.patient_a1)
+    response = client.get("/api/v1/me/checkins/")
+    assert response.status_code == 401
+    assert response.json()["fields"] == {}
+
+
+def test_a_patient_token_expires(world):
+    key, token = services.issue_patient_token(patient=world.patient_a1)
+    token.expires_at -= dt.timedelta(days=1)
+    token.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/program/").status_code == 401
+
+
+def test_only_a_digest_of_the_patient_token_is_stored(world):
+    key, token = services.issue_patient_token(patient=world.patient_a1)
+    assert key not in token.digest
+
+
+def test_a_patient_token_opens_no_staff_endpoint(world):
+    client = patient_client(world.patient_a1)
+    assert client.get("/api/v1/patients/").status_code == 401
+    assert client.get("/api/v1/alerts/").status_code == 401
+    assert client.get("/api/v1/programs/").status_code == 401
+
+
+def test_a_staff_token_opens_no_patient_endpoint(world):
+    client = staff_client(world.therapist_a)
+    assert client.get("/api/v1/me/checkins/").status_code in {401, 403}
+
+
+def test_anonymous_requests_get_the_one_error_shape(db):
+    body = APIClient().get("/api/v1/patients/").json()
+    assert set(body) == {"code", "detail", "fields"}

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import pytest
+
+from audit.models import AuditEvent
+from patients.models import Alert, CheckIn, CheckInVersion
+from programs import services as program_services
+from programs.models import Narrative
+from tests.api.conftest import patient_client
+from tests.factories import ClinicFactory, PatientFactory, checkin, odi, patient_on_program, walking_activity
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {"odi": [2, 2, 2, 2, 2, 2, 1, 1, 2, None], "pain_nrs": 6}
+
+
+def test_this_weeks_plan_has_quotas_and_safe_narratives(world):
+    body = patient_client(world.patient_a1).get("/api/v1/me/program/").json()
+    assert body["week"] == 5
+    assert [a["title"] for a in body["activities"]] == ["Walking", "Sit to stand"]
+    assert body["activities"][0]["quota"] == 20.8  # DOMAIN.md section 7: week 5 of 10 min +20 %
+    assert body["narratives"][0]["body_html"].startswith("<p>")
+
+
+def test_narrative_html_never_carries_script(db):
+    clinic = ClinicFactory()
+    narrative = program_services.create_narrative(
+        clinic=clinic, title="Tricky", body="Hello <script>alert(1)</script> <img src=x onerror=alert(2)> **ok**"
+    )
+    program = program_services.create_program(clinic=clinic, title="P", items=[{"component": narrative}])
+    patient = patient_on_program(clinic=clinic, program=program)
+    html = patient_client(patient).get("/api/v1/me/program/").json()["narratives"][0]["body_html"]
+    assert "<script" not in html and "onerror" not in html and "alert(1)" not in html
+    assert "<strong>ok</strong>" in html
+    assert Narrative.objects.filter(title="Tricky").exists()
+
+
+def test_a_checkin_is_scored_and_stored_for_the_current_week(world):
+    response = patient_client(world.patient_a1).post("/api/v1/me/checkins/", GOOD, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["odi_score"] == 35.6  # DOMAIN.md section 2: 16/45, half up
+    assert body["odi_band"] == "moderate"
+    assert body["pain_nrs"] == 6
+    assert body["week"] == 5
+    assert body["odi"] == GOOD["odi"]
+    assert body["red_flag_urgency"] is None
+    assert CheckIn.objects.get(patient=world.patient_a1).odi_answers == GOOD["odi"]
+
+
+def test_odi_is_null_when_three_sections_are_skipped(world):
+    payload = {"odi": [3, 3, 3, 3, 3, 3, 3, None, None, None], "pain_nrs": 4}
+    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", payload, format="json").json()
+    assert body["odi_score"] is None
+    assert body["odi_band"] is None
+
+
+def test_activities_coping_red_flags_and_note_are_stored(world):
+    client = patient_client(world.patient_a1)
+    plan = client.get("/api/v1/me/program/").json()
+    payload = {
+        **GOOD,
+        "activities": [{"item": plan["activities"][0]["item"], "done": "18.5"}],
+        "coping": [{"item": plan["coping"][0]["item"], "used": True, "helpful": 7}],
+        "red_flags": {"rf_fever": False},
+        "note": "Better on Tuesday.",
+    }
+    body = client.post("/api/v1/me/checkins/", payload, format="json").json()
+    assert body["activities"] == [{"item": plan["activities"][0]["item"], "done": 18.5, "quota": 20.8}]
+    assert body["coping"] == [{"item": plan["coping"][0]["item"], "used": True, "helpful": 7}]
+    assert body["red_flags"]["rf_fever"] is False
+    assert body["note"] == "Better on Tuesday."
+
+
+def test_a_red_flag_answered_yes_tells_the_patient_and_alerts_the_therapist(world):
+    payload = {**GOOD, "red_flags": {"rf_saddle": True}}
+    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", payload, format="json").json()
+    assert body["red_flag_urgency"] == "emergency"
+    assert body["red_flag_message"] == "Call emergency services or go to an emergency department now."
+    assert Alert.objects.get(patient=world.patient_a1).kind == Alert.Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"odi": [2, 2, 2, 7, 2, 2, 2, 2, 2, 2]}, "odi[3]"),
+        ({"odi": [2, 2]}, "odi"),
+        ({"pain_nrs": 11}, "pain_nrs"),
+        ({"pain_nrs": None}, "pain_nrs"),
+        ({"pian_nrs": 3}, "pian_nrs"),
+        ({"week": 9}, "week"),
+        ({"activities": [{"item": 1, "done": -1}]}, "activities[0].done"),
+        ({"activities": [{"item": 999999, "done": 5}]}, "activities[0].item"),
+        ({"coping": [{"item": 999999, "used": True}]}, "coping[0].item"),
+        ({"red_flags": {"rf_unknown": True}}, "red_flags.rf_unknown"),
+        ({"red_flags": {"rf_fever": "perhaps"}}, "red_flags.rf_fever"),
+    ],
+)
+def test_bad_input_names_the_field_and_saves_nothing(world, change, field):
+    events = AuditEvent.objects.count()
+    response = patient_client(world.patient_a1).post("/api/v1/me/checkins/", {**GOOD, **change}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert field in body["fields"], body
+    assert not CheckIn.objects.exists()
+    assert not Alert.objects.exists()
+    assert AuditEvent.objects.count() == events + 1  # only the token issue
+
+
+def test_a_second_submission_in_the_same_week_keeps_the_first_in_history(world):
+    client = patient_client(world.patient_a1)
+    assert client.post("/api/v1/me/checkins/", GOOD, format="json").status_code == 201
+    response = client.post("/api/v1/me/checkins/", {**GOOD, "pain_nrs": 3}, format="json")
+    assert response.status_code == 200
+    assert response.json()["version"] == 2
+    assert CheckIn.objects.get().pain_nrs == 3
+    assert CheckInVersion.objects.get().answers["pain_nrs"] == 6
+    listed = client.get("/api/v1/me/checkins/").json()["results"]
+    assert listed[0]["history"][0]["answers"]["pain_nrs"] == 6
+
+
+def test_a_patient_sees_only_their_own_checkins_and_outcomes(world):
+    checkin(world.patient_a1, 1, odi(3), 7)
+    checkin(world.patient_a2, 1, odi(1), 2)
+    client = patient_client(world.patient_a2)
+    listed = client.get("/api/v1/me/checkins/").json()
+    assert listed["count"] == 1
+    assert listed["results"][0]["pain_nrs"] == 2
+    outcomes = client.get("/api/v1/me/outcomes/").json()
+    assert outcomes["baseline"]["pain_nrs"] == 2
+    assert [p["week"] for p in outcomes["series"]] == [1]
+
+
+def test_outcomes_show_change_and_responder_flags(world):
+    checkin(world.patient_a1, 1, odi(3), 7)  # ODI 60
+    checkin(world.patient_a1, 4, odi(1), 4)  # ODI 20
+    body = patient_client(world.patient_a1).get("/api/v1/me/outcomes/").json()
+    assert body["odi"]["improvement"] == 40.0
+    assert body["odi"]["responder"] is True
+    assert body["nrs"]["improvement"] == 3.0
+    assert body["done"] == 2 and body["due"] == 5
+
+
+def test_checkin_list_filters_by_week(world):
+    for week in (1, 2, 3):
+        checkin(world.patient_a1, week, odi(2), 5)
+    body = patient_client(world.patient_a1).get("/api/v1/me/checkins/?week_min=2&page_size=1").json()
+    assert body["count"] == 2
+    assert len(body["results"]) == 1
+    assert body["next"]
+
+
+def test_a_patient_with_no_episode_gets_a_clear_404(db):
+    patient = PatientFactory()
+    response = patient_client(patient).get("/api/v1/me/program/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def _big_program(clinic, size):
+    items = [{"component": walking_activity(clinic, title=f"Walk {n}")} for n in range(size)]
+    return program_services.create_program(clinic=clinic, title=f"Big {size}", items=items)
+
+
+def _statements(captured):
+    """SQL statements, leaving out the SAVEPOINT markers the test's wrapping transaction adds."""
+    return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+
+
+def _post_checkin_statements(django_assert_max_num_queries, size, red_flag):
+    clinic = ClinicFactory()
+    patient = patient_on_program(clinic=clinic, program=_big_program(clinic, size))
+    for week in (1, 2, 3):
+        checkin(patient, week, odi(2), 5)
+    client = patient_client(patient)
+    plan = client.get("/api/v1/me/program/").json()
+    payload = {
+        **GOOD,
+        "activities": [{"item": a["item"], "done": 10} for a in plan["activities"]],
+        "red_flags": {"rf_fever": red_flag},
+    }
+    with django_assert_max_num_queries(20) as captured:
+        response = client.post("/api/v1/me/checkins/", payload, format="json")
+    assert response.status_code == 201
+    return _statements(captured)
+
+
+def test_one_checkin_post_costs_at_most_ten_statements_whatever_the_program_size(db, django_assert_max_num_queries):
+    small = _post_checkin_statements(django_assert_max_num_queries, 1, red_flag=False)
+    big = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
+    assert len(small) == len(big) <= 10
+
+
+def test_a_red_flag_adds_only_the_alert_and_its_outbox_row(db, django_assert_max_num_queries):
+    plain = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
+    flagged = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=True)
+    assert len(flagged) == len(plain) + 3  # get_or_create of the alert (select, insert) and the outbox insert

@@ -1,0 +1,238 @@
+import datetime as dt
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail import get_connection
+
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
+from patients import services as patient_services
+from patients.models import Alert
+from reminders import services
+from reminders.emails import SUBJECTS
+from reminders.models import AlertNotification, DeliveryStatus, Reminder, TherapistDigest
+from tests.factories import checkin, make_clinic_admin, patient_on_program
+
+pytestmark = pytest.mark.django_db
+
+
+class CountingConnection:
+    """The locmem backend, counting opens; optionally refusing the first `refuse` sends."""
+
+    def __init__(self, refuse: int = 0) -> None:
+        self.inner = get_connection("django.core.mail.backends.locmem.EmailBackend")
+        self.opens = 0
+        self.refuse = refuse
+        self.is_open = False
+
+    def open(self) -> bool:
+        if not self.is_open:
+            self.opens += 1
+            self.is_open = True
+        return True
+
+    def close(self) -> None:
+        self.is_open = False
+
+    def send_messages(self, messages):
+        if self.refuse:
+            self.refuse -= 1
+            raise smtplib.SMTPRecipientsRefused({"x@example.org": (451, b"4.3.0 Try again later")})
+        return self.inner.send_messages(messages)
+
+
+@pytest.fixture
+def reminder(due_patient, now):
+    due_patient()
+    services.dispatch_due_reminders(now=now, publish=False)
+    return Reminder.objects.get()
+
+
+def test_a_reminder_is_sent_once_and_marked_sent(reminder):
+    outcome = services.send_one_reminder(reminder.pk)
+    assert outcome.status == "sent"
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (DeliveryStatus.SENT, 1)
+    assert reminder.sent_at is not None
+    assert len(mail.outbox) == 1
+
+
+def test_a_send_task_delivered_twice_sends_one_email(reminder):
+    services.send_one_reminder(reminder.pk)
+    assert services.send_one_reminder(reminder.pk).status == "done"
+    services.send_reminder_batch([reminder.pk, reminder.pk])
+    assert len(mail.outbox) == 1
+
+
+def test_the_email_has_the_clinic_the_links_and_no_health_data_in_the_subject(reminder):
+    services.send_one_reminder(reminder.pk)
+    message = mail.outbox[0]
+    assert message.subject == "Your weekly check-in"
+    for word in ("pain", "back", "odi", "score", "flag", "physio", "fjord"):
+        assert word not in message.subject.lower()
+    assert message.to == [reminder.patient.email]
+    assert "Fjord Physio" in message.body
+    assert "/checkin/" in message.body
+    assert "/reminders/pause/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "Fjord Physio" in html
+    assert "/reminders/pause/" in html
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["Message-ID"].startswith(f"<reminder-{reminder.pk}@")
+
+
+def test_every_subject_is_free_of_health_data():
+    for subject in SUBJECTS.values():
+        for word in ("pain", "odi", "nrs", "score", "red flag", "worse", "back", "flare"):
+            assert word not in subject.lower()
+
+
+def test_a_batch_reuses_one_smtp_connection(due_patient, now):
+    for _ in range(4):
+        due_patient()
+    ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
+    connection = CountingConnection()
+    counts = services.send_reminder_batch(ids, connection=connection)
+    assert counts == {"sent": 4}
+    assert connection.opens == 1
+    assert len(mail.outbox) == 4
+
+
+def test_an_smtp_error_is_retried_later_and_recorded(reminder, monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "schedule_retry", lambda pk, attempts: queued.append((pk, attempts)))
+    counts = services.send_reminder_batch([reminder.pk], connection=CountingConnection(refuse=1))
+    assert counts == {"retry": 1}
+    assert queued == [(reminder.pk, 1)]
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "SMTPRecipientsRefused" in reminder.last_error
+    assert services.send_one_reminder(reminder.pk, connection=CountingConnection()).status == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_after_the_last_attempt_the_reminder_is_marked_failed_with_the_error(reminder, settings):
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    outcomes = [
+        services.send_one_reminder(reminder.pk, connection=CountingConnection(refuse=1)).status for _ in range(4)
+    ]
+    assert outcomes == ["retry", "retry", "failed", "done"]
+    reminder.refresh_from_db()
+    assert reminder.status == DeliveryStatus.FAILED
+    assert reminder.attempts == 3
+    assert "451" in reminder.last_error
+    assert not mail.outbox
+
+
+def test_a_patient_paused_after_dispatch_gets_no_email(reminder):
+    patient_services.set_reminders_paused(patient=reminder.patient, paused=True)
+    assert services.send_one_reminder(reminder.pk).status == "skipped"
+    reminder.refresh_from_db()
+    assert reminder.status == DeliveryStatus.SKIPPED
+    assert not mail.outbox
+
+
+def test_a_follow_up_is_skipped_when_the_check_in_came_in_the_meantime(reminder):
+    follow_up = Reminder.objects.create(
+        patient=reminder.patient,
+        episode=reminder.episode,
+        week=reminder.week,
+        kind=Reminder.Kind.FOLLOW_UP,
+        due_at=reminder.due_at,
+    )
+    checkin(reminder.patient, reminder.week, 1, 3)
+    assert services.send_one_reminder(follow_up.pk).status == "skipped"
+    assert not mail.outbox
+
+
+def test_resend_requeues_a_failed_reminder_through_the_outbox_and_audits_it(reminder, therapist):
+    Reminder.objects.filter(pk=reminder.pk).update(status=DeliveryStatus.FAILED, attempts=5, last_error="boom")
+    reminder.refresh_from_db()
+    assert services.resend_reminder(reminder=reminder, by=therapist) is True
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (DeliveryStatus.PENDING, 0)
+    message = OutboxMessage.objects.get(task_name="reminders.send_reminder")
+    assert message.kwargs == {"reminder_id": reminder.pk}
+    assert AuditEvent.objects.filter(action="reminder.resend", patient_id=reminder.patient_id).exists()
+
+
+def test_a_sent_reminder_is_never_resent(reminder, therapist):
+    services.send_one_reminder(reminder.pk)
+    reminder.refresh_from_db()
+    assert services.resend_reminder(reminder=reminder, by=therapist) is False
+    assert not OutboxMessage.objects.filter(task_name="reminders.send_reminder").exists()
+
+
+# --- Alerts ---------------------------------------------------------------------------------------------
+
+
+def test_a_red_flag_sends_one_urgent_email_to_the_therapist_even_if_notified_twice(due_patient, therapist):
+    patient = due_patient()
+    checkin(patient, 5, 1, 3, red_flags={"rf_saddle": True})
+    alert = Alert.objects.get(kind=Alert.Kind.RED_FLAG)
+    assert OutboxMessage.objects.filter(task_name="reminders.notify_alert", kwargs={"alert_id": alert.pk}).exists()
+    assert services.notify_alert(alert_id=alert.pk).status == "sent"
+    assert services.notify_alert(alert_id=alert.pk).status == "done"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [therapist.email]
+    assert message.subject == SUBJECTS["alert"]
+    assert "numbness" in message.body  # the question, in the body only
+    assert "emergency" in message.body
+    assert AlertNotification.objects.get().status == DeliveryStatus.SENT
+
+
+def test_alerts_that_are_not_urgent_wait_for_the_digest(due_patient):
+    patient = due_patient()
+    episode = patient.current_episode()
+    alert = Alert.objects.create(patient=patient, episode=episode, kind=Alert.Kind.WORSENING, week=5)
+    assert services.notify_alert(alert_id=alert.pk).status == "skipped"
+    assert not mail.outbox
+
+
+def test_a_red_flag_of_a_patient_without_therapist_goes_to_the_clinic_admins(clinic, plan):
+    admin = make_clinic_admin(clinic, user__email="lead@example.org")
+    patient = patient_on_program(clinic=clinic, program=plan)
+    checkin(patient, 5, 1, 3, red_flags={"rf_fever": True})
+    services.notify_alert(alert_id=Alert.objects.get().pk)
+    assert mail.outbox[0].to == [admin.email]
+
+
+def test_a_red_flag_nobody_can_receive_is_marked_failed(clinic, plan):
+    patient = patient_on_program(clinic=clinic, program=plan)
+    checkin(patient, 5, 1, 3, red_flags={"rf_fever": True})
+    assert services.notify_alert(alert_id=Alert.objects.get().pk).status == "failed"
+    assert "no primary therapist" in AlertNotification.objects.get().last_error
+
+
+# --- Digest ---------------------------------------------------------------------------------------------
+
+
+def test_the_digest_goes_once_a_day_to_each_therapist_with_patients_needing_attention(due_patient, therapist, settings):
+    settings.REMINDER_DIGEST_HOUR = 7
+    settings.TIME_ZONE = "UTC"
+    patient = due_patient()
+    Alert.objects.create(patient=patient, episode=patient.current_episode(), kind=Alert.Kind.WORSENING, week=5)
+    due_patient()  # no alert: not listed
+    morning = dt.datetime(2026, 3, 2, 7, 5, tzinfo=dt.UTC)
+    assert services.send_therapist_digests(now=morning - dt.timedelta(hours=1)) == {}
+    assert services.send_therapist_digests(now=morning) == {"sent": 1}
+    assert services.send_therapist_digests(now=morning + dt.timedelta(hours=1)) == {}
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [therapist.email]
+    assert message.subject == SUBJECTS["digest"]
+    assert f"{patient.first_name} {patient.last_name}: Worsening" in message.body
+    digest = TherapistDigest.objects.get()
+    assert (digest.day, digest.patient_count) == (dt.date(2026, 3, 2), 1)
+    assert services.send_therapist_digests(now=morning + dt.timedelta(days=1)) == {"sent": 1}
+
+
+def test_no_digest_for_a_therapist_whose_patients_have_no_open_alert(due_patient, therapist):
+    patient = due_patient()
+    alert = Alert.objects.create(patient=patient, episode=patient.current_episode(), kind=Alert.Kind.MISSED, week=4)
+    patient_services.acknowledge_alert(alert=alert, by=therapist)
+    assert services.send_therapist_digests(now=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)) == {}
+    assert not mail.outbox

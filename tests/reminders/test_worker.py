@@ -1,0 +1,293 @@
+"""End to end with a real `celery -A cft worker` on real Redis and the PostgreSQL test database, sending to a
+local aiosmtpd server. Run alone with `-m integration`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+
+from patients.models import Alert
+from programs.models import Program
+from reminders import services
+from reminders.models import DeliveryStatus, Reminder
+from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
+
+from .conftest import not_due, slot_now
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+ZONES = ["Europe/Oslo", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "America/Los_Angeles"]
+
+
+class Sink:
+    """An SMTP server that records what it accepts; it can refuse the first tries or always, or be slow."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: list[str] = []
+        self.tries: Counter[str] = Counter()
+        self.refuse_first = 0
+        self.always_refuse = False
+        self.rcpt_delay = 0.0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.rcpt_delay:
+            time.sleep(self.rcpt_delay)  # blocks the server: a slow relay, so a kill lands mid-batch
+        with self.lock:
+            self.tries[address] += 1
+            refuse = self.always_refuse or self.tries[address] <= self.refuse_first
+        if refuse:
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.lock:
+            self.received += envelope.rcpt_tos
+        return "250 OK"
+
+    def count(self) -> Counter[str]:
+        with self.lock:
+            return Counter(self.received)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def sink():
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, port: int, tmp_path: Path, **env: str) -> None:
+        self.port, self.tmp_path, self.extra = port, tmp_path, env
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = self.tmp_path / f"worker-{self.starts}.log"
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.port),
+            "CFT_VAR_DIR": str(self.tmp_path / "var"),
+            "REMINDER_MAX_ATTEMPTS": "3",
+            "REMINDER_RETRY_BACKOFF_SECONDS": "1",
+            "REMINDER_RETRY_BACKOFF_MAX_SECONDS": "2",
+            **self.extra,
+        }
+        celery = str(Path(sys.executable).with_name("celery"))
+        self.log = log
+        self.process = subprocess.Popen(
+            [
+                celery,
+                "-A",
+                "cft",
+                "worker",
+                "-l",
+                "INFO",
+                "--pool=prefork",
+                "--concurrency=2",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"reminders-test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(lambda: "ready." in log.read_text(), 60, f"worker did not start:\n{log}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool children), as an OOM killer or a power cut would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_for(condition, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(message)
+
+
+@pytest.fixture
+def worker_factory(postgres_only, redis_only, sink, tmp_path):
+    from cft.celery import app
+
+    app.control.purge()
+    workers: list[Worker] = []
+
+    def make(**env: str) -> Worker:
+        worker = Worker(sink[1], tmp_path, **env)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    try:
+        yield make
+    finally:
+        for worker in workers:
+            worker.stop()
+        app.control.purge()
+
+
+def settle(expected: int, timeout: float = 90) -> None:
+    """Wait until no reminder is pending and `expected` rows are settled."""
+    wait_for(
+        lambda: (
+            Reminder.objects.exclude(status=DeliveryStatus.PENDING).count() >= expected
+            and not Reminder.objects.filter(status=DeliveryStatus.PENDING).exists()
+        ),
+        timeout,
+        f"reminders not settled: {Counter(Reminder.objects.values_list('status', flat=True))}",
+    )
+
+
+def make_patients(count: int, due: bool = True) -> list:
+    clinic = ClinicFactory()
+    plan = Program.objects.create(clinic=clinic, title="Plan")
+    from django.utils import timezone
+
+    now = timezone.now()
+    patients = []
+    for i in range(count):
+        zone = ZONES[i % len(ZONES)]
+        slot = slot_now(zone, now) if due else not_due(zone, now)
+        patients.append(
+            patient_on_program(clinic=clinic, program=plan, time_zone=zone, email=f"p{i}-{due}@example.org", **slot)
+        )
+    return patients
+
+
+def test_two_hundred_due_patients_in_five_time_zones_get_exactly_one_email_each(worker_factory, sink):
+    from cft.celery import app
+
+    handler, _ = sink
+    due = make_patients(200)
+    not_yet = make_patients(20, due=False)
+    worker_factory()
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    app.send_task("reminders.dispatch_due_reminders", kwargs={"now": now})
+    app.send_task("reminders.dispatch_due_reminders", kwargs={"now": now})  # the same run twice
+    settle(200)
+    # A send task delivered twice, after the fact: still one email each.
+    for reminder_id in Reminder.objects.values_list("pk", flat=True)[:20]:
+        app.send_task("reminders.send_reminder", kwargs={"reminder_id": reminder_id})
+    app.send_task(
+        "reminders.send_reminder_batch", kwargs={"reminder_ids": list(Reminder.objects.values_list("pk", flat=True))}
+    )
+    time.sleep(3)
+    received = handler.count()
+    assert received == Counter({p.email: 1 for p in due})
+    assert not any(p.email in received for p in not_yet)
+    assert set(Reminder.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    for reminder in Reminder.objects.select_related("patient"):
+        local = reminder.sent_at.astimezone(reminder.patient.tz)
+        assert (local.weekday(), local.hour) == (reminder.patient.checkin_weekday, reminder.patient.checkin_hour)
+
+
+def test_a_worker_killed_mid_batch_then_restarted_leaves_every_patient_exactly_one_email(worker_factory, sink):
+    handler, _ = sink
+    handler.rcpt_delay = 0.05
+    due = make_patients(60)
+    worker = worker_factory(CELERY_VISIBILITY_TIMEOUT="2")
+    services.dispatch_due_reminders(batch_size=15)  # 4 batches, queued after commit through the outbox
+    wait_for(lambda: sum(handler.count().values()) >= 8, 60, "no email arrived before the kill")
+    worker.kill()
+    sent_before = sum(handler.count().values())
+    assert sent_before < 60, "the whole run finished before the kill; nothing was tested"
+    time.sleep(3)  # past the visibility timeout: the restarted worker takes the killed one's tasks back
+    worker.start()
+    settle(60)
+    assert handler.count() == Counter({p.email: 1 for p in due})
+
+
+def test_an_smtp_server_refusing_the_first_two_tries_delivers_once_after_the_retries(worker_factory, sink):
+    handler, _ = sink
+    handler.refuse_first = 2
+    due = make_patients(5)
+    worker_factory()
+    services.dispatch_due_reminders()
+    settle(5, timeout=60)
+    assert handler.count() == Counter({p.email: 1 for p in due})
+    assert set(Reminder.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 3)}
+
+
+def test_an_smtp_server_that_always_refuses_leaves_the_reminder_failed_and_visible(worker_factory, sink, admin_client):
+    handler, _ = sink
+    handler.always_refuse = True
+    make_patients(2)
+    worker_factory()
+    services.dispatch_due_reminders()
+    settle(2, timeout=60)
+    assert set(Reminder.objects.values_list("status", "attempts")) == {(DeliveryStatus.FAILED, 3)}
+    assert "451" in Reminder.objects.first().last_error
+    page = admin_client.get("/admin/reminders/reminder/?status__exact=failed")
+    assert page.content.count(b"Try again later") == 2
+    assert not handler.count()
+
+
+def test_a_red_flag_reaches_the_therapist_once_within_seconds(worker_factory, sink):
+    from cft.celery import app
+
+    handler, _ = sink
+    worker_factory()
+    clinic = ClinicFactory()
+    therapist = make_therapist(clinic, user__email="on-call@example.org")
+    patient = patient_on_program(clinic=clinic, therapist=therapist, program=Program.objects.create(clinic=clinic))
+    checkin(patient, 5, 1, 3, red_flags={"rf_bladder_bowel": True})  # queued through the outbox on commit
+    wait_for(lambda: handler.count()["on-call@example.org"] == 1, 30, "no alert email")
+    app.send_task("reminders.notify_alert", kwargs={"alert_id": Alert.objects.get().pk})  # delivered twice
+    time.sleep(2)
+    assert handler.count() == Counter({"on-call@example.org": 1})
