@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -22,7 +19,7 @@ class CftAdminSite(AdminSite):
         super().register(model_or_iterable, admin_class, **options)
         models = model_or_iterable if isinstance(model_or_iterable, (list, tuple)) else [model_or_iterable]
         for model in models:
-            if not _is_project_app(model._meta.app_label):
+            if _uses_model_permissions(self._registry[model]):
                 _superusers_only_in_app_list(self._registry[model])
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
@@ -34,15 +31,16 @@ class CftAdminSite(AdminSite):
         return super().index(request, extra_context)
 
 
-def _is_project_app(label: str) -> bool:
-    # A project app is a top-level package of this repository (installed packages live deeper, e.g. in .venv).
-    return Path(apps.get_app_config(label).path).parent == Path(settings.BASE_DIR)
+def _uses_model_permissions(model_admin: Any) -> bool:
+    """True when the admin keeps Django's default module check, i.e. relies on auth.Permission rows."""
+    return type(model_admin).has_module_permission is ModelAdmin.has_module_permission
 
 
 def _superusers_only_in_app_list(model_admin: Any) -> None:
-    """Clinic staff get their rights from memberships (clinics.admin_scoping), never from auth.Permission, so
-    the admins of third-party apps (users, groups, tokens, beat schedules, lockouts, OTP devices) are listed
-    for superusers only. This also spares every admin page the two permission queries their checks would run."""
+    """Clinic staff get their rights from memberships (clinics.admin_scoping), never from auth.Permission, so an
+    admin that still relies on model permissions (users, groups, tokens, beat schedules, lockouts, OTP devices,
+    and any app admin not yet built on `ScopedAdminMixin`) is listed for superusers only. Its own view checks
+    are unchanged. This also spares every admin page the two permission queries those checks would run."""
     original = model_admin.has_module_permission
 
     def has_module_permission(request: HttpRequest) -> bool:
