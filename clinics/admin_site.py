@@ -1,4 +1,4 @@
-"""The admin site: the same Django admin, with the caseload as a therapist's home page."""
+"""The admin site: the same Django admin, with the caseload as the page staff land on."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from typing import Any
 
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.urls import reverse
 
 
 class CftAdminSite(AdminSite):
     site_header = "CFT Tracker"
     site_title = "CFT Tracker"
     index_title = "Clinic workspace"
+    index_template = "admin/cft_index.html"
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         super().register(model_or_iterable, admin_class, **options)
@@ -22,13 +24,13 @@ class CftAdminSite(AdminSite):
             if _uses_model_permissions(self._registry[model]):
                 _superusers_only_in_app_list(self._registry[model])
 
-    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        from clinics.admin_scoping import is_therapist  # models are not loaded when this module is imported
-
-        # A therapist lands on their caseload; `?apps` shows the usual index (the caseload links to it).
-        if is_therapist(request.user) and "apps" not in request.GET:
-            return redirect("admin:patients_patient_changelist")
-        return super().index(request, extra_context)
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # Staff land on the caseload after logging in (unless a `next` page was asked for); the usual index
+        # stays at /admin/, with the caseload as its first link.
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            caseload = reverse("admin:patients_patient_changelist", current_app=self.name)
+            extra_context = {REDIRECT_FIELD_NAME: caseload, **(extra_context or {})}
+        return super().login(request, extra_context)
 
 
 def _uses_model_permissions(model_admin: Any) -> bool:

@@ -65,6 +65,7 @@ def test_therapist_triages_a_red_flag_and_assigns_a_program(live_server, browser
     page.fill("#id_username", "tess")
     page.fill("#id_password", "correct-horse-battery")
     page.click("input[type=submit]")
+    page.get_by_role("link", name="Open the caseload").click()
     page.wait_for_url("**/admin/patients/patient/")
     assert page.locator("#result_list").is_visible()
     assert page.get_by_role("link", name="Carl Calm").is_visible()

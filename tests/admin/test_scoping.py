@@ -16,16 +16,19 @@ from tests.admin.conftest import CHANGELIST
 from tests.factories import UserFactory, checkin
 
 
-def test_admin_home_of_a_therapist_is_their_caseload(client, world):
-    client.force_login(world.tess)
-    response = client.get("/admin/")
-    assert response.status_code == 302
+def test_staff_land_on_the_caseload_after_logging_in(client, world):
+    world.tess.set_password("pw-for-the-test-9")
+    world.tess.save()
+    form = client.get("/admin/login/").content.decode()
+    assert f'name="next" value="{CHANGELIST}"' in form
+    response = client.post("/admin/login/", {"username": "tess", "password": "pw-for-the-test-9", "next": CHANGELIST})
     assert response["Location"] == CHANGELIST
 
 
-def test_clinic_admin_keeps_the_usual_admin_home(client, world):
+def test_admin_home_links_to_the_caseload(client, world):
     client.force_login(world.ada)
-    assert client.get("/admin/").status_code == 200
+    page = client.get("/admin/").content.decode()
+    assert f'href="{CHANGELIST}">Open the caseload' in page
 
 
 def test_therapist_sees_own_caseload_by_default(client, world):
