@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -46,5 +47,8 @@ def world(db: None) -> SimpleNamespace:
     )
 
 
-def names_in(response: object) -> str:
-    return response.content.decode()  # type: ignore[attr-defined]
+def rows(response: object) -> list[str]:
+    """Patient names in the caseload's result list, in order (not anywhere in the page, where a random
+    CSRF token could contain a short name)."""
+    html = response.content.decode()  # type: ignore[attr-defined]
+    return re.findall(r'<th class="field-patient"><a href="[^"]+">([^<]+?)(?: <small>|</a>)', html)

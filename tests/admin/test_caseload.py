@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.utils import timezone
 
 from patients.models import Alert, Patient
 from patients.services import set_reminders_paused
-from tests.admin.conftest import CHANGELIST
+from tests.admin.conftest import CHANGELIST, rows
 from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
-
-
-def rows(response) -> list[str]:  # type: ignore[no-untyped-def]
-    """Patient names in list order."""
-    return re.findall(r'<th class="field-patient"><a href="[^"]+">([^<]+?)(?: <small>|</a>)', response.content.decode())
 
 
 @pytest.fixture
