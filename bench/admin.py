@@ -102,13 +102,15 @@ def main() -> int:
         print(f"{name:<36} median {median:7.1f} ms   max {max(times):7.1f} ms   {rows[-1][3]} queries")
 
     baseline = rows[1][1]
+    load = os.getloadavg()[0]
     lines = [
         "## Admin: caseload list and patient page",
         "",
         f"{patients:,} patients and {checkins:,} check-ins in PostgreSQL (`seed_demo` bulk data: {PATIENTS:,} in the "
         f"first demo clinic, therapists splitting it in two). Pages rendered in-process through the full "
         f"middleware stack with Django's test client, logged in as `{therapist.username}`; {ROUNDS} rounds after "
-        f"one warm-up; 50 rows a page. Target: median under {TARGET_MS} ms.",
+        f"one warm-up; 50 rows a page; 1-minute load average {load:.1f} at the end (the machine is shared, so "
+        f"compare with the baselines of the same run). Target: median under {TARGET_MS} ms.",
         "",
         "| page | median ms | max ms | x login page | queries | target |",
         "|---|---:|---:|---:|---:|---|",
