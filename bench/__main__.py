@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-MODULES = ["exports", "reminders"]
+MODULES = ["exports", "reminders", "admin"]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or MODULES:
