@@ -38,12 +38,15 @@ def _line(points: Sequence[tuple[int, float]], maximum: float, last_week: int, c
     return format_html('<polyline fill="none" stroke="{}" stroke-width="2.5" points="{}"/>{}', colour, coords, dots)
 
 
-def _hline(value: float, maximum: float, colour: str, dash: str, text: str) -> SafeString:
+def _hline(value: float, maximum: float, colour: str, dash: str, text: str, *, right: bool = False) -> SafeString:
+    """A dashed reference line; ODI labels sit at the left end and NRS labels at the right, so that the two
+    measures' labels never overlap when their lines fall at the same height."""
     y = f"{_y(value, maximum):.1f}"
+    x, anchor = (WIDTH - RIGHT - 4, "end") if right else (LEFT + 4, "start")
     return format_html(
         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-dasharray="{}" stroke-width="1.5"/>'
-        '<text x="{}" y="{}" font-size="11" fill="{}">{}</text>',
-        LEFT, WIDTH - RIGHT, y, y, colour, dash, LEFT + 4, float(y) - 3, colour, text,
+        '<text x="{}" y="{}" font-size="11" text-anchor="{}" fill="{}">{}</text>',
+        LEFT, WIDTH - RIGHT, y, y, colour, dash, x, float(y) - 3, anchor, colour, text,
     )  # fmt: skip
 
 
@@ -109,9 +112,9 @@ def trend_chart_svg(
             parts.append(_hline(base - ODI_MCID_POINTS, 100, ODI_COLOUR, "2 3", "ODI MCID (-10)"))
     if nrs_points:
         base = nrs_points[0][1]
-        parts.append(_hline(base, 10, NRS_COLOUR, "6 3", f"NRS baseline {base:g}"))
+        parts.append(_hline(base, 10, NRS_COLOUR, "6 3", f"NRS baseline {base:g}", right=True))
         if base - NRS_MCID_POINTS >= 0:
-            parts.append(_hline(base - NRS_MCID_POINTS, 10, NRS_COLOUR, "2 3", "NRS MCID (-2)"))
+            parts.append(_hline(base - NRS_MCID_POINTS, 10, NRS_COLOUR, "2 3", "NRS MCID (-2)", right=True))
     parts.append(_line(odi_points, 100, last_week, ODI_COLOUR, "ODI"))
     parts.append(_line(nrs_points, 10, last_week, NRS_COLOUR, "NRS"))
     body = mark_safe("".join(parts))  # noqa: S308 - every part is built with format_html
