@@ -305,18 +305,25 @@ def submit_checkin(
     note: str = "",
     by: Any = None,
     now: dt.datetime | None = None,
+    episode: Episode | None = None,
+    items: list[AssignmentItem] | None = None,
 ) -> CheckInResult:
     """Score and store one week's check-in (DOMAIN.md sections 2-5), all or nothing.
 
     One check-in per episode and program week: a resubmission replaces the answers and keeps the earlier
     version in CheckInVersion. Staff (`by` set) may enter week 0, an intake before the program. Raises the
     red-flag, worsening and flare alerts and queues their notifications after commit.
+
+    A caller that has just read the patient's open episode (`patient.current_episode()`) and its items
+    (`episode_items`) may pass them, so they are not read twice.
     """
     now = now or timezone.now()
     staff = by is not None and getattr(by, "is_authenticated", False)
     if patient.status == Patient.Status.DISCHARGED:
         raise ValidationError({"patient": "This patient has been discharged; check-ins are closed."})
-    episode = patient.current_episode()
+    if episode is None or episode.patient_id != patient.pk or episode.ended_on is not None:
+        episode = patient.current_episode()
+        items = None
     if episode is None:
         raise ValidationError({"patient": "This patient has no open episode of care."})
     today_week = current_week(patient, episode, now)
@@ -341,7 +348,8 @@ def submit_checkin(
         raise ValidationError({"note": "Must be text."})
 
     # Narratives are never answered: an item id naming one is rejected like any id not in the plan.
-    by_id = {item.pk: item for item in episode_tasks(episode) if item.is_active_in(week)}
+    tasks = episode_tasks(episode) if items is None else [i for i in items if i.kind != AssignmentItem.Kind.NARRATIVE]
+    by_id = {item.pk: item for item in tasks if item.is_active_in(week)}
     user = by if staff else None
     with transaction.atomic():
         # One read of the episode's check-ins serves the quotas, the upsert and the alert rules. Locking them
