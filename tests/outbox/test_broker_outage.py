@@ -10,6 +10,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 
+import kombu.pools
 import pytest
 import redis
 from django.urls import reverse
@@ -37,9 +38,10 @@ def broker_at(url: str, settings) -> Iterator[None]:  # type: ignore[no-untyped-
     def point(django_url: str, broker_url: str, write_url: str) -> None:
         settings.CELERY_BROKER_URL = django_url
         app.conf.update(broker_url=broker_url, broker_write_url=write_url)
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        # Celery caches a connection pool and kombu a producer pool per connection: close and forget both, so
+        # the next publish connects to `write_url` through fresh pools.
+        kombu.pools.reset()
+        app._pool = None
         app.amqp._producer_pool = None
 
     point(url, url, url)
