@@ -42,8 +42,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+## Benchmarks on PostgreSQL and Redis (defaults: database cft_bench, created if missing, and Redis db 14).
 bench: install
-	$(PY) -m bench
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cft_bench} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/14} \
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var

@@ -42,7 +42,7 @@ def timed(fetch: Callable[[], object], rounds: int = ROUNDS) -> list[float]:
     return times
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     setup_django()
     from django.conf import settings
     from django.core.management import call_command

@@ -120,7 +120,13 @@ class Patient(models.Model):
         return timezone.localtime(now or timezone.now(), self.tz).date()
 
     def current_episode(self) -> Episode | None:
-        return self.episodes.filter(ended_on__isnull=True).order_by("-started_on").first()
+        """The open episode, with its week one read in the same query (every caller counts program weeks)."""
+        return (
+            self.episodes.filter(ended_on__isnull=True)
+            .annotate(week_one=models.Min("assignments__start_date"))
+            .order_by("-started_on")
+            .first()
+        )
 
 
 class Episode(models.Model):
@@ -144,6 +150,8 @@ class Episode(models.Model):
         return f"Episode from {self.started_on}"
 
     def week_one_starts_on(self) -> dt.date | None:
+        if "week_one" in self.__dict__:  # annotated by Patient.current_episode
+            return self.__dict__["week_one"]
         first = self.assignments.order_by("start_date").values_list("start_date", flat=True).first()
         return first
 

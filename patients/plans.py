@@ -31,6 +31,16 @@ def episode_items(episode: Episode) -> list[AssignmentItem]:
     )
 
 
+def episode_tasks(episode: Episode) -> list[AssignmentItem]:
+    """The episode's activities and coping strategies (what a check-in answers), in plan order. Lighter than
+    `episode_items`: no narratives, nothing joined."""
+    return list(
+        AssignmentItem.objects.filter(assignment__episode=episode)
+        .exclude(kind=AssignmentItem.Kind.NARRATIVE)
+        .order_by("assignment__start_date", "order", "pk")
+    )
+
+
 def nrs_by_week(episode: Episode) -> tuple[int | None, dict[int, int]]:
     """(baseline NRS, {week: NRS}) of an episode: the baseline is its earliest check-in."""
     rows = list(CheckIn.objects.filter(episode=episode).order_by("week").values_list("week", "pain_nrs"))

@@ -29,7 +29,7 @@ from patients.models import (
     PatientToken,
     validate_time_zone,
 )
-from patients.plans import activity_quota, episode_items
+from patients.plans import activity_quota, episode_tasks
 from programs.models import Program
 from programs.quotas import is_flare, validate_plan
 
@@ -305,18 +305,25 @@ def submit_checkin(
     note: str = "",
     by: Any = None,
     now: dt.datetime | None = None,
+    episode: Episode | None = None,
+    items: list[AssignmentItem] | None = None,
 ) -> CheckInResult:
     """Score and store one week's check-in (DOMAIN.md sections 2-5), all or nothing.
 
     One check-in per episode and program week: a resubmission replaces the answers and keeps the earlier
     version in CheckInVersion. Staff (`by` set) may enter week 0, an intake before the program. Raises the
     red-flag, worsening and flare alerts and queues their notifications after commit.
+
+    A caller that has just read the patient's open episode (`patient.current_episode()`) and its items
+    (`episode_items`) may pass them, so they are not read twice.
     """
     now = now or timezone.now()
     staff = by is not None and getattr(by, "is_authenticated", False)
     if patient.status == Patient.Status.DISCHARGED:
         raise ValidationError({"patient": "This patient has been discharged; check-ins are closed."})
-    episode = patient.current_episode()
+    if episode is None or episode.patient_id != patient.pk or episode.ended_on is not None:
+        episode = patient.current_episode()
+        items = None
     if episode is None:
         raise ValidationError({"patient": "This patient has no open episode of care."})
     today_week = current_week(patient, episode, now)
@@ -340,30 +347,36 @@ def submit_checkin(
     if not isinstance(note, str):
         raise ValidationError({"note": "Must be text."})
 
-    items = episode_items(episode)
-    by_id = {item.pk: item for item in items if item.is_active_in(week)}
-    history = dict(CheckIn.objects.filter(episode=episode).exclude(week=week).values_list("week", "pain_nrs"))
-    baseline_nrs = history[min(history)] if history and min(history) < week else nrs
-    history_with_this = {**history, week: nrs}
-    quotas = {
-        pk: activity_quota(item, week, baseline_nrs, history_with_this)
-        for pk, item in by_id.items()
-        if item.kind == AssignmentItem.Kind.ACTIVITY
-    }
-    answers = {
-        "odi": list(odi),
-        "pain_nrs": nrs,
-        "red_flags": flags,
-        "activities": _clean_activities(activities or [], by_id, quotas),
-        "coping": _clean_coping(coping or [], by_id),
-        "note": note,
-    }
+    # Narratives are never answered: an item id naming one is rejected like any id not in the plan.
+    tasks = episode_tasks(episode) if items is None else [i for i in items if i.kind != AssignmentItem.Kind.NARRATIVE]
+    by_id = {item.pk: item for item in tasks if item.is_active_in(week)}
+    user = by if staff else None
     with transaction.atomic():
-        checkin, created = _upsert_checkin(patient, episode, week, odi_result, answers, by if staff else None, now)
-        alerts = _raise_alerts(patient, episode, checkin, by_id, now)
+        # One read of the episode's check-ins serves the quotas, the upsert and the alert rules. Locking them
+        # makes a patient's concurrent submissions queue up instead of racing.
+        rows = {row.week: row for row in CheckIn.objects.select_for_update().filter(episode=episode).order_by()}
+        existing = rows.pop(week, None)
+        history = {w: row.pain_nrs for w, row in rows.items()}
+        baseline_nrs = history[min(history)] if history and min(history) < week else nrs
+        history_with_this = {**history, week: nrs}
+        quotas = {
+            pk: activity_quota(item, week, baseline_nrs, history_with_this)
+            for pk, item in by_id.items()
+            if item.kind == AssignmentItem.Kind.ACTIVITY
+        }
+        answers = {
+            "odi": list(odi),
+            "pain_nrs": nrs,
+            "red_flags": flags,
+            "activities": _clean_activities(activities or [], by_id, quotas),
+            "coping": _clean_coping(coping or [], by_id),
+            "note": note,
+        }
+        checkin, created = _upsert_checkin(patient, episode, week, odi_result, answers, user, now, existing)
+        alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
         record(
             action="checkin.update" if not created else "checkin.create",
-            actor=by if staff else None,
+            actor=user,
             actor_label="" if staff else "patient",
             clinic_id=patient.clinic_id,
             patient_id=patient.pk,
@@ -381,7 +394,9 @@ def _upsert_checkin(
     answers: dict[str, Any],
     user: Any,
     now: dt.datetime,
+    existing: CheckIn | None,
 ) -> tuple[CheckIn, bool]:
+    """Create the week's check-in, or make `existing` (read under lock) a new version of it."""
     fields = {
         "patient": patient,
         "odi_answers": answers["odi"],
@@ -397,7 +412,6 @@ def _upsert_checkin(
         "entered_by_user": user,
         "submitted_at": now,
     }
-    existing = CheckIn.objects.select_for_update().filter(episode=episode, week=week).first()
     if existing is None:
         try:
             with transaction.atomic():
@@ -433,29 +447,28 @@ def _answers_of(checkin: CheckIn) -> dict[str, Any]:
 
 
 def _raise_alerts(
-    patient: Patient, episode: Episode, checkin: CheckIn, items: dict[int, AssignmentItem], now: dt.datetime
+    patient: Patient,
+    episode: Episode,
+    checkin: CheckIn,
+    items: dict[int, AssignmentItem],
+    now: dt.datetime,
+    rows: dict[int, CheckIn],
 ) -> list[Alert]:
     """Red flag (any yes, urgent), worsening (two consecutive weeks meeting the criterion), flare (an activity's
-    flare rule triggered). Each alert is recorded once per episode, kind and week."""
+    flare rule triggered). Each alert is recorded once per episode, kind and week. `rows` are the episode's
+    check-ins by week, this one included."""
     raised: list[Alert] = []
     week = checkin.week
     if checkin.red_flags:
         raised += _raise(patient, episode, Alert.Kind.RED_FLAG, week, True, {"questions": checkin.red_flags}, now)
-    rows = {
-        row["week"]: row
-        for row in CheckIn.objects.filter(episode=episode).values("week", "odi_points", "odi_answered", "pain_nrs")
-    }
     baseline_week = min(rows)
     if baseline_week < week:
         base = rows[baseline_week]
-        base_odi = scoring.odi_score_from(base["odi_points"], base["odi_answered"])
+        base_odi = base.odi_exact
 
-        def meets(row: dict[str, Any]) -> bool:
+        def meets(row: CheckIn) -> bool:
             return scoring.meets_worsening(
-                odi=scoring.odi_score_from(row["odi_points"], row["odi_answered"]),
-                nrs=row["pain_nrs"],
-                baseline_odi=base_odi,
-                baseline_nrs=base["pain_nrs"],
+                odi=row.odi_exact, nrs=row.pain_nrs, baseline_odi=base_odi, baseline_nrs=base.pain_nrs
             )
 
         previous = rows.get(week - 1)
@@ -463,7 +476,7 @@ def _raise_alerts(
             raised += _raise(patient, episode, Alert.Kind.WORSENING, week, False, {}, now)
         for item in items.values():
             if item.kind == AssignmentItem.Kind.ACTIVITY and is_flare(
-                checkin.pain_nrs, base["pain_nrs"], item.flare_margin or 2
+                checkin.pain_nrs, base.pain_nrs, item.flare_margin or 2
             ):
                 raised += _raise(patient, episode, Alert.Kind.FLARE, week, False, {"item": item.pk}, now)
                 break

@@ -95,19 +95,20 @@ def checkin(request: HttpRequest) -> HttpResponse:
     items = episode_items(episode)
     plan = week_plan(episode, week, items)
     sections = odi_sections(patient.clinic_id)
-    existing = CheckIn.objects.filter(episode=episode, week=week).first()
     status = 200
     if request.method == "POST":
         form = CheckInForm(request.POST, plan=plan, sections=sections)
         if form.is_valid():
             try:
-                services.submit_checkin(patient=patient, week=week, **form.payload())
+                services.submit_checkin(patient=patient, week=week, episode=episode, items=items, **form.payload())
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 return redirect("patients:checkin-done")
         status = 400
-    else:
+    # Read only when the form is shown: a successful submission never needs it.
+    existing = CheckIn.objects.filter(episode=episode, week=week).first()
+    if request.method != "POST":
         form = CheckInForm(initial=CheckInForm.initial_from(existing, plan), plan=plan, sections=sections)
     context = {
         "patient": patient,

@@ -196,3 +196,10 @@ def test_a_red_flag_adds_only_the_alert_and_its_outbox_row(db, django_assert_max
     plain = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
     flagged = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=True)
     assert len(flagged) == len(plain) + 3  # get_or_create of the alert (select, insert) and the outbox insert
+
+
+def test_a_checkin_post_reads_each_thing_once(db, django_assert_max_num_queries):
+    # Token, open episode (with its week one), this week's tasks, the episode's check-ins (locked), the insert,
+    # the audit row: the history is read once for the quotas, the upsert and the alert rules.
+    statements = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
+    assert len(statements) == 6, statements

@@ -7,6 +7,7 @@ from django.db import connection
 
 from patients import services
 from patients.models import CheckIn, CheckInVersion
+from tests.api.conftest import patient_client
 from tests.factories import ClinicFactory, odi, patient_on_program
 
 pytestmark = pytest.mark.integration
@@ -50,3 +51,21 @@ def test_five_hundred_patients_in_parallel_are_all_stored_and_scored(transaction
         ids = list(pool.map(submit, patients))
     assert len(set(ids)) == 500
     assert CheckIn.objects.filter(patient__clinic=clinic, odi_score=40, week=3).count() == 500
+
+
+def test_fifty_concurrent_api_posts_of_one_week_answer_one_201_and_no_5xx(transactional_db, postgres_only):
+    patient = patient_on_program(weeks_ago=3)
+    payloads = [{"odi": odi(n % 6), "pain_nrs": n % 11} for n in range(50)]
+    clients = [patient_client(patient) for _ in range(10)]
+
+    @in_thread
+    def post(n):
+        return clients[n % 10].post("/api/v1/me/checkins/", payloads[n], format="json").status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(post, range(50)))
+    assert statuses.count(201) == 1
+    assert statuses.count(200) == 49
+    stored = CheckIn.objects.get(patient=patient, week=4)
+    assert stored.version == 50
+    assert CheckInVersion.objects.filter(checkin=stored).count() == 49
