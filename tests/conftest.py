@@ -50,3 +50,16 @@ def _fast_password_hasher(settings) -> None:  # type: ignore[no-untyped-def]
 def _no_login_lockout(settings) -> None:  # type: ignore[no-untyped-def]
     # client.login() passes no request, which django-axes refuses; lockout has its own tests that enable it.
     settings.AXES_ENABLED = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that commits for real (transactional_db, live_server) restores the database as migrations
+    left it (built-in library, ODI wording, beat schedule) and leaves it so for the next one. Mixing flushed and
+    serialized transactional tests makes the next restore collide with re-created content types."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional:
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
