@@ -446,16 +446,26 @@ def _send_reminders(
             row = rows.get(reminder_id)
             if row is None:
                 outcome = Outcome("done")
-            elif db.vendor == "postgresql":
+            elif db.vendor == "postgresql":  # the claim holds the row: send, then one autocommit UPDATE
                 outcome, fields = _attempt(
                     row, connection=connection, compose=compose, now=timezone.now(), max_attempts=max_attempts
                 )
-                Reminder.objects.filter(pk=reminder_id).update(**fields)
+                _mark(reminder_id, fields)
             else:
                 outcome = _deliver(_reminders(), reminder_id, connection=connection, compose=compose, preloaded=row)
             if outcome.status in ("retry", "failed"):
                 reset_connection(connection)  # it may be broken
             on_outcome(reminder_id, outcome)
+
+
+def _mark(reminder_id: int, fields: dict[str, Any]) -> None:
+    """Record an attempt's outcome: one autocommit UPDATE by primary key. Raw SQL: the ORM's query building
+    cost about as much CPU as the rest of an email."""
+    values = [db.ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else v for v in fields.values()]
+    assignments = ", ".join(f"{db.ops.quote_name(name)} = %s" for name in fields)
+    table = db.ops.quote_name(Reminder._meta.db_table)
+    with db.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*values, reminder_id])  # noqa: S608
 
 
 def send_one_reminder(reminder_id: int, *, connection: Any = None) -> Outcome:
