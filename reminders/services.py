@@ -4,11 +4,15 @@ Exactly once, as the patient sees it:
 1. A row per email (Reminder, AlertNotification, TherapistDigest) under a unique constraint. The dispatcher
    inserts with ON CONFLICT DO NOTHING RETURNING id, so only the insert that wins queues a send.
 2. Send tasks are queued through the transactional outbox, i.e. only after the rows commit, and durably.
-3. A send locks its row (SELECT ... FOR UPDATE), sends only while the row is pending, and marks it sent in the
-   same transaction. A duplicate delivery waits for the lock, then finds the row sent. A killed worker's
-   transaction rolls back, so its task (redelivered: acks_late + reject_on_worker_lost) sends it again.
-   The one window left is between the SMTP server's "250 accepted" and our COMMIT (well under a millisecond);
-   the fixed Message-ID lets mail clients fold a copy from that window into one.
+3. A send owns its row before it sends. Reminders on PostgreSQL: a batch takes a session advisory lock per
+   reminder (one query), then loads the rows still pending, sends each email and marks it in one autocommit
+   UPDATE right after the SMTP server accepts it. A duplicate delivery finds the lock taken (its live holder
+   sends or retries the reminder) or the row no longer pending. A killed worker's database session ends with
+   it and releases its locks, so its redelivered task (acks_late + reject_on_worker_lost) sends what it had not
+   marked. Alerts and digests (a few a day), and reminders on SQLite: the row is locked (SELECT ... FOR UPDATE)
+   in a transaction that sends and marks it. The one window left is between the SMTP server's "250 accepted"
+   and the mark reaching the database (well under a millisecond); the fixed Message-ID lets mail clients fold a
+   copy from that window into one.
 """
 
 from __future__ import annotations
