@@ -146,27 +146,31 @@ def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]
 
 def _insert_reminders(kind: str, due: Sequence[DueReminder], now: dt.datetime) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of the rows this call won (PostgreSQL, SQLite)."""
-    table = Reminder._meta.db_table
-    columns = ["patient_id", "episode_id", "week", "kind", "due_at", "status", "attempts", "last_error", "created_at"]
-    created_at = db.ops.adapt_datetimefield_value(now)
-    params: list[Any] = []
-    for item in due:
-        params += [
-            item.patient_id,
-            item.episode_id,
-            item.week,
-            kind,
-            db.ops.adapt_datetimefield_value(item.due_at),
-            DeliveryStatus.PENDING,
-            0,
-            "",
-            created_at,
+    table = db.ops.quote_name(Reminder._meta.db_table)
+    columns = ["patient_id", "episode_id", "week", "due_at", "kind", "status", "attempts", "last_error", "created_at"]
+    names = ", ".join(db.ops.quote_name(c) for c in columns)
+    constants = [kind, DeliveryStatus.PENDING, 0, "", db.ops.adapt_datetimefield_value(now)]
+    if db.vendor == "postgresql":
+        # Four arrays instead of 9 parameters a row: binding 1,800 parameters one by one was most of the time.
+        sql = (
+            f"INSERT INTO {table} ({names}) SELECT p, e, w, d, %s, %s, %s, %s, %s "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::timestamptz[]) AS due(p, e, w, d) "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        )
+        params: list[Any] = [
+            *constants,
+            [item.patient_id for item in due],
+            [item.episode_id for item in due],
+            [item.week for item in due],
+            [item.due_at for item in due],
         ]
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = (
-        f"INSERT INTO {db.ops.quote_name(table)} ({', '.join(db.ops.quote_name(c) for c in columns)}) "  # noqa: S608
-        f"VALUES {', '.join([row] * len(due))} ON CONFLICT DO NOTHING RETURNING id"
-    )
+    else:
+        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(due))} ON CONFLICT DO NOTHING RETURNING id"  # noqa: S608
+        params = []
+        for item in due:
+            due_at = db.ops.adapt_datetimefield_value(item.due_at)
+            params += [item.patient_id, item.episode_id, item.week, due_at, *constants]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         return [pk for (pk,) in cursor.fetchall()]

@@ -3,9 +3,11 @@ is left to it, and a dead worker's session (SIGKILL closes its connection) frees
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core import mail
-from django.db import connections
+from django.db import connection, connections
 
 from reminders import services
 from reminders.models import DeliveryStatus, Reminder
@@ -44,9 +46,25 @@ def test_a_reminder_another_live_worker_is_sending_is_left_to_it(reminder, other
     assert not mail.outbox
 
 
+def end_session(session) -> None:
+    """Close a session, as SIGKILL does to a worker's, and wait until the server has ended its backend."""
+    with session.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    session.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone() is None:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the other session did not end")
+
+
 def test_when_that_worker_dies_its_reminder_is_sent_once_by_the_next_delivery(reminder, other_worker):
     hold(other_worker, reminder)
-    other_worker.close()  # what SIGKILL does to a worker's database session
+    end_session(other_worker)
     assert services.send_reminder_batch([reminder.pk, reminder.pk]) == {"sent": 1}
     assert services.send_reminder_batch([reminder.pk]) == {"done": 1}
     assert len(mail.outbox) == 1
