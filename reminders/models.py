@@ -1,6 +1,7 @@
 """Every email the app sends is first a row here, under a unique constraint. The insert that wins the
-constraint owns the send; the send locks the row, sends only while it is still pending, and marks it sent in
-the same transaction. So a task that runs twice, is retried, or races another worker sends one email."""
+constraint owns the send; the send takes the row (an advisory lock or a row lock, reminders/services.py), sends
+only while it is still pending, and marks it sent right after the SMTP server accepts it. So a task that runs
+twice, is retried, or races another worker sends one email."""
 
 from __future__ import annotations
 

@@ -1,9 +1,12 @@
 import datetime as dt
+import email
+import email.policy
 import smtplib
+import socket
 
 import pytest
 from django.core import mail
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 
 from audit.models import AuditEvent
 from outbox.models import OutboxMessage
@@ -236,3 +239,67 @@ def test_no_digest_for_a_therapist_whose_patients_have_no_open_alert(due_patient
     patient_services.acknowledge_alert(alert=alert, by=therapist)
     assert services.send_therapist_digests(now=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)) == {}
     assert not mail.outbox
+
+
+# --- The fast send path ---------------------------------------------------------------------------------
+
+
+class RecordingSink:
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.received.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+
+
+@pytest.fixture
+def smtp_sink():
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = RecordingSink()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def smtp_connection(port: int):
+    return get_connection("django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port)
+
+
+def test_over_smtp_a_reminder_arrives_as_a_two_part_email_without_djangos_slow_serializer(
+    reminder, smtp_sink, monkeypatch
+):
+    handler, port = smtp_sink
+
+    def slow_path(*args, **kwargs):
+        raise AssertionError("the reminder went through EmailMessage.message()")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "message", slow_path)
+    assert services.send_reminder_batch([reminder.pk], connection=smtp_connection(port)) == {"sent": 1}
+    [(recipients, data)] = handler.received
+    assert recipients == [reminder.patient.email]
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert message["Subject"] == "Your weekly check-in"
+    assert message["Message-ID"].startswith(f"<reminder-{reminder.pk}@")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Fjord Physio" in text and "/checkin/" in text and "/reminders/pause/" in text
+    assert "Fjord Physio" in html and "/reminders/pause/" in html
+
+
+def test_on_postgresql_a_batch_costs_one_query_per_email_plus_two(
+    postgres_only, due_patient, now, django_assert_max_num_queries
+):
+    for _ in range(5):
+        due_patient()
+    ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
+    # claim (one query for the batch), load, then one UPDATE per email
+    with django_assert_max_num_queries(len(ids) + 2):
+        assert services.send_reminder_batch(ids, connection=CountingConnection()) == {"sent": 5}
