@@ -161,6 +161,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "CFT Tracker"
+# The admin never shows a TOTP secret or its QR code (staff enrol at /account/two-factor/); django-otp's admin
+# config views otherwise answer 500 for an unknown id and 403 for a known one.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 
 # --- Email ----------------------------------------------------------------------------------------------
