@@ -102,3 +102,39 @@ class LoginRateThrottle(AnonRateThrottle):
 
     scope = "login"
     rate = "10/minute"
+
+
+ERROR_STATUSES = {
+    "400": "Invalid input: `fields` names each bad field by its path in the request.",
+    "401": "Not signed in (or the token has expired).",
+    "403": "Signed in, but not allowed to do this.",
+    "404": "Not found, or not visible to you (the same answer either way).",
+    "413": "The request body is too large.",
+    "429": "Too many requests: wait and retry.",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "detail", "fields"],
+    "properties": {
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+
+
+def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation can answer with the one error shape (see the top of
+    this module), so the schema says so once here instead of in each view's `extend_schema`."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                # Ids in paths are positive: the URL conf's <int:...> matches no sign, so say so.
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
+                    parameter["schema"]["minimum"] = 1
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                responses.setdefault(status, {"description": description, "content": reference})
+    return result

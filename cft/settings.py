@@ -232,6 +232,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "cft.api.document_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "AlertKindEnum": "patients.models.Alert.Kind",
         "ProgramKindEnum": "programs.models.Program.Kind",

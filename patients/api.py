@@ -182,7 +182,13 @@ class MeCheckInsView(PatientView, generics.ListAPIView):
             return CheckIn.objects.none()
         return CheckIn.objects.filter(patient=self.patient()).prefetch_related("versions").order_by("-week")
 
-    @extend_schema(request=CheckInInputSerializer, responses={201: CheckInSubmittedSerializer})
+    @extend_schema(
+        request=CheckInInputSerializer,
+        responses={
+            201: CheckInSubmittedSerializer,
+            200: OpenApiResponse(CheckInSubmittedSerializer, description="Replaced this week's earlier check-in."),
+        },
+    )
     def post(self, request: Request) -> Response:
         return _submit_checkin(request, self.patient(), by=None)
 
@@ -265,7 +271,13 @@ class PatientCheckInsView(StaffView, generics.ListAPIView):
         self.audit_read(self.scoped_patient(), "checkins")
         return response
 
-    @extend_schema(request=CheckInInputSerializer, responses={201: CheckInSubmittedSerializer})
+    @extend_schema(
+        request=CheckInInputSerializer,
+        responses={
+            201: CheckInSubmittedSerializer,
+            200: OpenApiResponse(CheckInSubmittedSerializer, description="Replaced this week's earlier check-in."),
+        },
+    )
     def post(self, request: Request, patient_id: int) -> Response:
         return _submit_checkin(request, self.scoped_patient(), by=request.user)
 
