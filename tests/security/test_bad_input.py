@@ -123,3 +123,13 @@ def test_staff_patient_with_a_nul_in_a_name_is_refused_and_not_created(db):
     response = client.post("/api/v1/patients/", payload, format="json")
     assert response.status_code == 400 and "first_name" in response.json()["fields"]
     assert not Patient.objects.filter(last_name="B").exists()
+
+
+def test_a_nul_byte_in_a_filter_is_a_400_not_a_database_error(db):
+    from rest_framework.authtoken.models import Token
+
+    therapist = make_therapist(ClinicFactory())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=therapist).key}")
+    response = client.get("/api/v1/patients/?record_number=a%00b")
+    assert response.status_code == 400 and "record_number" in response.json()["fields"]

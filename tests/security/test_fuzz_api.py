@@ -4,9 +4,13 @@ No answer may be a 5xx, and every answer must match the schema (status code, con
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import (
@@ -26,7 +30,18 @@ CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, conte
 
 
 @pytest.fixture
-def headers(db: None, request: pytest.FixtureRequest) -> dict[str, dict[str, str]]:
+def _keep_the_test_connection() -> Iterator[None]:
+    """The raw WSGI app closes "obsolete" connections after each request, and inside the test's transaction the
+    connection looks obsolete (PostgreSQL); Django's own test client switches this off the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def headers(db: None, _keep_the_test_connection: None) -> dict[str, dict[str, str]]:
     clinic = ClinicFactory()
     admin_user = make_clinic_admin(clinic)
     patient = patient_on_program(clinic=clinic, weeks_ago=3)
