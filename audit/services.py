@@ -15,6 +15,19 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def record_patient_read(request: HttpRequest, patient: Any, what: str) -> AuditEvent:
+    """A staff member read a patient's record (`what`: record, checkins, outcomes): the one call every read path
+    (admin patient page, API) makes, after the scoped lookup succeeded."""
+    return record(
+        action=f"patient.read.{what}",
+        actor=request.user,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        obj=patient,
+        ip_address=client_ip(request),
+    )
+
+
 def record(
     *,
     action: str,

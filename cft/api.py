@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -56,10 +57,21 @@ def field_errors(detail: Any) -> dict[str, list[str]]:
     return fields
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+    def __init__(self) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        super().__init__(f"The request body is too large: the limit is {limit} KiB.")
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (status codes, headers), then the one error shape. A service's django ValidationError
     is a 400 naming the same fields a serializer would."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()  # the same words whatever was looked up: no hint of what exists
@@ -102,3 +114,39 @@ class LoginRateThrottle(AnonRateThrottle):
 
     scope = "login"
     rate = "10/minute"
+
+
+ERROR_STATUSES = {
+    "400": "Invalid input: `fields` names each bad field by its path in the request.",
+    "401": "Not signed in (or the token has expired).",
+    "403": "Signed in, but not allowed to do this.",
+    "404": "Not found, or not visible to you (the same answer either way).",
+    "413": "The request body is too large.",
+    "429": "Too many requests: wait and retry.",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "detail", "fields"],
+    "properties": {
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+
+
+def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation can answer with the one error shape (see the top of
+    this module), so the schema says so once here instead of in each view's `extend_schema`."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                # Ids in paths are positive: the URL conf's <int:...> matches no sign, so say so.
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
+                    parameter["schema"]["minimum"] = 1
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                responses.setdefault(status, {"description": description, "content": reference})
+    return result

@@ -161,6 +161,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "CFT Tracker"
+# The admin never shows a TOTP secret or its QR code (staff enrol at /account/two-factor/); django-otp's admin
+# config views otherwise answer 500 for an unknown id and 403 for a known one.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 
 # --- Email ----------------------------------------------------------------------------------------------
@@ -230,6 +233,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "cft.api.document_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "AlertKindEnum": "patients.models.Alert.Kind",
         "ProgramKindEnum": "programs.models.Program.Kind",

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -23,6 +24,7 @@ class CftAdminSite(AdminSite):
         for model in models:
             if _uses_model_permissions(self._registry[model]):
                 _superusers_only_in_app_list(self._registry[model])
+            _history_checks_permission_first(self._registry[model])
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         # Staff land on the caseload after logging in (unless a `next` page was asked for); the usual index
@@ -49,6 +51,20 @@ def _superusers_only_in_app_list(model_admin: Any) -> None:
         return bool(getattr(request.user, "is_superuser", False)) and original(request)
 
     model_admin.has_module_permission = has_module_permission
+
+
+def _history_checks_permission_first(model_admin: Any) -> None:
+    """Django's history page looks the object up before checking the right to see it, so a staff member without
+    the right got a 403 for an id that exists and "doesn't exist" for one that does not: ids of users, tokens
+    or other clinics' rows could be probed. Checking the right first answers both the same way."""
+    original = model_admin.history_view
+
+    def history_view(request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        if not model_admin.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return original(request, object_id, extra_context)
+
+    model_admin.history_view = history_view
 
 
 class CftAdminConfig(AdminConfig):

@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.services import record
+from audit.services import record, record_patient_read
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
 from patients import caseload, services
@@ -374,6 +374,8 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         extra = dict(extra_context or {})
         if patient is not None:
             extra.update(self.patient_page_context(request, patient))
+            if request.method == "GET" and self.has_view_or_change_permission(request, patient):
+                record_patient_read(request, patient, "record")
         return super().change_view(request, object_id, form_url, extra)
 
     def patient_page_context(self, request: HttpRequest, patient: Patient) -> dict[str, Any]:

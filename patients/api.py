@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django_otp import match_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -19,8 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import client_ip, record, record_patient_read
 from cft.api import LoginRateThrottle, Pagination
 from clinics.models import clinic_ids_for
+from clinics.two_factor import two_factor_required
 from patients import links, services
 from patients.authentication import IsPatient, IsStaff, PatientTokenAuthentication
 from patients.models import Alert, CheckIn, Episode, Patient
@@ -72,7 +75,13 @@ class StaffView(generics.GenericAPIView):
     pagination_class = Pagination
 
     def scoped_patient(self) -> Patient:
-        return get_object_or_404(Patient.objects.for_user(self.request.user), pk=self.kwargs["patient_id"])
+        if not hasattr(self, "_scoped_patient"):  # looked up once per request
+            queryset = Patient.objects.for_user(self.request.user)
+            self._scoped_patient = get_object_or_404(queryset, pk=self.kwargs["patient_id"])
+        return self._scoped_patient
+
+    def audit_read(self, patient: Patient, what: str) -> None:
+        record_patient_read(self.request, patient, what)
 
 
 def _open_episode(patient: Patient) -> Episode:
@@ -120,6 +129,14 @@ class StaffTokenView(APIView):
         # One message for a wrong password and for an account with no clinic: no hint which it was.
         if user is None or not user.is_active or not (user.is_superuser or clinic_ids_for(user)):
             raise exceptions.ValidationError({"password": "Wrong username or password, or not clinic staff."})
+        if two_factor_required(user):
+            # A token outlives the session, so it needs the same second factor the admin asks for.
+            code = serializer.validated_data.get("otp")
+            if not code:
+                raise exceptions.ValidationError({"otp": "Your clinic requires the 6-digit code from your app."})
+            if match_token(user, code) is None:
+                record(action="login.api_token.bad_otp", actor=user, ip_address=client_ip(request))
+                raise exceptions.ValidationError({"otp": "That code is not valid (or no authenticator is set up)."})
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -165,7 +182,13 @@ class MeCheckInsView(PatientView, generics.ListAPIView):
             return CheckIn.objects.none()
         return CheckIn.objects.filter(patient=self.patient()).prefetch_related("versions").order_by("-week")
 
-    @extend_schema(request=CheckInInputSerializer, responses={201: CheckInSubmittedSerializer})
+    @extend_schema(
+        request=CheckInInputSerializer,
+        responses={
+            201: CheckInSubmittedSerializer,
+            200: OpenApiResponse(CheckInSubmittedSerializer, description="Replaced this week's earlier check-in."),
+        },
+    )
     def post(self, request: Request) -> Response:
         return _submit_checkin(request, self.patient(), by=None)
 
@@ -214,6 +237,11 @@ class PatientDetailView(StaffView, generics.RetrieveUpdateAPIView):
     def get_queryset(self) -> QuerySet[Patient]:
         return with_patient_outcomes(Patient.objects.for_user(self.request.user))
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        self.audit_read(patient, "record")
+        return Response(self.get_serializer(patient).data)
+
     def perform_update(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
         data = dict(serializer.validated_data)
         data.pop("clinic", None)
@@ -238,7 +266,18 @@ class PatientCheckInsView(StaffView, generics.ListAPIView):
             .order_by("-week")
         )
 
-    @extend_schema(request=CheckInInputSerializer, responses={201: CheckInSubmittedSerializer})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        self.audit_read(self.scoped_patient(), "checkins")
+        return response
+
+    @extend_schema(
+        request=CheckInInputSerializer,
+        responses={
+            201: CheckInSubmittedSerializer,
+            200: OpenApiResponse(CheckInSubmittedSerializer, description="Replaced this week's earlier check-in."),
+        },
+    )
     def post(self, request: Request, patient_id: int) -> Response:
         return _submit_checkin(request, self.scoped_patient(), by=request.user)
 
@@ -247,7 +286,9 @@ class PatientOutcomesView(StaffView):
     serializer_class = OutcomeSerializer
 
     def get(self, request: Request, patient_id: int) -> Response:
-        episode = _open_episode(self.scoped_patient())
+        patient = self.scoped_patient()
+        episode = _open_episode(patient)
+        self.audit_read(patient, "outcomes")
         return Response(OutcomeSerializer(outcome_data(episode.pk, episode_outcome(episode))).data)
 
 

@@ -405,6 +405,12 @@ class AlertSerializer(serializers.ModelSerializer):
 class StaffLoginSerializer(StrictFieldsMixin, serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+    otp = serializers.RegexField(
+        r"^[0-9]{6}$",
+        required=False,
+        write_only=True,
+        help_text="The 6-digit code from the authenticator app; required when the clinic requires a second factor.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

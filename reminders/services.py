@@ -38,7 +38,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit.services import record
-from clinics.models import StaffMembership
+from clinics.models import StaffMembership, clinic_ids_for
 from outbox.services import enqueue
 from patients.models import Alert, Assignment, CheckIn, Episode, Patient
 from reminders import emails, mime, schedule
@@ -557,9 +557,15 @@ def send_checkin_link_now(*, patient_id: int, connection: Any = None) -> None:
 
 
 def alert_recipients(patient: Patient) -> list[str]:
-    """The primary therapist; with none (or no email), the clinic's admins, so an alert always reaches someone."""
+    """The primary therapist; with none (or no email), the clinic's admins, so an alert always reaches someone.
+    A therapist who is no longer staff of the patient's clinic (left, or moved to another clinic) gets nothing."""
     therapist = patient.primary_therapist
-    if therapist is not None and therapist.email:
+    if (
+        therapist is not None
+        and therapist.email
+        and therapist.is_active
+        and patient.clinic_id in clinic_ids_for(therapist)
+    ):
         return [therapist.email]
     User = get_user_model()  # noqa: N806
     admins = User.objects.filter(
@@ -608,7 +614,8 @@ def _open_alert_labels(patient_ids: list[int]) -> dict[int, list[str]]:
 
 def _digest_email(digest: TherapistDigest) -> EmailMessage | None:
     patients = list(
-        Patient.objects.caseload_of(digest.therapist)
+        Patient.objects.for_user(digest.therapist)  # their caseload in the clinics they are still staff of
+        .caseload_of(digest.therapist)
         .exclude(status=Patient.Status.DISCHARGED)
         .needing_attention()
         .order_by("last_name", "first_name")
@@ -635,6 +642,7 @@ def send_therapist_digests(*, now: dt.datetime | None = None, connection: Any = 
     User = get_user_model()  # noqa: N806
     needing = Alert.objects.open().filter(
         patient__primary_therapist=OuterRef("pk"),
+        patient__clinic__memberships__user=OuterRef("pk"),
         patient__status__in=[Patient.Status.ACTIVE, Patient.Status.PAUSED],
     )
     therapists = User.objects.filter(Exists(needing), is_active=True).exclude(email="").values_list("pk", flat=True)

@@ -1,0 +1,92 @@
+"""Fuzz every operation of /api/schema/ with schemathesis, in-process through the WSGI app: as a clinic admin
+(staff token) and as a patient (patient token), a bounded, derandomized number of examples per operation.
+No answer may be a 5xx, and every answer must match the schema (status code, content type, body)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.cache import cache
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from cft.wsgi import application
+from patients import services
+from tests.factories import ClinicFactory, checkin, make_clinic_admin, patient_on_program
+
+pytestmark = pytest.mark.integration
+
+CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]  # fmt: skip
+
+
+@pytest.fixture
+def _keep_the_test_connection() -> Iterator[None]:
+    """The raw WSGI app closes "obsolete" connections after each request, and inside the test's transaction the
+    connection looks obsolete (PostgreSQL); Django's own test client switches this off the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def headers(db: None, _keep_the_test_connection: None) -> dict[str, dict[str, str]]:
+    clinic = ClinicFactory()
+    admin_user = make_clinic_admin(clinic)
+    patient = patient_on_program(clinic=clinic, weeks_ago=3)
+    checkin(patient, 1, 2, 5)
+    key, _ = services.issue_patient_token(patient=patient)
+    return {
+        "staff": {"Authorization": f"Token {Token.objects.get_or_create(user=admin_user)[0].key}"},
+        "patient": {"Authorization": f"Token {key}"},
+    }
+
+
+FUZZ = settings(
+    max_examples=12,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def fuzz_every_operation(auth: dict[str, str]) -> list[str]:
+    """Each operation of the schema, FUZZ examples each; the failures (one line per operation) are returned."""
+    api = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    failures = []
+    for result in api.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @FUZZ
+        def run(case) -> None:  # type: ignore[no-untyped-def]
+            cache.clear()  # throttles would count every example
+            case.call_and_validate(headers=auth, checks=CHECKS)
+
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collect every operation's failure, report them together
+            failures.append(f"{operation.label}: {str(exc)[:1500]}")
+    return failures
+
+
+def test_fuzzing_the_api_as_a_clinic_admin_finds_no_failure(headers):  # type: ignore[no-untyped-def]
+    failures = fuzz_every_operation(headers["staff"])
+    assert failures == [], "\n\n".join(failures)
+
+
+def test_fuzzing_the_api_as_a_patient_finds_no_failure(headers):  # type: ignore[no-untyped-def]
+    failures = fuzz_every_operation(headers["patient"])
+    assert failures == [], "\n\n".join(failures)
