@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from cft.api import StrictFieldsMixin
 from clinics.models import Clinic, clinic_ids_for
-from patients import scoring
+from patients import scoring, services
 from patients.models import RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
 from patients.outcomes import EpisodeOutcome, WeekPoint
 from patients.plans import WeekPlan
@@ -326,16 +326,7 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "id",
             "uuid",
             "clinic",
-            "first_name",
-            "last_name",
-            "record_number",
-            "email",
-            "phone",
-            "time_zone",
-            "checkin_weekday",
-            "checkin_hour",
-            "reminder_consent",
-            "primary_therapist",
+            *services.EDITABLE_PATIENT_FIELDS,
             "status",
             "created_at",
             "baseline_odi",

@@ -129,3 +129,16 @@ def test_health_data_never_reaches_the_logs(db, caplog):
     text = caplog.text
     assert "Zebediah" not in text and "Quill" not in text and "unique-health-note" not in text
     assert "3, 4, 3, 4" not in text
+
+
+def test_exporting_the_audit_log_is_itself_in_the_clinics_log(client, db):
+    clinic = ClinicFactory()
+    admin_user = make_clinic_admin(clinic)
+    event = AuditEvent.objects.create(action="mine", clinic=clinic)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:audit_auditevent_changelist"), {"action": "export_csv", "_selected_action": [event.pk]}
+    )
+    assert response.status_code == 200
+    assert b"mine" in b"".join(response.streaming_content)
+    assert AuditEvent.objects.for_user(admin_user).filter(action="export.audit_log").count() == 1
