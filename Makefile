@@ -9,7 +9,10 @@ export DEBUG ?= 1
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test test-fast test-integration lint bench install migrate seed clean
+.PHONY: run test test-fast test-journeys lint bench install migrate seed clean
+
+# axe-core for the journey tests' accessibility checks, from npm (skipped, with the journeys, without npm).
+AXE := tests/journeys/node_modules/axe-core/axe.min.js
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "CFT Tracker needs Python 3.12 or newer (python3.13 or python3.12 on PATH); none was found." >&2; exit 1; fi
@@ -17,6 +20,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
+
+$(AXE): tests/journeys/package.json tests/journeys/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/journeys --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the journey tests will skip (they need axe-core)" >&2; fi
 
 install: $(VENV)/.installed
 
@@ -27,16 +34,22 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 ## Web server, Celery worker and Celery beat together, in the foreground (Ctrl-C stops all three).
+## Emailed links follow the port served (this is the one place SITE_URL is derived; set SITE_URL to override).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: seed
 	$(PY) manage.py collectstatic --noinput -v0
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 ## The whole suite: unit tests, then the integration tests (real worker, broker, browser).
-test: install
+test: install $(AXE)
 	$(PY) -m pytest
 
 test-fast: install
 	$(PY) -m pytest -m "not integration and not browser"
+
+## The journeys alone: the running product (make run) driven in Chromium; docs/journeys.md.
+test-journeys: install $(AXE)
+	$(PY) -m pytest tests/journeys
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -30,6 +30,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Func, TextField
+from django.db.models.functions import Cast, Round
 
 from patients import scoring
 from patients.models import RED_FLAGS
@@ -56,19 +57,11 @@ def pseudonym(clinic_id: int, patient_uuid: Any, key: str | None = None) -> str:
     return "P-" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:20]
 
 
-class OneDecimal(Func):
-    """The score as text with one decimal: PostgreSQL ROUND(numeric, 1) is half away from zero (= half up for
-    scores >= 0); SQLite's printf('%.1f') on the stored value agrees because exact scores never tie."""
-
-    output_field = TextField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"ROUND({sql}, 1)::text", params
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"CASE WHEN {sql} IS NULL THEN NULL ELSE printf('%.1f', {sql}) END", [*params, *params]
+def one_decimal_text(field: str) -> Cast:
+    """The score as text with one decimal, one portable expression: ROUND(score, 1) cast to text. PostgreSQL
+    rounds numeric half away from zero (= half up for scores >= 0); SQLite's ROUND agrees because exact scores
+    never tie at one decimal. No `%` in the SQL: DEBUG's query logging formats `sql % params`."""
+    return Cast(Round(field, 1), output_field=TextField())
 
 
 class IsoUtc(Func):
@@ -139,13 +132,13 @@ def checkin_queryset(user: Any, filters: ReportFilter, research: bool = False): 
     qs = report_checkins(user, filters).order_by("episode_id", "week")
     if research:
         return qs.values_list(
-            "episode_id", "week", OneDecimal("odi_score"), "odi_answered", "pain_nrs", RedFlagList("red_flags")
+            "episode_id", "week", one_decimal_text("odi_score"), "odi_answered", "pain_nrs", RedFlagList("red_flags")
         )
     return qs.values_list(
         "episode_id",
         "week",
         IsoUtc("submitted_at"),
-        OneDecimal("odi_score"),
+        one_decimal_text("odi_score"),
         "odi_answered",
         "pain_nrs",
         RedFlagList("red_flags"),

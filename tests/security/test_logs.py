@@ -21,6 +21,12 @@ ODI = [3, 4, 3, 4, 3, 4, 3, 4, 3, 4]
 
 @pytest.fixture
 def every_logger_at_debug(caplog):  # type: ignore[no-untyped-def]
+    from django.db import connections
+
+    # Production runs with DEBUG off, so Django logs no SQL (with DEBUG on, development only, it logs every query
+    # and its parameters to django.db.backends at DEBUG level, as it is meant to).
+    for connection in connections.all(initialized_only=False):
+        connection.force_debug_cursor = False
     caplog.set_level(logging.DEBUG)  # the root logger: every logger that propagates, at every level
     loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
     levels = [logger.level for logger in loggers]

@@ -1,0 +1,173 @@
+"""Journeys through the running product (`make run`: web, worker and beat under honcho, DEBUG on), in Chromium,
+as its people use it. Each fails on a CSP violation, a 5xx, a page error, a serious or critical axe-core
+violation, or a traceback in the processes' output (tests/journeys/conftest.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from patients.models import RED_FLAGS
+
+from .conftest import DEMO_PASSWORD, PHONE, Journey, Product
+
+pytestmark = [pytest.mark.journey, pytest.mark.integration, pytest.mark.browser]
+
+CHECKIN_LINK = re.compile(r"(http://[^\s\"<>]+/checkin/[^\s\"<>]+/)")
+
+
+def log_in(person: Journey, username: str) -> None:
+    page = person.page
+    page.goto(f"{person.product.url}/admin/")
+    person.check_page("login")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{person.product.url}/admin/")
+
+
+def text_of(message) -> str:  # type: ignore[no-untyped-def]
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_link_sent_now_reaches_the_patient_whose_red_flag_reaches_the_therapist(journey, product: Product):
+    # 1. The therapist logs in, opens the caseload and sends the first patient a check-in link now.
+    therapist = journey("therapist")
+    log_in(therapist, "demo-therapist")
+    page = therapist.page
+    therapist.check_page("home")
+    page.get_by_role("link", name="Open the caseload").click()
+    page.wait_for_url("**/admin/patients/patient/**")
+    therapist.check_page("caseload")
+    first = page.locator("#result_list tbody tr").first
+    name = first.locator("th a, td a").first.inner_text().strip()
+    first.locator("th a, td a").first.click()
+    page.wait_for_selector("#id_email")
+    patient_email = page.input_value("#id_email")
+    patient_url = page.url
+    therapist.check_page("patient")
+    page.go_back()
+    page.wait_for_selector("#result_list")
+    page.locator("#result_list tbody tr", has_text=name).first.locator("input.action-select").check()
+    page.select_option("select[name=action]", label="Send a check-in link now")
+    page.click("button[name=index]")
+    page.wait_for_selector(".messagelist")
+    assert "Check-in link queued" in page.locator(".messagelist").inner_text()
+
+    # 2. The worker mails it; its link is on the port being served and opens the check-in at phone size.
+    mail = product.wait_for_mail(patient_email, "Your check-in link")
+    link = CHECKIN_LINK.search(text_of(mail))
+    assert link, text_of(mail)
+    assert link.group(1).startswith(f"{product.url}/checkin/"), link.group(1)
+    patient = journey("patient", viewport=PHONE)
+    checkin = patient.page
+    checkin.goto(link.group(1))
+    checkin.wait_for_selector("#checkin-form")
+    patient.check_page("checkin-form")
+
+    # 3. The patient checks in with a bladder/bowel red flag; the emergency advice shows, the therapist is mailed.
+    checkin.locator('input[name="pain_nrs"][value="6"]').check()
+    for index in range(10):
+        checkin.locator(f'input[name="odi[{index}]"][value="2"]').check()
+    for key in RED_FLAGS:
+        answer = "yes" if key == "rf_bladder_bowel" else "no"
+        checkin.locator(f'input[name="red_flags.{key}"][value="{answer}"]').check()
+    checkin.locator("#checkin-form [type=submit]").click()
+    checkin.wait_for_selector("#red-flag-message")
+    patient.check_page("red-flag-advice")
+    alert_mail = product.wait_for_mail("demo-therapist@example.org", "Urgent: please review a patient in CFT Tracker")
+    alert_text = text_of(alert_mail)
+    assert f"{product.url}/admin/" in alert_text
+
+    # 4. The therapist acknowledges the alert on the patient page.
+    page.goto(patient_url)
+    alerts = page.locator("#open-alerts")
+    assert alerts.get_by_text(RED_FLAGS["rf_bladder_bowel"][0][:40], exact=False).count() >= 1
+    therapist.check_page("patient-with-alert")
+    alerts.locator(".cft-alert", has_text=RED_FLAGS["rf_bladder_bowel"][0][:40]).get_by_role(
+        "button", name="Acknowledge"
+    ).first.click()
+    page.wait_for_selector("text=acknowledged.")
+    therapist.check_page("acknowledged")
+
+
+EXPORT_KINDS = {
+    "csv_checkins": "CSV, one row per check-in",
+    "csv_episodes": "CSV, one row per patient episode",
+    "xlsx": "Excel workbook (summary, check-ins, episodes)",
+    "fhir": "FHIR R4 Bundle (JSON)",
+    "research": "De-identified research export (ZIP of two CSVs)",
+}
+
+
+def download(person: Journey, click) -> Path:  # type: ignore[no-untyped-def]
+    """What the browser saves, under the name the server gave it."""
+    with person.page.expect_download() as info:
+        click()
+    target = person.product.var_dir / "downloads" / info.value.suggested_filename
+    info.value.save_as(target)
+    return target
+
+
+def csv_rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_the_clinic_admin_reads_the_report_and_downloads_every_export_kind(journey, product: Product):
+    from reports import exports
+
+    admin = journey("clinic-admin")
+    log_in(admin, "demo-admin")
+    page = admin.page
+    page.goto(f"{product.url}/reports/")
+    page.wait_for_selector("h1")
+    admin.check_page("report")
+    assert page.locator("table").count() >= 1
+
+    # Streamed now: both CSVs.
+    checkins = csv_rows(download(admin, lambda: page.get_by_role("link", name="check-ins CSV").click()).read_bytes())
+    assert checkins and list(checkins[0]) == list(exports.CHECKIN_COLUMNS)
+    assert all(row["patient"].startswith("P-") for row in checkins)
+    assert any(row["odi_score"] for row in checkins)
+    episodes = csv_rows(download(admin, lambda: page.get_by_role("link", name="episodes CSV").click()).read_bytes())
+    assert episodes and list(episodes[0]) == list(exports.EPISODE_COLUMNS)
+
+    # Prepared by the worker: every kind, each downloaded and parsed.
+    files: dict[str, Path] = {}
+    for kind, label in EXPORT_KINDS.items():
+        page.select_option("select[name=kind]", value=kind)
+        page.get_by_role("button", name="Start export").click()
+        row = page.locator("tbody tr", has_text=label).first
+        row.get_by_role("link", name="Download").wait_for(timeout=90_000)
+        assert "Failed" not in row.inner_text()
+        files[kind] = download(admin, lambda row=row: row.get_by_role("link", name="Download").click())
+    admin.check_page("report-with-exports")
+
+    prepared = csv_rows(files["csv_checkins"].read_bytes())
+    assert len(prepared) == len(checkins) and list(prepared[0]) == list(exports.CHECKIN_COLUMNS)
+    assert list(csv_rows(files["csv_episodes"].read_bytes())[0]) == list(exports.EPISODE_COLUMNS)
+
+    workbook = load_workbook(files["xlsx"], read_only=True)
+    assert {"Summary", "Check-ins", "Episodes"} <= set(workbook.sheetnames)
+    sheet_rows = list(workbook["Check-ins"].iter_rows(values_only=True))
+    assert len(sheet_rows) == len(checkins) + 1, "a header and one row per check-in, as in the CSV"
+
+    bundle = json.loads(files["fhir"].read_text())
+    assert bundle["resourceType"] == "Bundle" and bundle["entry"]
+    codes = {c["code"] for e in bundle["entry"] for c in e["resource"].get("code", {}).get("coding", [])}
+    assert {"97909-6", "72514-3"} <= codes, codes  # LOINC: ODI score, pain NRS (DOMAIN.md)
+
+    with zipfile.ZipFile(files["research"]) as archive:
+        names = archive.namelist()
+        assert len([n for n in names if n.endswith(".csv")]) == 2, names
+        for name in names:
+            rows = csv_rows(archive.read(name))
+            assert rows, name
+            assert "record_number" not in rows[0]
