@@ -16,9 +16,13 @@ def database_ok() -> bool:
 
 
 def broker_ok() -> bool:
+    """The broker answers a real operation: declaring the default queue (the worker declares it too). Connecting
+    alone proves nothing on kombu's SQLAlchemy transport, which opens its database only when first used."""
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
+            with conn.channel() as channel:
+                channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, durable=True, auto_delete=False)
         return True
     except Exception:
         return False

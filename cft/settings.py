@@ -199,6 +199,7 @@ CELERY_BROKER_URL = env_url(
     f"sqlalchemy+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}",
     schemes={"sqla", "sqlalchemy", "redis", "rediss", "amqp", "pyamqp", "memory"},
 )
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

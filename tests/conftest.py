@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def on_postgres() -> bool:
@@ -25,14 +27,36 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def postgres_only() -> None:
-    require(on_postgres(), "this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+def _why(request: pytest.FixtureRequest, name: str) -> str:
+    """The reason a test gives with @pytest.mark.<name>(reason=...) for holding on one backend only."""
+    marker = request.node.get_closest_marker(name)
+    return f": {marker.kwargs['reason']}" if marker and "reason" in marker.kwargs else ""
+
+
+def require_chromium() -> None:
+    """Browser tests drive Debian's Chromium: skipped without it, except with REQUIRE_BROWSER=1 (CI)."""
+    if os.path.exists(CHROMIUM):
+        return
+    if REQUIRE_BROWSER:
+        pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install -y chromium)")
+    pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
 
 
 @pytest.fixture
-def redis_only() -> None:
-    require(on_redis(), "this test needs Redis (set CELERY_BROKER_URL=redis://...)")
+def postgres_only(request: pytest.FixtureRequest) -> None:
+    require(on_postgres(), f"this test needs PostgreSQL (set DATABASE_URL=postgres://...){_why(request, 'postgres')}")
+
+
+@pytest.fixture
+def sqlite_only(request: pytest.FixtureRequest) -> None:
+    """The other side of a vendor branch: skipped on PostgreSQL, where the branch's PostgreSQL side runs."""
+    if on_postgres():
+        pytest.skip(f"this test is the SQLite side of a database branch{_why(request, 'sqlite')}")
+
+
+@pytest.fixture
+def redis_only(request: pytest.FixtureRequest) -> None:
+    require(on_redis(), f"this test needs Redis (set CELERY_BROKER_URL=redis://...){_why(request, 'redis')}")
 
 
 @pytest.fixture(autouse=True)

@@ -12,16 +12,15 @@ from django.utils import timezone
 
 from patients.models import Alert, Assignment
 from tests.admin.conftest import own_program
+from tests.conftest import CHROMIUM, require_chromium
 from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "admin"
 
 
 @pytest.fixture
 def browser_page():  # type: ignore[no-untyped-def]
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes around it are

@@ -15,8 +15,15 @@ def test_healthz_is_ok_when_database_and_broker_answer(client, db):
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
-def test_healthz_names_the_broker_when_it_is_down(client, db, settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+@pytest.mark.parametrize(
+    "broker",
+    [
+        "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "sqla+sqlite:////nonexistent-directory/broker.sqlite3",  # the embedded broker's file cannot be opened
+    ],
+)
+def test_healthz_names_the_broker_when_it_is_down(client, db, settings, broker):
+    settings.CELERY_BROKER_URL = broker
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json() == {"status": "degraded", "database": "ok", "broker": "down"}

@@ -28,10 +28,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import CHROMIUM, REQUIRE_BROWSER, require, require_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "tests" / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "test-results" / "journeys"
 PHONE = {"width": 390, "height": 844}
@@ -214,13 +213,11 @@ class Watch:
 
 
 def require_browser() -> None:
-    """Skip without a browser or axe-core, except with REQUIRE_BROWSER=1 (CI), where that is a failure."""
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        assert os.path.exists(CHROMIUM), "REQUIRE_BROWSER=1 but /usr/bin/chromium is missing"
-        assert AXE.exists(), f"REQUIRE_BROWSER=1 but {AXE} is missing (make test installs it with npm)"
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    """Skip without Chromium or axe-core, except with REQUIRE_BROWSER=1 (CI), where that is a failure."""
+    require_chromium()
     if not AXE.exists():
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {AXE} is missing (make test installs it with npm)")
         pytest.skip(f"needs axe-core at {AXE} (make test installs it when npm is on PATH)")
 
 

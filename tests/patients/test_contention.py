@@ -23,7 +23,7 @@ def in_thread(fn):
     return run
 
 
-def test_fifty_concurrent_submissions_of_one_week_leave_one_checkin_with_its_history(transactional_db, postgres_only):
+def test_fifty_concurrent_submissions_of_one_week_leave_one_checkin_with_its_history(transactional_db):
     patient = patient_on_program(weeks_ago=3)
 
     @in_thread
@@ -39,7 +39,7 @@ def test_fifty_concurrent_submissions_of_one_week_leave_one_checkin_with_its_his
     assert sorted(CheckInVersion.objects.values_list("version", flat=True)) == list(range(1, 50))
 
 
-def test_five_hundred_patients_in_parallel_are_all_stored_and_scored(transactional_db, postgres_only):
+def test_five_hundred_patients_in_parallel_are_all_stored_and_scored(transactional_db):
     clinic = ClinicFactory()
     patients = [patient_on_program(clinic=clinic, weeks_ago=2) for _ in range(500)]
 
@@ -53,7 +53,7 @@ def test_five_hundred_patients_in_parallel_are_all_stored_and_scored(transaction
     assert CheckIn.objects.filter(patient__clinic=clinic, odi_score=40, week=3).count() == 500
 
 
-def test_fifty_concurrent_api_posts_of_one_week_answer_one_201_and_no_5xx(transactional_db, postgres_only):
+def test_fifty_concurrent_api_posts_of_one_week_answer_one_201_and_no_5xx(transactional_db):
     patient = patient_on_program(weeks_ago=3)
     payloads = [{"odi": odi(n % 6), "pain_nrs": n % 11} for n in range(50)]
     clients = [patient_client(patient) for _ in range(10)]
