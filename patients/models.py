@@ -331,6 +331,9 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # How many times a resubmission of the week added a red flag: each escalation re-opens the alert and
+    # notifies the therapist once more (reminders.AlertNotification is unique per alert and escalation).
+    escalation = models.PositiveSmallIntegerField(default=0)
 
     objects = AlertQuerySet.as_manager()
 

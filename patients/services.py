@@ -454,13 +454,13 @@ def _raise_alerts(
     now: dt.datetime,
     rows: dict[int, CheckIn],
 ) -> list[Alert]:
-    """Red flag (any yes, urgent), worsening (two consecutive weeks meeting the criterion), flare (an activity's
-    flare rule triggered). Each alert is recorded once per episode, kind and week. `rows` are the episode's
-    check-ins by week, this one included."""
+    """Red flag (any yes, urgent), worsening (two consecutive weeks meeting the criterion, whichever of them
+    arrives last), flare (an activity's flare rule triggered). Each alert is recorded once per episode, kind and
+    week; a red flag escalates (`_raise_red_flag`). `rows` are the episode's check-ins by week, this one included."""
     raised: list[Alert] = []
     week = checkin.week
     if checkin.red_flags:
-        raised += _raise(patient, episode, Alert.Kind.RED_FLAG, week, True, {"questions": checkin.red_flags}, now)
+        raised += _raise_red_flag(patient, episode, week, checkin.red_flags, now)
     baseline_week = min(rows)
     if baseline_week < week:
         base = rows[baseline_week]
@@ -471,9 +471,15 @@ def _raise_alerts(
                 odi=row.odi_exact, nrs=row.pain_nrs, baseline_odi=base_odi, baseline_nrs=base.pain_nrs
             )
 
-        previous = rows.get(week - 1)
-        if previous is not None and week - 1 != baseline_week and meets(previous) and meets(rows[week]):
-            raised += _raise(patient, episode, Alert.Kind.WORSENING, week, False, {}, now)
+        # This week pairs with the week before and the week after: a late or corrected week can complete a
+        # pair either way. The alert is the pair's later week's, so the weeks after the baseline give the same
+        # alerts in whatever order they arrive.
+        for later in (week, week + 1):
+            earlier = rows.get(later - 1)
+            if earlier is None or later - 1 == baseline_week or later not in rows:
+                continue
+            if meets(earlier) and meets(rows[later]):
+                raised += _raise(patient, episode, Alert.Kind.WORSENING, later, False, {}, now)
         for item in items.values():
             if item.kind == AssignmentItem.Kind.ACTIVITY and is_flare(
                 checkin.pain_nrs, base.pain_nrs, item.flare_margin or 2
@@ -481,6 +487,36 @@ def _raise_alerts(
                 raised += _raise(patient, episode, Alert.Kind.FLARE, week, False, {"item": item.pk}, now)
                 break
     return raised
+
+
+def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[str], now: dt.datetime) -> list[Alert]:
+    """The week's red-flag alert, raised once; a resubmission that adds a flag (so possibly a more urgent one)
+    escalates it: the alert lists every flag answered yes that week, re-opens if it was acknowledged, and the
+    therapist is notified again, once per escalation."""
+    raised = _raise(patient, episode, Alert.Kind.RED_FLAG, week, True, {"questions": flags}, now)
+    if raised:
+        return raised
+    alert = Alert.objects.select_for_update().get(episode=episode, kind=Alert.Kind.RED_FLAG, week=week)
+    known = alert.details.get("questions", [])
+    added = [key for key in flags if key not in known]
+    if not added:
+        return []
+    alert.details = {**alert.details, "questions": [k for k in RED_FLAGS if k in known or k in flags], "added": added}
+    alert.urgent = True
+    alert.escalation += 1
+    alert.acknowledged_at = alert.acknowledged_by = None
+    alert.save(update_fields=["details", "urgent", "escalation", "acknowledged_at", "acknowledged_by"])
+    record(
+        action="alert.escalate",
+        actor=None,
+        actor_label="patient",
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        obj=alert,
+        details={"week": week, "added": added, "escalation": alert.escalation},
+    )
+    enqueue(ALERT_TASK, alert_id=alert.pk, escalation=alert.escalation)
+    return [alert]
 
 
 def _raise(

@@ -83,6 +83,8 @@ def alert_message(notification: AlertNotification, recipients: list[str]) -> Ema
         "alert": alert,
         "questions": questions,
         "emergency": any(RED_FLAGS[key][1] == "emergency" for key in alert.details.get("questions", [])),
+        "updated": notification.escalation > 0,
+        "added": [RED_FLAGS[key][0] for key in alert.details.get("added", []) if key in RED_FLAGS],
         "patient_url": f"{settings.SITE_URL}/admin/patients/patient/{patient.pk}/change/",
     }
     return _message(
@@ -90,7 +92,8 @@ def alert_message(notification: AlertNotification, recipients: list[str]) -> Ema
         template="alert",
         context=context,
         to=recipients,
-        message_id=f"alert-{alert.pk}",
+        # One Message-ID per escalation: mail clients fold copies with the same id into one message.
+        message_id=f"alert-{alert.pk}" + (f"-{notification.escalation}" if notification.escalation else ""),
         headers={},
     )
 

@@ -73,17 +73,22 @@ class AlertNotificationQuerySet(ClinicScopedQuerySet):
 
 
 class AlertNotification(Delivery):
-    """The urgent email to the treating therapist about one alert (red flags): one per alert."""
+    """The urgent email to the treating therapist about one alert (red flags): one per alert and escalation
+    (a resubmission that adds a red flag escalates the alert, and the therapist hears of it once more)."""
 
-    alert = models.OneToOneField("patients.Alert", on_delete=models.CASCADE, related_name="notification")
+    alert = models.ForeignKey("patients.Alert", on_delete=models.CASCADE, related_name="notifications")
+    escalation = models.PositiveSmallIntegerField(default=0)
 
     objects = AlertNotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "escalation"], name="one_notification_per_alert_escalation")
+        ]
 
     def __str__(self) -> str:
-        return f"Notification of alert {self.alert_id}"
+        return f"Notification of alert {self.alert_id} ({self.escalation})"
 
 
 class TherapistDigestQuerySet(models.QuerySet):

@@ -574,18 +574,18 @@ def alert_recipients(patient: Patient) -> list[str]:
     return sorted(admins.values_list("email", flat=True))
 
 
-def notify_alert(*, alert_id: int, connection: Any = None) -> Outcome:
-    """The urgent email about an alert. Red flags (urgent alerts) go at once, exactly once per alert; other
-    alerts are listed in the therapist's daily digest instead."""
+def notify_alert(*, alert_id: int, escalation: int = 0, connection: Any = None) -> Outcome:
+    """The urgent email about an alert. Red flags (urgent alerts) go at once, exactly once per alert and
+    escalation (a resubmission that added a flag); other alerts are listed in the therapist's daily digest."""
     alert = Alert.objects.filter(pk=alert_id).first()
     if alert is None:
         return Outcome("done")
     if not alert.urgent:
         return Outcome("skipped")
-    AlertNotification.objects.get_or_create(alert=alert)
+    AlertNotification.objects.get_or_create(alert=alert, escalation=escalation)
     queryset = AlertNotification.objects.select_related(
         "alert__patient__clinic", "alert__patient__primary_therapist"
-    ).filter(alert_id=alert_id)
+    ).filter(alert_id=alert_id, escalation=escalation)
     pk = queryset.values_list("pk", flat=True).get()
 
     def compose(notification: AlertNotification) -> EmailMessage | None:

@@ -42,8 +42,8 @@ def send_reminder(self, reminder_id: int) -> str:  # type: ignore[no-untyped-def
 
 
 @shared_task(bind=True, name="reminders.notify_alert", max_retries=None)
-def notify_alert(self, alert_id: int) -> str:  # type: ignore[no-untyped-def]
-    outcome = services.notify_alert(alert_id=alert_id)
+def notify_alert(self, alert_id: int, escalation: int = 0) -> str:  # type: ignore[no-untyped-def]
+    outcome = services.notify_alert(alert_id=alert_id, escalation=escalation)
     if outcome.status == "retry":
         # Red flags must reach the therapist within minutes: short waits, whatever the reminder backoff is.
         raise self.retry(countdown=min(services.retry_delay(outcome.attempts), 60))

@@ -187,6 +187,60 @@ def test_a_red_flag_sends_one_urgent_email_to_the_therapist_even_if_notified_twi
     assert AlertNotification.objects.get().status == DeliveryStatus.SENT
 
 
+def deliver_alert_tasks() -> list[str]:
+    """Run every queued alert task as the worker would (a task delivered twice included), once each."""
+    statuses = []
+    for message in OutboxMessage.objects.filter(task_name="reminders.notify_alert").order_by("pk"):
+        statuses += [services.notify_alert(**message.kwargs).status for _ in range(2)]
+    return statuses
+
+
+def test_a_resubmission_that_adds_a_red_flag_escalates_reopens_and_notifies_once_more(due_patient, therapist):
+    patient = due_patient()
+    checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True})
+    alert = Alert.objects.get(kind=Alert.Kind.RED_FLAG)
+    assert deliver_alert_tasks() == ["sent", "done"]
+    patient_services.acknowledge_alert(alert=alert, by=therapist)
+
+    checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True, "rf_bladder_bowel": True})
+    alert.refresh_from_db()
+    assert alert.details["questions"] == ["rf_bladder_bowel", "rf_night_pain"]  # question order, both kept
+    assert alert.details["added"] == ["rf_bladder_bowel"]
+    assert (alert.urgent, alert.escalation, alert.acknowledged_at, alert.acknowledged_by) == (True, 1, None, None)
+    assert deliver_alert_tasks() == ["done", "done", "sent", "done"]
+    assert len(mail.outbox) == 2
+    first, update = mail.outbox
+    assert first.extra_headers["Message-ID"] != update.extra_headers["Message-ID"]  # not folded into one
+    assert "UPDATED ALERT" in update.body and "bladder" in update.body
+    assert "call emergency services or go to an emergency department now" in update.body
+    assert AuditEvent.objects.filter(action="alert.escalate", object_id=str(alert.pk)).count() == 1
+
+    # The same answers again, or fewer flags: no new escalation, no new email.
+    checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True, "rf_bladder_bowel": True})
+    checkin(patient, 5, 1, 3, red_flags={"rf_bladder_bowel": True})
+    alert.refresh_from_db()
+    assert alert.escalation == 1
+    deliver_alert_tasks()
+    assert len(mail.outbox) == 2
+
+
+def test_through_the_api_an_added_flag_reaches_the_therapist_again(due_patient, therapist):
+    from tests.api.conftest import patient_client
+
+    patient = due_patient()
+    api = patient_client(patient)
+    body = {"odi": [1] * 10, "pain_nrs": 3, "red_flags": {"rf_night_pain": True}}
+    assert api.post("/api/v1/me/checkins/", body, format="json").status_code == 201
+    deliver_alert_tasks()
+    body["red_flags"] = {"rf_night_pain": True, "rf_bladder_bowel": True}
+    response = api.post("/api/v1/me/checkins/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["red_flag_urgency"] == "emergency"
+    deliver_alert_tasks()
+    assert [m.to for m in mail.outbox] == [[therapist.email], [therapist.email]]
+    assert "bladder" in mail.outbox[1].body
+
+
 def test_alerts_that_are_not_urgent_wait_for_the_digest(due_patient):
     patient = due_patient()
     episode = patient.current_episode()
