@@ -14,7 +14,7 @@ from django.db.models.functions import FirstValue, LastValue
 
 from patients import scoring
 from patients.models import Alert, Assignment, CheckIn, Patient
-from patients.outcomes import any_responder_q, with_patient_outcomes
+from patients.outcomes import any_responder_q, exact_odi, with_patient_outcomes
 
 
 def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[Patient]:
@@ -68,6 +68,10 @@ def responder_ids(patients: QuerySet[Patient]) -> QuerySet:
         .annotate(
             baseline_odi=window(FirstValue, "odi_score"),
             latest_odi=window(LastValue, "odi_score"),
+            baseline_odi_points=window(FirstValue, "odi_points"),
+            baseline_odi_answered=window(FirstValue, "odi_answered"),
+            latest_odi_points=window(LastValue, "odi_points"),
+            latest_odi_answered=window(LastValue, "odi_answered"),
             baseline_nrs=window(FirstValue, "pain_nrs"),
             latest_nrs=window(LastValue, "pain_nrs"),
         )
@@ -113,7 +117,7 @@ def has_follow_up(row: Patient) -> bool:
 
 def measure_change(row: Patient, measure: str) -> MeasureChange:
     if measure == "odi":
-        baseline, latest, mcid = row.baseline_odi, row.latest_odi, scoring.ODI_MCID_POINTS
+        baseline, latest, mcid = exact_odi(row, "baseline"), exact_odi(row, "latest"), scoring.ODI_MCID_POINTS
     else:
         baseline, latest, mcid = row.baseline_nrs, row.latest_nrs, scoring.NRS_MCID_POINTS
     if not has_follow_up(row) or baseline is None or latest is None:
@@ -146,7 +150,8 @@ def last_checkin_date(row: Patient) -> dt.date | None:
 
 
 def latest_odi_shown(row: Patient) -> tuple[Decimal | None, str | None]:
-    return scoring.one_decimal(row.latest_odi), scoring.odi_band(row.latest_odi)
+    latest = exact_odi(row, "latest")
+    return scoring.one_decimal(latest), scoring.odi_band(latest)
 
 
 def export_row(row: Patient) -> dict[str, Any]:

@@ -27,10 +27,16 @@ def _first(checkins: QuerySet, order: str, field: str) -> Subquery:
 
 
 def _annotations(checkins: QuerySet, alerts: QuerySet) -> dict[str, Any]:
+    # The stored 4-place ODI score is for sorting and display; rules read the exact score, which the points and
+    # sections answered give (`exact_odi`, and `responder_q` in integer arithmetic).
     return {
         "baseline_odi": _first(checkins, "week", "odi_score"),
+        "baseline_odi_points": _first(checkins, "week", "odi_points"),
+        "baseline_odi_answered": _first(checkins, "week", "odi_answered"),
         "baseline_nrs": _first(checkins, "week", "pain_nrs"),
         "latest_odi": _first(checkins, "-week", "odi_score"),
+        "latest_odi_points": _first(checkins, "-week", "odi_points"),
+        "latest_odi_answered": _first(checkins, "-week", "odi_answered"),
         "latest_nrs": _first(checkins, "-week", "pain_nrs"),
         "latest_week": _first(checkins, "-week", "week"),
         "last_checkin_at": _first(checkins, "-submitted_at", "submitted_at"),
@@ -62,15 +68,33 @@ def with_episode_outcomes(qs: QuerySet[Episode]) -> QuerySet[Episode]:
     return _changes(qs.annotate(**_annotations(checkins, alerts)))
 
 
+def exact_odi(row: Any, which: str) -> Any:
+    """The exact ODI score (a Fraction) of an annotated row's `which` ("baseline" or "latest") check-in."""
+    if isinstance(row, dict):
+        return scoring.odi_score_from(row[f"{which}_odi_points"], row[f"{which}_odi_answered"])
+    return scoring.odi_score_from(getattr(row, f"{which}_odi_points"), getattr(row, f"{which}_odi_answered"))
+
+
 def responder_q(measure: str) -> Q:
-    """SQL form of the responder rule on annotated rows: improvement >= MCID, or improvement x 100 >= 30 x
-    baseline with baseline > 0. Stored ODI scores have 4 exact places, enough never to flip a threshold."""
-    change, baseline, mcid = {
-        "odi": ("odi_change", "baseline_odi", scoring.ODI_MCID_POINTS),
-        "nrs": ("nrs_change", "baseline_nrs", scoring.NRS_MCID_POINTS),
-    }[measure]
-    percent = Q(**{f"{baseline}__gt": 0}) & Q(GreaterThanOrEqual(F(change) * 100, F(baseline) * scoring.MCID_PERCENT))
-    return Q(**{f"{change}__gte": mcid}) | percent
+    """`scoring.change_from_baseline`'s responder rule in SQL, on rows annotated with baseline and latest
+    (docs/clinical-rules.md, responders). ODI in integer arithmetic on points p and sections answered a, so a
+    change of exactly 30 % or 10 points decides as the exact rule does (score = 20 p / a):
+      points:  b - l >= M            <=>  (100 / 5) (pb al - pl ab) >= M ab al
+      percent: (b - l) 100 >= P b    <=>  (100 - P) pb al >= 100 pl ab, with pb > 0.
+    A property test (tests/patients/test_responder_paths.py) holds it to the pure rule on every path."""
+    if measure == "nrs":
+        change, baseline = F("nrs_change"), F("baseline_nrs")
+        percent = Q(baseline_nrs__gt=0) & Q(GreaterThanOrEqual(change * 100, baseline * scoring.MCID_PERCENT))
+        return Q(nrs_change__gte=scoring.NRS_MCID_POINTS) | percent
+    pb, ab = F("baseline_odi_points"), F("baseline_odi_answered")
+    pl, al = F("latest_odi_points"), F("latest_odi_answered")
+    scored = Q(baseline_odi__isnull=False, latest_odi__isnull=False)
+    per_point = 100 // scoring.ODI_MAX_ANSWER
+    points = Q(GreaterThanOrEqual(per_point * (pb * al - pl * ab), scoring.ODI_MCID_POINTS * ab * al))
+    percent = Q(baseline_odi_points__gt=0) & Q(
+        GreaterThanOrEqual((100 - scoring.MCID_PERCENT) * pb * al, 100 * pl * ab)
+    )
+    return scored & (points | percent)
 
 
 def any_responder_q() -> Q:

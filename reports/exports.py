@@ -194,7 +194,7 @@ RESEARCH_EPISODE_COLUMNS = tuple(c for c in EPISODE_COLUMNS if c not in {"record
 def _value(measure: str, value: Any) -> Any:
     if value is None:
         return None
-    return scoring.one_decimal(Decimal(value)) if measure == "odi" else value
+    return scoring.one_decimal(value) if measure == "odi" else value
 
 
 def _flag(flag: bool | None) -> str:

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -31,7 +32,7 @@ from django.utils import timezone
 from clinics.models import Clinic
 from patients import scoring
 from patients.models import Assignment, CheckIn, Episode, Patient
-from patients.outcomes import with_episode_outcomes
+from patients.outcomes import exact_odi, with_episode_outcomes
 from reports import statistics as st
 
 FOLLOW_UP_WEEKS = (4, 8, 12)
@@ -97,9 +98,9 @@ class EpisodeRow:
     week_one: dt.date | None
     started: dt.date
     baseline_week: int | None
-    baseline: dict[str, Decimal | int | None]
+    baseline: dict[str, Fraction | int | None]  # ODI exact (from points and sections answered), NRS
     latest_week: int | None
-    values: dict[str, dict[str, Decimal | int | None]]  # timepoint -> measure -> value
+    values: dict[str, dict[str, Fraction | int | None]]  # timepoint -> measure -> value
     changes: dict[str, dict[str, scoring.Change]]  # timepoint -> measure -> Change
     done: int = 0
     due: int = 0
@@ -146,10 +147,12 @@ EPISODE_FIELDS = (
     "report_program_title",
     "report_program_weeks",
     "baseline_week",
-    "baseline_odi",
+    "baseline_odi_points",
+    "baseline_odi_answered",
     "baseline_nrs",
     "latest_week",
-    "latest_odi",
+    "latest_odi_points",
+    "latest_odi_answered",
     "latest_nrs",
 )
 
@@ -168,7 +171,7 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
         cap = e["report_program_weeks"] or 12
         due = min(_program_week(e["week_one"], today), cap)
         caps[e["pk"]] = due
-        baseline = {"odi": e["baseline_odi"], "nrs": e["baseline_nrs"]}
+        baseline = {"odi": exact_odi(e, "baseline"), "nrs": e["baseline_nrs"]}
         row = EpisodeRow(
             episode_id=e["pk"],
             patient_id=e["patient_id"],
@@ -189,24 +192,24 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
         )
         if e["baseline_week"] is not None and e["latest_week"] != e["baseline_week"]:
             row.latest_week = e["latest_week"]
-            row.values["latest"] = {"odi": e["latest_odi"], "nrs": e["latest_nrs"]}
+            row.values["latest"] = {"odi": exact_odi(e, "latest"), "nrs": e["latest_nrs"]}
         rows[e["pk"]] = row
     if not rows:
         return []
     checkins = (
         report_checkins(user, filters)
         .order_by()
-        .values_list("episode_id", "week", "odi_score", "pain_nrs", "activities")
+        .values_list("episode_id", "week", "odi_points", "odi_answered", "pain_nrs", "activities")
         .iterator(chunk_size=2000)
     )
-    for episode_id, week, odi_score, pain_nrs, activities in checkins:
+    for episode_id, week, odi_points, odi_answered, pain_nrs, activities in checkins:
         row = rows.get(episode_id)
         if row is None:
             continue
         if 1 <= week <= caps[episode_id]:
             row.done += 1
         if week in FOLLOW_UP_WEEKS and row.baseline_week is not None and week > row.baseline_week:
-            row.values[f"week_{week}"] = {"odi": odi_score, "nrs": pain_nrs}
+            row.values[f"week_{week}"] = {"odi": scoring.odi_score_from(odi_points, odi_answered), "nrs": pain_nrs}
         for activity in activities or ():
             _count_activity(row, activity)
     for row in rows.values():
