@@ -262,7 +262,8 @@ def summary_rows(report: OutcomeReport) -> Iterator[tuple[Any, ...]]:
     from reports.serializers import TOO_FEW, report_data
 
     data = report_data(report, public=True)
-    yield ("Clinic outcome report", f"{data['start']} to {data['end']}")
+    period = f"{data['start']} to {data['end']}" if data["start"] else f"every episode started up to {data['end']}"
+    yield ("Clinic outcome report", period)
     yield ("Groups under", data["min_group"], "patients are shown as", TOO_FEW)
     yield ()
     yield ("group", "label", "started", "measure", "timepoint", "n", "baseline mean", "baseline SD",
@@ -271,6 +272,9 @@ def summary_rows(report: OutcomeReport) -> Iterator[tuple[Any, ...]]:
     groups = [("overall", data["overall"])]
     groups += [("program", g) for g in data["by_program"]] + [("therapist", g) for g in data["by_therapist"]]
     for kind, g in groups:
+        if g["no_data"]:
+            yield (kind, g["label"], 0, "no patients")
+            continue
         if g["too_few"]:
             yield (kind, g["label"], TOO_FEW)
             continue

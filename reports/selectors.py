@@ -264,8 +264,13 @@ class GroupReport:
     mean_done_of_quota: st.Summary  # per activity-week, done / quota capped at 1
 
     @property
+    def no_data(self) -> bool:
+        """Nobody in the group: nothing to show, which is not the same as a small group being held back."""
+        return self.started == 0
+
+    @property
     def too_few(self) -> bool:
-        return self.started < MIN_GROUP
+        return 0 < self.started < MIN_GROUP
 
 
 def measure_at(rows: Iterable[EpisodeRow], timepoint: str, measure: str) -> MeasureAt:

@@ -7,7 +7,6 @@ than MIN_GROUP patients, and any statistic or count resting on 1 to MIN_GROUP - 
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -53,10 +52,11 @@ class ReportQuerySerializer(serializers.Serializer):
             if len(ids) != 1:
                 raise serializers.ValidationError({"clinic": "Choose the clinic (you are an admin of several)."})
             attrs["clinic"] = ids[0]
-        today = timezone.localdate()
-        attrs.setdefault("end", today)
-        attrs.setdefault("start", attrs["end"] - dt.timedelta(days=365))
-        if attrs["start"] > attrs["end"]:
+        # Default: every episode that started up to today, so 12-month follow-ups stay in (a window on start
+        # dates would drop exactly the patients a clinic's long-term outcomes are about). The page says so.
+        attrs.setdefault("end", timezone.localdate())
+        attrs.setdefault("start", None)
+        if attrs["start"] is not None and attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"start": "The start date must not be after the end date."})
         library = Program.objects.filter(Q(clinic_id=attrs["clinic"]) | Q(clinic__isnull=True))
         for name in ("program",):
@@ -136,11 +136,14 @@ def measure_data(m: MeasureAt, public: bool) -> dict[str, Any]:
 
 
 def group_data(g: GroupReport, public: bool) -> dict[str, Any]:
+    if g.no_data:
+        return {"key": g.key, "label": g.label, "no_data": True, "too_few": False, "started": 0}
     if public and g.too_few:
-        return {"key": g.key, "label": g.label, "too_few": True}
+        return {"key": g.key, "label": g.label, "no_data": False, "too_few": True}
     return {
         "key": g.key,
         "label": g.label,
+        "no_data": False,
         "too_few": False,
         "started": g.started,
         "with_baseline": _count(g.with_baseline, public),
