@@ -24,7 +24,7 @@ from django.utils.html import format_html, format_html_join
 from audit.services import record, record_patient_read
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
-from patients import caseload, services
+from patients import caseload, scoring, services
 from patients.charts import trend_chart_svg
 from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient
 from patients.outcomes import episode_outcome
@@ -282,13 +282,12 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
             change = caseload.measure_change(row, measure)
             if change.delta is None:
                 continue
-            words = {"improved": "MCID met", "worse": "worse", "stable": "below MCID"}[change.status]
-            parts.append((change.status, measure.upper(), f"{change.delta:+}", words))
+            parts.append((change.status, measure.upper(), scoring.describe_change(change.change, measure)))
         if not parts:
             return "-"
         return format_html_join(
-            " ", '<span class="change change-{}" title="{} change since baseline">{} {} ({})</span>',
-            ((status, name, name, delta, words) for status, name, delta, words in parts),
+            " ", '<span class="change change-{}" title="{} change since baseline">{} {}</span>',
+            ((status, name, name, words) for status, name, words in parts),
         )  # fmt: skip
 
     @admin.display(description="Last check-in", ordering="last_checkin_at")
@@ -406,6 +405,12 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "episodes": episodes,
             "current_episode": current,
             "outcome": outcome,
+            "change_words": {
+                "odi": scoring.describe_change(outcome.odi, "odi"),
+                "nrs": scoring.describe_change(outcome.nrs, "nrs"),
+            }
+            if outcome
+            else None,
             "series": series,
             "chart": trend_chart_svg([(p.week, p.odi, p.pain_nrs) for p in series]) if series else "",
             "checkins": checkins,

@@ -154,6 +154,12 @@ def latest_odi_shown(row: Patient) -> tuple[Decimal | None, str | None]:
     return scoring.one_decimal(latest), scoring.odi_band(latest)
 
 
+def _improvement(change: MeasureChange) -> Any:
+    if change.delta is None:
+        return ""
+    return -change.delta
+
+
 def export_row(row: Patient) -> dict[str, Any]:
     odi_value, band = latest_odi_shown(row)
     odi_change, nrs_change = measure_change(row, "odi"), measure_change(row, "nrs")
@@ -169,8 +175,11 @@ def export_row(row: Patient) -> dict[str, Any]:
         "odi_score": odi_value if odi_value is not None else "",
         "odi_band": band or "",
         "pain_nrs": row.latest_nrs if row.latest_nrs is not None else "",
-        "odi_change": odi_change.delta if odi_change.delta is not None else "",
-        "nrs_change": nrs_change.delta if nrs_change.delta is not None else "",
+        # Improvement = baseline - latest (positive is better), as in the reports' exports; then the same in words.
+        "odi_improvement": _improvement(odi_change),
+        "nrs_improvement": _improvement(nrs_change),
+        "odi_change": scoring.describe_change(odi_change.change, "odi") if odi_change.delta is not None else "",
+        "nrs_change": scoring.describe_change(nrs_change.change, "nrs") if nrs_change.delta is not None else "",
         "odi_responder": _flag(odi_change.change.responder),
         "nrs_responder": _flag(nrs_change.change.responder),
         "last_checkin": last_checkin_date(row) or "",
@@ -180,7 +189,8 @@ def export_row(row: Patient) -> dict[str, Any]:
 
 EXPORT_COLUMNS = (
     "record_number", "first_name", "last_name", "email", "status", "primary_therapist", "program", "program_week",
-    "odi_score", "odi_band", "pain_nrs", "odi_change", "nrs_change", "odi_responder", "nrs_responder",
+    "odi_score", "odi_band", "pain_nrs", "odi_improvement", "nrs_improvement", "odi_change", "nrs_change",
+    "odi_responder", "nrs_responder",
     "last_checkin", "open_alerts",
 )  # fmt: skip
 

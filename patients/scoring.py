@@ -180,6 +180,23 @@ def change_from_baseline(
     )
 
 
+def describe_change(change: Change, measure: str) -> str:
+    """A change since baseline in words, the direction never left to a sign: "12.0 points better (MCID met)",
+    "4.0 points better (below MCID)", "12.0 points worse", "no change". ODI to one decimal, NRS whole points.
+    The one formatter every page, email and label uses (docs/clinical-rules.md, describing change)."""
+    if change.improvement is None:
+        return "no follow-up yet"
+    if change.improvement == 0:
+        return "no change"
+    size = abs(change.improvement)
+    amount = f"{one_decimal(size)}" if measure == "odi" else f"{size}"
+    unit = "point" if size == 1 and measure != "odi" else "points"
+    words = f"{amount} {unit} {'better' if change.improvement > 0 else 'worse'}"
+    if change.improvement > 0:
+        words += " (MCID met)" if change.responder else " (below MCID)"
+    return words
+
+
 def meets_worsening(
     *,
     odi: Fraction | Decimal | None,

@@ -172,7 +172,8 @@ def checkin_rows(
 CHANGE_COLUMNS = tuple(
     f"{measure}_{name}"
     for measure in ("odi", "nrs")
-    for name in ("baseline", "latest", "change", "responder_points", "responder_percent", "responder")
+    # improvement = baseline - latest: positive is better, in every file (docs/reports.md)
+    for name in ("baseline", "latest", "improvement", "responder_points", "responder_percent", "responder")
 )
 EPISODE_COLUMNS = (
     "patient",

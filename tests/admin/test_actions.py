@@ -93,8 +93,10 @@ def test_export_the_selection_as_csv(tess_client, world):
     alice = by_name["Alice"]
     assert alice["odi_score"] == "20.0"
     assert alice["odi_band"] == "minimal"
-    assert alice["odi_change"] == "-40.0"
+    assert alice["odi_improvement"] == "40.0"
+    assert alice["odi_change"] == "40.0 points better (MCID met)"
     assert alice["odi_responder"] == "yes"
-    assert alice["nrs_change"] == "-3"
+    assert alice["nrs_improvement"] == "3"
+    assert alice["nrs_change"] == "3 points better (MCID met)"
     assert by_name["Aaron"]["last_name"] == "'=HYPERLINK(1)"
     assert AuditEvent.objects.filter(action="patient.export", clinic=world.alpha).exists()

@@ -33,17 +33,17 @@ def test_change_since_baseline_is_coloured_by_the_mcid(tess_client, world):
     checkin(world.aaron, 1, 1, 2)
     checkin(world.aaron, 2, 3, 5)  # ODI +40, NRS +3: worse by more than the MCID
     page = tess_client.get(CHANGELIST, {"caseload": "clinic"}).content.decode()
-    assert 'class="change change-improved" title="ODI change since baseline">ODI -40.0 (MCID met)' in page
-    assert 'class="change change-improved" title="NRS change since baseline">NRS -3 (MCID met)' in page
-    assert 'class="change change-worse" title="ODI change since baseline">ODI +40.0 (worse)' in page
+    assert 'class="change change-improved" title="ODI change since baseline">ODI 40.0 points better (MCID met)' in page
+    assert 'class="change change-improved" title="NRS change since baseline">NRS 3 points better (MCID met)' in page
+    assert 'class="change change-worse" title="ODI change since baseline">ODI 40.0 points worse' in page
 
 
 def test_small_change_is_below_the_mcid(tess_client, world):
     checkin(world.alice, 1, 3, 6)  # ODI 60
     checkin(world.alice, 2, [3, 3, 3, 3, 3, 3, 2, 2, 2, 2], 5)  # ODI 52: -8 is below both 10 points and 30 %
     page = tess_client.get(CHANGELIST).content.decode()
-    assert "ODI -8.0 (below MCID)" in page
-    assert "NRS -1 (below MCID)" in page
+    assert "ODI 8.0 points better (below MCID)" in page
+    assert "NRS 1 point better (below MCID)" in page
 
 
 def test_a_single_checkin_has_no_change_yet(tess_client, world):

@@ -199,3 +199,11 @@ def test_patient_page_runs_a_bounded_number_of_queries(tess_client, world, djang
     with django_assert_max_num_queries(25):
         response = tess_client.get(reverse("admin:patients_patient_change", args=[world.alice.pk]))
     assert response.status_code == 200
+
+
+def test_the_patient_page_says_a_worsening_is_worse(tess_client, world):
+    checkin(world.alice, 1, 2, 4)  # ODI 40
+    checkin(world.alice, 2, [3, 3, 3, 3, 3, 3, 2, 2, 2, 2], 6)  # ODI 52: 12 points worse
+    page = page_of(tess_client, world.alice)
+    assert "Change since baseline: ODI 12.0 points worse; NRS 2 points worse." in page
+    assert "points better" not in page

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from patients import scoring
 from patients.scoring import (
     ScoringError,
     change_from_baseline,
@@ -187,3 +188,20 @@ def test_worsening_criterion_on_odi(odi_value, expected):
 @pytest.mark.parametrize(("nrs", "expected"), [(6, False), (7, True), (8, True)])
 def test_worsening_criterion_on_nrs(nrs, expected):
     assert meets_worsening(odi=None, nrs=nrs, baseline_odi=Fraction(30), baseline_nrs=5) is expected
+
+
+@pytest.mark.parametrize(
+    ("baseline", "follow_up", "measure", "words"),
+    [
+        (40, 52, "odi", "12.0 points worse"),  # the patient page said "-12.0 points better"
+        (52, 40, "odi", "12.0 points better (MCID met)"),
+        (60, 52, "odi", "8.0 points better (below MCID)"),
+        (6, 5, "nrs", "1 point better (below MCID)"),
+        (4, 7, "nrs", "3 points worse"),
+        (5, 5, "nrs", "no change"),
+        (None, 5, "nrs", "no follow-up yet"),
+    ],
+)
+def test_a_change_is_described_with_its_direction_in_words(baseline, follow_up, measure, words):
+    mcid = scoring.ODI_MCID_POINTS if measure == "odi" else scoring.NRS_MCID_POINTS
+    assert scoring.describe_change(scoring.change_from_baseline(baseline, follow_up, mcid), measure) == words
