@@ -5,8 +5,10 @@ server-side cursor in chunks and written row by row, so memory stays flat howeve
 
 Patients appear under a keyed pseudonym (HMAC-SHA256 of clinic and patient UUID with REPORTS_PSEUDONYM_KEY):
 stable for a clinic and key, not reversible without the key. The clinic's own exports add its record number;
-the research export has no names, contacts, record numbers, therapists, free-text notes or calendar dates
-(only program weeks). No export carries names, e-mail addresses, phone numbers or notes.
+the research export uses its own pseudonym (so the clinic's files are no key to it) and has no names,
+contacts, record numbers, therapists, free-text notes or calendar dates (only program weeks). No export
+carries names, e-mail addresses, phone numbers or notes. Every CSV and XLSX cell goes through
+`cft.spreadsheets` (formula-safe text, RFC 4180 line ends; docs/reports.md).
 
 ODI is written to one decimal. The database rounds the stored 4-place score half away from zero (= half up,
 scores are never negative); exact ODI scores never tie at one decimal (DOMAIN.md section 2), so this always
