@@ -1,5 +1,3 @@
-import csv
-import itertools
 from typing import Any
 
 from django.contrib import admin
@@ -7,12 +5,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 
 from audit.models import AuditEvent
 from audit.services import client_ip, record
+from cft.spreadsheets import stream_csv
 from clinics.models import is_clinic_admin
-
-
-class Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 @admin.register(AuditEvent)
@@ -49,12 +43,10 @@ class AuditEventAdmin(admin.ModelAdmin):
         # One entry in each exported clinic's own log, so its admins see that their log left the app.
         for clinic_id in queryset.order_by().values_list("clinic_id", flat=True).distinct():
             record(action="export.audit_log", actor=request.user, clinic_id=clinic_id, ip_address=client_ip(request))
-        writer = csv.writer(Echo())
         header = ["at", "actor", "action", "clinic_id", "patient_id", "object_type", "object_id", "ip_address"]
         rows = queryset.values_list(
             "at", "actor_label", "action", "clinic_id", "patient_id", "object_type", "object_id", "ip_address"
         )
-        stream = (writer.writerow(row) for row in itertools.chain([header], rows.iterator()))
-        response = StreamingHttpResponse(stream, content_type="text/csv")
+        response = StreamingHttpResponse(stream_csv(header, rows.iterator()), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
         return response

@@ -117,11 +117,12 @@ class _Sink:
 
 
 def run_export() -> dict[str, float]:
+    from cft.spreadsheets import write_csv
     from reports import exports
 
     sink = _Sink()
     start = time.perf_counter()
-    rows = exports.write_csv(sink, exports.CHECKIN_COLUMNS, exports.checkin_rows(None, _filters()))
+    rows = write_csv(sink, exports.CHECKIN_COLUMNS, exports.checkin_rows(None, _filters()))
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rows": rows, "seconds": seconds, "bytes": sink.bytes, "peak_rss_mb": peak_mb}

@@ -6,7 +6,6 @@ Rows come from `Patient.objects.for_user(user)` (through `ScopedAdminMixin`); ev
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django import forms
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from audit.services import record, record_patient_read
+from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
 from patients import caseload, scoring, services
@@ -496,10 +496,8 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         rows = list(queryset.select_related("primary_therapist").order_by("last_name", "first_name"))
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="caseload-{timezone.localdate():%Y-%m-%d}.csv"'
-        writer = csv.DictWriter(response, fieldnames=list(caseload.EXPORT_COLUMNS))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: caseload.safe_cell(value) for key, value in caseload.export_row(row).items()})
+        columns = caseload.EXPORT_COLUMNS
+        write_csv(response, columns, ([caseload.export_row(row)[key] for key in columns] for row in rows))
         clinics = sorted({row.clinic_id for row in rows})
         for clinic_id in clinics:
             record(

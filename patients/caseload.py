@@ -195,12 +195,5 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _flag(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 import zoneinfo
 from fractions import Fraction
@@ -55,6 +56,17 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"Unknown time zone {value!r}: use an IANA name such as Europe/Oslo.")
 
 
+def validate_single_line(value: str) -> None:
+    """Identifiers are one line of printable text: a control character (CR, LF, tab, NUL...) or a Unicode line
+    separator in a record number or name would split or shift rows in the files read by other software."""
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValidationError(
+            f"Control characters such as line breaks or tabs are not allowed (found U+{ord(bad):04X}).",
+            code="control_character",
+        )
+
+
 class PatientQuerySet(ClinicScopedQuerySet):
     def active(self) -> PatientQuerySet:
         return self.filter(status=Patient.Status.ACTIVE)
@@ -88,11 +100,11 @@ class Patient(models.Model):
     primary_therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="caseload"
     )
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    record_number = models.CharField(max_length=50, blank=True)
+    first_name = models.CharField(max_length=100, validators=[validate_single_line])
+    last_name = models.CharField(max_length=100, validators=[validate_single_line])
+    record_number = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
     email = models.EmailField()
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     checkin_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     checkin_hour = models.PositiveSmallIntegerField(default=9, validators=[MaxValueValidator(23)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -78,7 +79,13 @@ class ExportJobListView(APIView):
         query.is_valid(raise_exception=True)
         body = ExportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        job = request_export(user=request.user, filters=query.report_filter(), kind=body.validated_data["kind"])
+        job = request_export(
+            user=request.user,
+            filters=query.report_filter(),
+            kind=body.validated_data["kind"],
+            compare_programs=query.validated_data.get("compare"),
+            compare_at=query.validated_data["at"],
+        )
         return Response(job_data(job, request), status=status.HTTP_202_ACCEPTED)
 
 
@@ -95,6 +102,27 @@ class ExportJobDetailView(APIView):
         return Response(job_data(job, request))
 
 
+class ExportJobDownloadView(APIView):
+    """The export's file for API clients (token or session): 401 without credentials, 403 for staff who are
+    not clinic admins, 404 for another clinic's, unfinished or expired export. Each download is audited."""
+
+    permission_classes = [permissions.IsAuthenticated, IsClinicAdmin]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The export file.")})
+    def get(self, request: Request, uuid: str) -> FileResponse:
+        from django.shortcuts import get_object_or_404
+
+        from reports import services
+        from reports.models import ExportJob
+
+        job = get_object_or_404(ExportJob.objects.for_user(request.user), uuid=uuid)
+        path = services.export_path(job)
+        if not job.is_downloadable or not path.is_file():
+            raise Http404("This export has expired or is not ready.")
+        services.record_download(job=job, user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        return FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name)
+
+
 def job_data(job, request: Request) -> dict:  # type: ignore[no-untyped-def]
     from django.urls import reverse
 
@@ -107,7 +135,8 @@ def job_data(job, request: Request) -> dict:  # type: ignore[no-untyped-def]
         "error": job.error,
         "created_at": job.created_at,
         "expires_at": job.expires_at,
-        "download": request.build_absolute_uri(reverse("reports:download", args=[job.uuid]))
+        # The API's own download (token auth); the page links the browser view, which needs a session.
+        "download": request.build_absolute_uri(reverse("reports-export-download", args=[job.uuid]))
         if job.is_downloadable
         else None,
     }

@@ -6,4 +6,5 @@ urlpatterns = [
     path("outcomes/", api.OutcomeReportView.as_view(), name="reports-outcomes"),
     path("exports/", api.ExportJobListView.as_view(), name="reports-exports"),
     path("exports/<uuid:uuid>/", api.ExportJobDetailView.as_view(), name="reports-export-detail"),
+    path("exports/<uuid:uuid>/download/", api.ExportJobDownloadView.as_view(), name="reports-export-download"),
 ]

@@ -5,8 +5,10 @@ server-side cursor in chunks and written row by row, so memory stays flat howeve
 
 Patients appear under a keyed pseudonym (HMAC-SHA256 of clinic and patient UUID with REPORTS_PSEUDONYM_KEY):
 stable for a clinic and key, not reversible without the key. The clinic's own exports add its record number;
-the research export has no names, contacts, record numbers, therapists, free-text notes or calendar dates
-(only program weeks). No export carries names, e-mail addresses, phone numbers or notes.
+the research export uses its own pseudonym (so the clinic's files are no key to it) and has no names,
+contacts, record numbers, therapists, free-text notes or calendar dates (only program weeks). No export
+carries names, e-mail addresses, phone numbers or notes. Every CSV and XLSX cell goes through
+`cft.spreadsheets` (formula-safe text, RFC 4180 line ends; docs/reports.md).
 
 ODI is written to one decimal. The database rounds the stored 4-place score half away from zero (= half up,
 scores are never negative); exact ODI scores never tie at one decimal (DOMAIN.md section 2), so this always
@@ -15,7 +17,6 @@ equals `patients.scoring.one_decimal` of the exact score (a test checks every po
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
@@ -32,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Func, TextField
 from django.db.models.functions import Cast, Round
 
+from cft import spreadsheets
 from patients import scoring
 from patients.models import RED_FLAGS
 from reports.selectors import (
@@ -51,10 +53,15 @@ def _no_progress(rows: int) -> None:
     return None
 
 
-def pseudonym(clinic_id: int, patient_uuid: Any, key: str | None = None) -> str:
+def pseudonym(clinic_id: int, patient_uuid: Any, key: str | None = None, *, research: bool = False) -> str:
+    """The patient's keyed pseudonym. The research export derives its own (another HMAC message), so the
+    clinic's files, which carry the record number next to the clinic pseudonym, are no key to the research
+    file: only the holder of REPORTS_PSEUDONYM_KEY can link the two."""
     key = key or settings.REPORTS_PSEUDONYM_KEY
-    message = f"cft-patient:{clinic_id}:{patient_uuid}".encode()
-    return "P-" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:20]
+    purpose = "cft-research" if research else "cft-patient"
+    message = f"{purpose}:{clinic_id}:{patient_uuid}".encode()
+    prefix = "R-" if research else "P-"
+    return prefix + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:20]
 
 
 def one_decimal_text(field: str) -> Cast:
@@ -104,7 +111,7 @@ CHECKIN_COLUMNS = (
     "record_number",
     "program",
     "week",
-    "submitted_at",
+    "submitted_at_utc",
     "odi_score",
     "odi_answered",
     "pain_nrs",
@@ -123,7 +130,7 @@ def episode_labels(user: Any, filters: ReportFilter, research: bool = False) -> 
     )
     clinic_id = filters.clinic.pk
     if research:
-        return {pk: (pseudonym(clinic_id, uid), title or "") for pk, uid, _, title in rows}
+        return {pk: (pseudonym(clinic_id, uid, research=True), title or "") for pk, uid, _, title in rows}
     return {pk: (pseudonym(clinic_id, uid), number, title or "") for pk, uid, number, title in rows}
 
 
@@ -218,7 +225,7 @@ def episode_export_rows(rows: Iterable[EpisodeRow], clinic_id: int, research: bo
                 _flag(change.responder if change else None),
             ]
         tail = (r.baseline_week, r.latest_week, *changes, r.done, r.due, r.activity_weeks, r.quota_met)
-        patient = pseudonym(clinic_id, r.patient_uuid)
+        patient = pseudonym(clinic_id, r.patient_uuid, research=research)
         if research:
             yield (patient, r.program, *tail)
         else:
@@ -226,34 +233,8 @@ def episode_export_rows(rows: Iterable[EpisodeRow], clinic_id: int, research: bo
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------
-
-
-def write_csv(fh: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]]) -> int:
-    writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow(row)
-        count += 1
-    return count
-
-
-def stream_csv(header: Iterable[str], rows: Iterable[Iterable[Any]], batch: int = 1000) -> Iterator[str]:
-    """CSV text in chunks of `batch` rows, for StreamingHttpResponse."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    pending = 0
-    for row in rows:
-        writer.writerow(row)
-        pending += 1
-        if pending >= batch:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    yield buffer.getvalue()
-
+# One writer for every CSV (cft.spreadsheets): formula-safe text cells, RFC 4180 line endings, and the UTF-8
+# byte-order mark for the files meant for spreadsheets (the clinic's); research files go without it.
 
 # --- Summary (XLSX sheet, exports' summary) ----------------------------------------------------------------
 
@@ -315,21 +296,22 @@ def write_xlsx(
     book = Workbook(write_only=True)
     summary = book.create_sheet("Summary")
     for line in summary_rows(report):
-        summary.append(list(line))
+        summary.append(spreadsheets.xlsx_row(line))
     checkins = book.create_sheet("Check-ins")
     checkins.append(list(CHECKIN_COLUMNS))
     count = 0
     for row in checkin_rows(user, filters, progress=progress):
-        # Excel has no time zones: write UTC wall time (the header says so) and keep numbers as numbers.
+        # Excel has no time zones: write UTC wall time, as the column `submitted_at_utc` says (the CSV writes
+        # the same instant with a Z); numbers stay numbers.
         row = list(row)
         row[4] = dt.datetime.fromisoformat(row[4]).replace(tzinfo=None) if row[4] else None
         row[5] = Decimal(row[5]) if row[5] is not None else None
-        checkins.append(row)
+        checkins.append(spreadsheets.xlsx_row(row))
         count += 1
     episodes = book.create_sheet("Episodes")
     episodes.append(list(EPISODE_COLUMNS))
     for row in episode_export_rows(rows, filters.clinic.pk):
-        episodes.append(list(row))
+        episodes.append(spreadsheets.xlsx_row(row))
     book.save(fh)
     return count
 
@@ -351,8 +333,19 @@ PAIN_NRS = {
 }
 
 
+PSEUDONYM_SYSTEM = f"{CANONICAL_BASE}/sid/patient-pseudonym"
+
+
 def _urn(kind: str, pk: int, version: int) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{CANONICAL_BASE}/{kind}/{pk}/{version}')}"
+
+
+def fhir_patient(patient: str) -> dict[str, Any]:
+    """The minimal Patient the Bundle's references resolve to: the pseudonym as its only identifier (no name,
+    no birth date, no contact), under a stable urn:uuid derived from the pseudonym."""
+    url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{CANONICAL_BASE}/Patient/{patient}')}"
+    resource = {"resourceType": "Patient", "identifier": [{"system": PSEUDONYM_SYSTEM, "value": patient}]}
+    return {"fullUrl": url, "resource": resource}
 
 
 def fhir_entries(checkin: dict[str, Any], patient_ref: str) -> list[dict[str, Any]]:
@@ -397,8 +390,9 @@ def fhir_entries(checkin: dict[str, Any], patient_ref: str) -> list[dict[str, An
 
 
 def write_fhir_bundle(fh: IO[str], user: Any, filters: ReportFilter, progress: Progress = _no_progress) -> int:
-    """A `collection` Bundle, written entry by entry so memory stays flat."""
-    labels = episode_labels(user, filters, research=True)
+    """A `collection` Bundle, written entry by entry so memory stays flat. Every entry has a urn:uuid fullUrl
+    and every reference (subject, derivedFrom) points at an entry of the Bundle."""
+    labels = episode_labels(user, filters)
     fields = ("pk", "version", "episode_id", "submitted_at", "odi_answers", "odi_points", "odi_answered")
     checkins = (
         report_checkins(user, filters)
@@ -408,11 +402,18 @@ def write_fhir_bundle(fh: IO[str], user: Any, filters: ReportFilter, progress: P
     )
     fh.write('{"resourceType":"Bundle","type":"collection","entry":[')
     count = 0
+    patients: dict[str, str] = {}  # pseudonym -> the fullUrl of its Patient entry, written before first use
     for checkin in checkins:
         label = labels.get(checkin["episode_id"])
         if label is None:
             continue
-        for entry in fhir_entries(checkin, f"Patient/{label[0]}"):
+        entries = []
+        if label[0] not in patients:
+            patient = fhir_patient(label[0])
+            patients[label[0]] = patient["fullUrl"]
+            entries.append(patient)
+        entries += fhir_entries(checkin, patients[label[0]])
+        for entry in entries:
             fh.write(("," if count else "") + json.dumps(entry, separators=(",", ":")))
             count += 1
         if count % CHUNK == 0:
@@ -425,7 +426,8 @@ def write_fhir_bundle(fh: IO[str], user: Any, filters: ReportFilter, progress: P
 
 RESEARCH_README = """De-identified CFT Tracker outcome export.
 
-patient: a keyed pseudonym (HMAC-SHA256), stable for this clinic and key, not reversible without the key.
+patient: a keyed pseudonym (HMAC-SHA256), stable for this clinic and key, not reversible without the key, and
+not the pseudonym of the clinic's own exports (which sit next to record numbers).
 No names, contacts, record numbers, therapists, free-text notes or calendar dates; time is the program week
 (week 0 = intake before the program). ODI 0-100 to one decimal (null when 3+ sections were skipped); pain NRS
 0-10. Change = baseline - latest (positive is better). Responders (DOMAIN.md section 4): improvement >= 10 ODI /
@@ -436,11 +438,14 @@ No names, contacts, record numbers, therapists, free-text notes or calendar date
 def write_research_zip(
     fh: IO[bytes], user: Any, filters: ReportFilter, rows: list[EpisodeRow], progress: Progress
 ) -> int:
+    # No byte-order mark: these files are for analysis software (R's read.csv, Python's csv module), which
+    # would read it into the first column's name; researchers open them with an explicit UTF-8 encoding.
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", RESEARCH_README)
         with archive.open("checkins.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-            count = write_csv(text, RESEARCH_CHECKIN_COLUMNS, checkin_rows(user, filters, research=True,
-                                                                           progress=progress))  # fmt: skip
+            checkins = checkin_rows(user, filters, research=True, progress=progress)
+            count = spreadsheets.write_csv(text, RESEARCH_CHECKIN_COLUMNS, checkins, bom=False)
         with archive.open("episodes.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-            write_csv(text, RESEARCH_EPISODE_COLUMNS, episode_export_rows(rows, filters.clinic.pk, research=True))
+            episodes = episode_export_rows(rows, filters.clinic.pk, research=True)
+            spreadsheets.write_csv(text, RESEARCH_EPISODE_COLUMNS, episodes, bom=False)
     return count

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
+from cft.spreadsheets import write_csv
 from clinics.models import Clinic, is_clinic_admin
 from outbox.services import enqueue
 from reports import exports
@@ -43,27 +44,37 @@ def filter_from_params(clinic: Clinic, params: dict[str, Any]) -> ReportFilter:
     )
 
 
-def write_export(kind: str, *, user: Any, filters: ReportFilter, path: Path, progress: exports.Progress) -> int:
+def write_export(
+    kind: str,
+    *,
+    user: Any,
+    filters: ReportFilter,
+    path: Path,
+    progress: exports.Progress,
+    compare_programs: tuple[int, int] | None = None,
+    compare_at: str = "latest",
+) -> int:
     """Write one export to `path` (via a temporary file, so a failed export leaves no partial file).
-    Returns the number of check-in rows (entries for FHIR, episodes for the episode CSV)."""
+    Returns the number of check-in rows (entries for FHIR, episodes for the episode CSV). The XLSX summary
+    carries the between-program comparison when the report asked for one, as the report page shows it."""
     tmp = path.with_name(path.name + ".part")
     try:
         if kind in (ExportJob.Kind.CSV_CHECKINS, ExportJob.Kind.CSV_EPISODES):
             with tmp.open("w", encoding="utf-8", newline="") as fh:
                 if kind == ExportJob.Kind.CSV_CHECKINS:
-                    count = exports.write_csv(
+                    count = write_csv(
                         fh, exports.CHECKIN_COLUMNS, exports.checkin_rows(user, filters, progress=progress)
                     )
                 else:
                     rows = episode_rows(user, filters)
-                    count = exports.write_csv(
-                        fh, exports.EPISODE_COLUMNS, exports.episode_export_rows(rows, filters.clinic.pk)
-                    )
+                    count = write_csv(fh, exports.EPISODE_COLUMNS, exports.episode_export_rows(rows, filters.clinic.pk))
         elif kind == ExportJob.Kind.FHIR:
             with tmp.open("w", encoding="utf-8") as fh:
                 count = exports.write_fhir_bundle(fh, user, filters, progress)
         elif kind == ExportJob.Kind.XLSX:
-            report = outcome_report(user, filters, with_trajectories=False)
+            report = outcome_report(
+                user, filters, compare_programs=compare_programs, compare_at=compare_at, with_trajectories=False
+            )
             with tmp.open("wb") as fh:
                 count = exports.write_xlsx(fh, report, user, filters, episode_rows(user, filters), progress)
         elif kind == ExportJob.Kind.RESEARCH:
@@ -84,19 +95,30 @@ def count_checkins(user: Any, filters: ReportFilter) -> int:
 
 
 @transaction.atomic
-def request_export(*, user: Any, filters: ReportFilter, kind: str) -> ExportJob:
-    """Queue an export of the report's patients for a clinic admin; the task runs after commit."""
+def request_export(
+    *,
+    user: Any,
+    filters: ReportFilter,
+    kind: str,
+    compare_programs: tuple[int, int] | None = None,
+    compare_at: str = "latest",
+) -> ExportJob:
+    """Queue an export of the report's patients for a clinic admin; the task runs after commit. The report's
+    comparison (two program ids and the timepoint) travels with the job for the XLSX summary."""
     if not is_clinic_admin(user, filters.clinic.pk):
         raise PermissionDenied("Exports are for the clinic's admins.")
     if kind not in ExportJob.Kind.values:
         raise ValueError(f"unknown export kind {kind!r}")
-    job = ExportJob.objects.create(clinic=filters.clinic, requested_by=user, kind=kind, params=filter_params(filters))
+    params = filter_params(filters)
+    if compare_programs:
+        params |= {"compare": list(compare_programs), "at": compare_at}
+    job = ExportJob.objects.create(clinic=filters.clinic, requested_by=user, kind=kind, params=params)
     record(
         action="export.request",
         actor=user,
         clinic_id=filters.clinic.pk,
         obj=job,
-        details={"kind": kind, **filter_params(filters)},
+        details={"kind": kind, **params},
     )
     enqueue(EXPORT_TASK, job_id=job.pk)
     return job
@@ -125,7 +147,16 @@ def run_export(job_id: int) -> ExportJob:
         directory = Path(settings.REPORTS_EXPORT_DIR)
         directory.mkdir(parents=True, exist_ok=True)
         name = f"{job.uuid}.{job.extension}"
-        count = write_export(job.kind, user=user, filters=filters, path=directory / name, progress=progress)
+        compare = job.params.get("compare")
+        count = write_export(
+            job.kind,
+            user=user,
+            filters=filters,
+            path=directory / name,
+            progress=progress,
+            compare_programs=tuple(compare) if compare else None,
+            compare_at=job.params.get("at", "latest"),
+        )
     except Exception as exc:
         logger.exception("export %s failed", job.pk)
         job.status, job.error, job.finished_at = ExportJob.Status.FAILED, str(exc)[:500], timezone.now()

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cft import spreadsheets
 from programs.models import Program
 from reports import exports, services
 from reports.charts import trajectory_chart_svg
@@ -71,7 +72,13 @@ def request_export_view(request: HttpRequest) -> HttpResponse:
     query = _admin_query(request)
     if not query.is_valid() or request.POST.get("kind") not in ExportJob.Kind.values:
         return HttpResponse("Bad export request: check the report filters and the export kind.", status=400)
-    services.request_export(user=request.user, filters=query.report_filter(), kind=request.POST["kind"])
+    services.request_export(
+        user=request.user,
+        filters=query.report_filter(),
+        kind=request.POST["kind"],
+        compare_programs=query.validated_data.get("compare"),
+        compare_at=query.validated_data["at"],
+    )
     return redirect(f"{reverse('reports:page')}?{request.GET.urlencode()}")
 
 
@@ -101,6 +108,6 @@ def stream_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     services.record_streamed_export(
         kind=f"csv_{kind}", user=request.user, filters=filters, ip_address=request.META.get("REMOTE_ADDR")
     )
-    response = StreamingHttpResponse(exports.stream_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(spreadsheets.stream_csv(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cft-{kind}.csv"'
     return response

@@ -286,6 +286,8 @@ RULES: dict[str, Rule] = {
         staff_policy(a={A}, b=REFUSED), ("POST",), kind="api", query=_clinic_a, body=lambda w: {"kind": "csv_checkins"}
     ),
     "reports-export-detail": Rule(staff_policy(a={A}, b=HIDDEN), kind="api"),
+    # The API's download: a therapist is refused (403) like the job detail, another clinic's admin gets 404.
+    "reports-export-download": Rule(staff_policy(a={A}, b=HIDDEN), kind="api"),
     "reports:page": Rule(staff_policy(a={A}, b=REFUSED), query=_clinic_a),
     "reports:request_export": Rule(
         staff_policy(a={A}, b=REFUSED), ("POST",), query=_clinic_a, body=lambda w: {"kind": "csv_checkins"}
