@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0004_alert_escalation'),
+        ('patients', '0005_alert_escalation'),
         ('reminders', '0002_beat_schedule'),
     ]
 

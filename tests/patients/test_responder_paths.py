@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from cft import spreadsheets
 from patients import caseload, scoring
 from patients.models import Patient
 from reports import exports
@@ -44,7 +45,7 @@ def paths(baseline: list, follow_up: list, nrs: tuple[int, int]) -> dict[str, ob
     [report] = episode_rows(admin, ReportFilter(clinic=clinic))
     header = exports.EPISODE_COLUMNS
     [exported] = [dict(zip(header, r, strict=True)) for r in exports.episode_export_rows([report], clinic.pk)]
-    text = "".join(exports.stream_csv(header, exports.episode_export_rows([report], clinic.pk)))
+    text = "".join(spreadsheets.stream_csv(header, exports.episode_export_rows([report], clinic.pk)))
     [csv_row] = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     return {
         "api_odi": outcome["odi"]["responder"],

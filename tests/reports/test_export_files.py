@@ -96,10 +96,10 @@ def test_negative_changes_stay_numbers(north, tmp_path):
     checkin(worse, 0, 1, 2, by=north.admin)
     checkin(worse, 4, 3, 6)  # ODI 20 -> 60, NRS 2 -> 6: a change of -40.0 and -4
     rows = read_csv(export(north, "csv_episodes", tmp_path))
-    assert "-40.0" in column(rows, "odi_change") and "-4" in column(rows, "nrs_change")
+    assert "-40.0" in column(rows, "odi_improvement") and "-4" in column(rows, "nrs_improvement")
     sheet = load_workbook(io.BytesIO(export(north, "xlsx", tmp_path)))["Episodes"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert Decimal("-40.0") in column(values, "odi_change") and -4 in column(values, "nrs_change")
+    assert Decimal("-40.0") in column(values, "odi_improvement") and -4 in column(values, "nrs_improvement")
 
 
 # --- line breaks ------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0003_patient_token'),
+        ('patients', '0004_identifiers_single_line'),
     ]
 
     operations = [
