@@ -293,6 +293,18 @@ class CheckIn(models.Model):
         return scoring.odi_score_from(self.odi_points, self.odi_answered)
 
     @property
+    def odi_not_scored_reason(self) -> str | None:
+        """Why this week has no disability score, in words for the patient (None when it has one)."""
+        skipped = scoring.ODI_SECTION_COUNT - (self.odi_answered or 0)
+        if skipped <= scoring.ODI_MAX_SKIPPED:
+            return None
+        answered = scoring.ODI_SECTION_COUNT - scoring.ODI_MAX_SKIPPED
+        return (
+            f"Your daily-life score was not worked out this week: {skipped} of the {scoring.ODI_SECTION_COUNT} "
+            f"parts were left unanswered, and it needs at least {answered} answered to be accurate."
+        )
+
+    @property
     def odi_shown(self) -> object:
         return scoring.one_decimal(self.odi_exact)
 

@@ -110,6 +110,9 @@ class CheckInSerializer(serializers.ModelSerializer):
     odi = serializers.ListField(child=serializers.IntegerField(allow_null=True), source="odi_answers")
     odi_score = one_decimal_field(source="odi_shown", allow_null=True, help_text="Null when not scored.")
     odi_band = serializers.ChoiceField(choices=[band for _, band in scoring.ODI_BANDS], allow_null=True, read_only=True)
+    odi_not_scored_reason = serializers.CharField(
+        allow_null=True, read_only=True, help_text="Why the week has no ODI score (3 or more sections skipped)."
+    )
     red_flags = serializers.SerializerMethodField()
     activities = StoredActivitySerializer(many=True)
     coping = StoredCopingSerializer(many=True)
@@ -123,6 +126,7 @@ class CheckInSerializer(serializers.ModelSerializer):
             "odi",
             "odi_score",
             "odi_band",
+            "odi_not_scored_reason",
             "pain_nrs",
             "red_flags",
             "activities",

@@ -31,7 +31,7 @@ from patients.models import (
 )
 from patients.plans import activity_quota, episode_tasks
 from programs.models import Program
-from programs.quotas import is_flare, validate_plan
+from programs.quotas import WEEKLY_MAXIMUM, is_flare, validate_plan
 
 ALERT_TASK = "reminders.notify_alert"
 
@@ -266,6 +266,11 @@ def _clean_activities(value: Any, items: dict[int, AssignmentItem], quotas: dict
         done = to_decimal(entry["done"], f"activities[{index}].done")
         if done < 0:
             raise ValidationError({f"activities[{index}].done": "Cannot be negative."})
+        most = WEEKLY_MAXIMUM.get(item.unit)
+        if most is not None and done > most:
+            raise ValidationError(
+                {f"activities[{index}].done": f"At most {most:,} {item.unit} can be done in a week; check the number."}
+            )
         cleaned.append({"item": item.pk, "done": str(done), "quota": str(quotas[item.pk])})
     return cleaned
 
@@ -284,6 +289,10 @@ def _clean_coping(value: Any, items: dict[int, AssignmentItem]) -> list[dict[str
         if not isinstance(used, bool):
             raise ValidationError({f"coping[{index}].used": "Answer yes (true) or no (false)."})
         helpful = entry.get("helpful")
+        if helpful is not None and not used:
+            raise ValidationError(
+                {f"coping[{index}].helpful": "Say how helpful the strategy was only if you used it this week."}
+            )
         if helpful is not None:
             try:
                 helpful = scoring.validate_nrs(helpful, f"coping[{index}].helpful")

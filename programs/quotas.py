@@ -23,6 +23,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 WHOLE_UNITS = frozenset({"repetitions", "steps"})
+# The most of each unit a person can report for one week (docs/clinical-rules.md, check-in answers): minutes are
+# at most 7 x 24 x 60; the others are generous ceilings (1,000 km, 100,000 repetitions or 1.4 million steps).
+WEEKLY_MAXIMUM = {
+    "minutes": Decimal(7 * 24 * 60),
+    "metres": Decimal(1_000_000),
+    "repetitions": Decimal(100_000),
+    "steps": Decimal(1_400_000),
+}
 HOLD, STEP_BACK = "hold", "step_back"
 PERCENT, ABSOLUTE = "percent", "absolute"
 

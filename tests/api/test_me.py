@@ -203,3 +203,40 @@ def test_a_checkin_post_reads_each_thing_once(db, django_assert_max_num_queries)
     # the audit row: the history is read once for the quotas, the upsert and the alert rules.
     statements = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
     assert len(statements) == 6, statements
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "message"),
+    [
+        ({"activities": [{"done": 99_999_999}]}, "activities[0].done", "At most 10,080 minutes"),
+        ({"activities": [{"done": 10_081}]}, "activities[0].done", "At most 10,080 minutes"),
+        ({"coping": [{"used": False, "helpful": 8}]}, "coping[0].helpful", "only if you used it"),
+    ],
+)
+def test_answers_no_clinician_would_accept_are_refused_naming_the_field(world, answers, field, message):
+    client = patient_client(world.patient_a1)
+    plan = client.get("/api/v1/me/program/").json()
+    payload = dict(GOOD)
+    for kind, entries in answers.items():
+        payload[kind] = [{"item": plan[kind][0]["item"], **entry} for entry in entries]
+    response = client.post("/api/v1/me/checkins/", payload, format="json")
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["fields"][field]), response.json()
+    assert not CheckIn.objects.exists()
+
+
+def test_a_full_week_of_minutes_is_accepted(world):
+    client = patient_client(world.patient_a1)
+    plan = client.get("/api/v1/me/program/").json()
+    payload = {**GOOD, "activities": [{"item": plan["activities"][0]["item"], "done": 7 * 24 * 60}]}
+    assert client.post("/api/v1/me/checkins/", payload, format="json").status_code == 201
+
+
+def test_a_week_with_three_sections_skipped_says_why_it_has_no_score(world):
+    payload = {**GOOD, "odi": [2, None, 2, None, 2, 2, 2, None, 2, 2]}
+    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", payload, format="json").json()
+    assert body["odi_score"] is None
+    assert body["odi_not_scored_reason"].startswith("Your daily-life score was not worked out this week: 3 of the 10")
+    two_skipped = {**GOOD, "odi": [2, None, 2, None, 2, 2, 2, 2, 2, 2]}
+    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", two_skipped, format="json").json()
+    assert body["odi_score"] is not None and body["odi_not_scored_reason"] is None

@@ -226,3 +226,14 @@ def test_a_submission_reads_the_episode_and_its_items_once(patient, django_asser
         assert client.post("/checkin/", _answers()).status_code == 302
     statements = [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 10, statements
+
+
+def test_the_done_page_tells_the_patient_why_a_week_has_no_daily_life_score(client):
+    patient = patient_on_program(weeks_ago=2)
+    assert client.get(f"/checkin/{links.make_token(patient)}/").status_code == 302
+    answers = {f"odi[{i}]": ("skip" if i in (1, 3, 5) else "2") for i in range(10)}
+    answers.update({f"red_flags.{key}": "no" for key in RED_FLAGS})
+    answers["pain_nrs"] = "4"
+    assert client.post("/checkin/", answers).status_code == 302
+    page = client.get("/checkin/done/").content.decode()
+    assert "Your daily-life score was not worked out this week: 3 of the 10 parts were left unanswered" in page
