@@ -92,7 +92,8 @@ class AttentionFilter(admin.SimpleListFilter):
 
 
 class ResponderFilter(admin.SimpleListFilter):
-    """DOMAIN.md section 4 on either measure; 'not yet' = has a follow-up check-in and is not a responder."""
+    """Responders on either measure (docs/clinical-rules.md, responders); 'not yet' = has a follow-up check-in and
+    is not a responder."""
 
     title = "response"
     parameter_name = "response"

@@ -19,7 +19,7 @@ from patients.outcomes import any_responder_q, exact_odi, with_patient_outcomes
 
 def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[Patient]:
     """`with_patient_outcomes` plus the current program, its week one, the baseline week, the number of open
-    alerts and the responder flag (any measure, DOMAIN.md section 4)."""
+    alerts and the responder flag (any measure, docs/clinical-rules.md, responders)."""
     open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
     open_alerts = (
         Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)

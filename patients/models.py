@@ -18,7 +18,7 @@ from patients import scoring
 from programs.models import ActivityPlanFields
 
 RED_FLAGS: dict[str, tuple[str, str]] = {
-    # key: (question, urgency) - DOMAIN.md section 5
+    # key: (question, urgency) - docs/clinical-rules.md, red flags
     "rf_bladder_bowel": (
         "Any new trouble passing urine or controlling your bladder or bowels?",
         "emergency",

@@ -1,5 +1,5 @@
 """Outcomes per episode: baseline (first check-in of the episode, which may be a week-0 intake), latest,
-change and responder status (DOMAIN.md section 4).
+change and responder status (docs/clinical-rules.md, responders).
 
 Lists use queryset annotations (correlated subqueries), so a caseload of 10 or 10,000 patients costs the same
 number of queries. One episode's detail (series, completion) is computed in Python from one query.

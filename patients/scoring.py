@@ -1,6 +1,6 @@
 """Scoring of the Oswestry Disability Index v2.1a and the pain NRS. Pure Python: no Django import.
 
-Rules (../shared/DOMAIN.md, sections 2-4; Fairbank & Pynsent 2000):
+Rules (docs/clinical-rules.md: ODI scoring, pain NRS, responders):
 - ODI has ten sections in a fixed order, each answered 0-5 or skipped (None).
 - Score = points / (5 x sections answered) x 100, kept exact as a Fraction.
 - App rule: scored when at most 2 sections are skipped; None (never 0) when 3 or more are skipped.
@@ -38,7 +38,7 @@ ODI_MCID_POINTS = 10
 NRS_MCID_POINTS = 2
 MCID_PERCENT = 30
 
-# (upper bound inclusive, band): DOMAIN.md section 2, app rule for non-integer values.
+# (upper bound inclusive, band): docs/clinical-rules.md, ODI scoring, app rule for non-integer values.
 ODI_BANDS: tuple[tuple[int, str], ...] = (
     (20, "minimal"),
     (40, "moderate"),
@@ -145,7 +145,7 @@ def validate_nrs(value: object, field: str = "pain_nrs") -> int:
 
 @dataclass(frozen=True)
 class Change:
-    """Change from baseline for one measure, with the responder flags of DOMAIN.md section 4."""
+    """Change from baseline for one measure, with the responder flags of docs/clinical-rules.md, responders."""
 
     improvement: Fraction | int | None  # baseline - follow-up; positive is better
     percent: Fraction | None

@@ -21,7 +21,7 @@ from programs.rendering import render_markdown
 
 
 def one_decimal_field(**kwargs: Any) -> serializers.DecimalField:
-    """A score shown to one decimal, half up (DOMAIN.md section 2), as a JSON number."""
+    """A score shown to one decimal, half up (docs/clinical-rules.md, ODI scoring), as a JSON number."""
     return serializers.DecimalField(
         max_digits=6, decimal_places=1, coerce_to_string=False, rounding=ROUND_HALF_UP, read_only=True, **kwargs
     )

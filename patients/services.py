@@ -317,7 +317,7 @@ def submit_checkin(
     episode: Episode | None = None,
     items: list[AssignmentItem] | None = None,
 ) -> CheckInResult:
-    """Score and store one week's check-in (DOMAIN.md sections 2-5), all or nothing.
+    """Score and store one week's check-in (docs/clinical-rules.md), all or nothing.
 
     One check-in per episode and program week: a resubmission replaces the answers and keeps the earlier
     version in CheckInVersion. Staff (`by` set) may enter week 0, an intake before the program. Raises the

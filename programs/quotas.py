@@ -1,6 +1,6 @@
 """Graded-activity quota schedule. Pure Python: no Django import.
 
-Rule (../shared/DOMAIN.md section 7, time-contingent graded activity after Fordyce):
+Rule (docs/clinical-rules.md, graded activity, time-contingent graded activity after Fordyce):
 1. Week 1 is the baseline. Each week rises by a percent of the previous *stored, rounded* quota, or by an
    absolute step, capped at the goal.
 2. Round half up: one decimal for minutes and metres, whole units for repetitions and steps; if whole-unit

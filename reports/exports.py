@@ -11,8 +11,8 @@ carries names, e-mail addresses, phone numbers or notes. Every CSV and XLSX cell
 `cft.spreadsheets` (formula-safe text, RFC 4180 line ends; docs/reports.md).
 
 ODI is written to one decimal. The database rounds the stored 4-place score half away from zero (= half up,
-scores are never negative); exact ODI scores never tie at one decimal (DOMAIN.md section 2), so this always
-equals `patients.scoring.one_decimal` of the exact score (a test checks every possible score).
+scores are never negative); exact ODI scores never tie at one decimal (docs/clinical-rules.md, ODI scoring), so
+this always equals `patients.scoring.one_decimal` of the exact score (a test checks every possible score).
 """
 
 from __future__ import annotations
@@ -430,8 +430,8 @@ patient: a keyed pseudonym (HMAC-SHA256), stable for this clinic and key, not re
 not the pseudonym of the clinic's own exports (which sit next to record numbers).
 No names, contacts, record numbers, therapists, free-text notes or calendar dates; time is the program week
 (week 0 = intake before the program). ODI 0-100 to one decimal (null when 3+ sections were skipped); pain NRS
-0-10. Change = baseline - latest (positive is better). Responders (DOMAIN.md section 4): improvement >= 10 ODI /
-2 NRS points, or >= 30 % of baseline; responder = either.
+0-10. Improvement = baseline - latest (positive is better). Responders: improvement >= 10 ODI / 2 NRS points,
+or >= 30 % of baseline; responder = either.
 """
 
 

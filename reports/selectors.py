@@ -9,9 +9,10 @@ the episode's start date when nothing was assigned) falls in the date range. An 
 first assignment's program; its therapist is the patient's primary therapist.
 
 Outcomes reuse the patients app: baseline and latest come from `patients.outcomes.with_episode_outcomes`,
-change and responder flags from `patients.scoring.change_from_baseline` (DOMAIN.md section 4). A follow-up at
-week k is the check-in of program week k; "latest" is the last check-in after the baseline. A report is three
-queries whatever the number of patients: episodes with outcomes, their check-ins, and (when asked) programs.
+change and responder flags from `patients.scoring.change_from_baseline` (docs/clinical-rules.md, responders). A
+follow-up at week k is the check-in of program week k; "latest" is the last check-in after the baseline. A report
+is three queries whatever the number of patients: episodes with outcomes, their check-ins, and (when asked)
+programs.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
 
 def _count_activity(row: EpisodeRow, activity: dict[str, Any]) -> None:
     """Graded-activity adherence: each {"item", "done", "quota"} entry is one activity-week; met when done >=
-    quota (the quota is the time-contingent target of DOMAIN.md section 7)."""
+    quota (the quota is the time-contingent target of docs/clinical-rules.md, graded activity)."""
     try:
         done, quota = Decimal(str(activity["done"])), Decimal(str(activity["quota"]))
     except (KeyError, ArithmeticError, ValueError):
