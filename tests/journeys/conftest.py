@@ -128,18 +128,33 @@ class Product:
                     found.append(email.message_from_bytes(raw.strip() + b"\n", policy=email.policy.default))
         return found
 
-    def wait_for_mail(self, to: str, subject: str, timeout: float = 60) -> EmailMessage:
-        """The first message to `to` with `subject` that this test has not taken yet."""
+    def wait_for_mail(
+        self, to: str, subject: str, containing: tuple[str, ...] = (), timeout: float = 60
+    ) -> EmailMessage:
+        """The first message to `to` with `subject` (and every text of `containing` in its plain body) that this
+        test has not taken yet."""
+
+        def wanted(message: EmailMessage) -> bool:
+            if to not in str(message["To"]) or message["Subject"] != subject:
+                return False
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            return all(text in body for text in containing)
 
         def find() -> EmailMessage | None:
             for message in self.messages():
                 key = f"{message['Message-ID']}|{to}"
-                if to in str(message["To"]) and message["Subject"] == subject and key not in self.seen:
+                if key not in self.seen and wanted(message):
                     self.seen.add(key)
                     return message
             return None
 
-        return wait_for(find, timeout, f"no email {subject!r} to {to} within {timeout} s in {self.mail_dir}")  # type: ignore[return-value]
+        try:
+            return wait_for(find, timeout, "")  # type: ignore[return-value]
+        except AssertionError:
+            seen = [(str(m["To"]), m["Subject"]) for m in self.messages()]
+            raise AssertionError(
+                f"no email {subject!r} to {to} with {containing} within {timeout} s; found {seen}"
+            ) from None
 
     def start(self, extra_env: dict[str, str]) -> None:
         env = {
