@@ -405,7 +405,14 @@ class StaffLoginSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+    token = serializers.CharField(read_only=True, help_text="Send as `Authorization: Token <token>`; shown once.")
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class StaffTokenSerializer(serializers.Serializer):
+    id = serializers.CharField(source="token_key", read_only=True, help_text="The first characters of the key.")
+    created = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(source="expiry", read_only=True)
 
 
 class PatientSessionInputSerializer(StrictFieldsMixin, serializers.Serializer):
