@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.admin import AdminSite, ModelAdmin
+from django.contrib.admin import AdminSite, ModelAdmin, helpers
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DataError, transaction
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -79,16 +79,28 @@ def _history_checks_permission_first(model_admin: Any) -> None:
 BAD_LIST_INPUT = (ValueError, OverflowError, ValidationError, DataError)
 
 
+def _check_selection(model_admin: Any, selected: list[str]) -> None:
+    """Selected ids must be ids of the model before any action sees them: some actions (django-celery-beat's)
+    run them inside their own transaction, where a failing query cannot be refused cleanly afterwards."""
+    pk = model_admin.model._meta.pk
+    for value in selected:
+        python_value = pk.to_python(value)  # ValidationError for "abc"
+        if isinstance(python_value, int) and not -(2**63) <= python_value < 2**63:
+            raise OverflowError("selected id out of range")
+
+
 def _bad_list_input_is_a_400(model_admin: Any) -> None:
     original = model_admin.changelist_view
 
     def changelist_view(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Requests run in autocommit (no ATOMIC_REQUESTS), so a refused query leaves the connection usable.
         try:
-            with transaction.atomic():  # a refused query must not break the request's connection state
-                response = original(request, extra_context)
-                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                    response.render()  # the queries run while rendering: let their errors reach the except
-                return response
+            if request.method == "POST":
+                _check_selection(model_admin, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+            response = original(request, extra_context)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()  # the queries run while rendering: let their errors reach the except
+            return response
         except BAD_LIST_INPUT:
             logger.warning("admin changelist %s: refused bad list input", model_admin.opts.label)
             context = {**model_admin.admin_site.each_context(request), "title": "Invalid filter or selection"}
