@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from clinics.admin_scoping import Can, ScopedAdminMixin, clinics_where
+from clinics.api_tokens import revoke_staff_tokens
 from clinics.models import Clinic, StaffMembership, clinic_ids_for
 
 
@@ -22,6 +26,13 @@ class ClinicAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def object_clinic_id(self, obj: Clinic) -> int:
         return obj.pk
+
+    def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.require_two_factor and "require_two_factor" in form.changed_data:
+            # Every member's API tokens were issued without the factor now required: they sign in again.
+            members = get_user_model().objects.filter(memberships__clinic=obj)
+            revoke_staff_tokens(users=members, reason="clinic_requires_second_factor", actor=request.user)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Clinic | None = None) -> tuple[str, ...]:
         # The slug names the tenant in URLs and exports: only a superuser renames it.

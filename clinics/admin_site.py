@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.contrib.admin import AdminSite, ModelAdmin
+from django.contrib.admin import AdminSite, ModelAdmin, helpers
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
+
+logger = logging.getLogger(__name__)
 
 
 class CftAdminSite(AdminSite):
@@ -25,6 +30,7 @@ class CftAdminSite(AdminSite):
             if _uses_model_permissions(self._registry[model]):
                 _superusers_only_in_app_list(self._registry[model])
             _history_checks_permission_first(self._registry[model])
+            _bad_list_input_is_a_400(self._registry[model])
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         # Staff land on the caseload after logging in (unless a `next` page was asked for); the usual index
@@ -65,6 +71,42 @@ def _history_checks_permission_first(model_admin: Any) -> None:
         return original(request, object_id, extra_context)
 
     model_admin.history_view = history_view
+
+
+# What a hostile filter, search or selection raises deep in a changelist: an id that is not a number
+# (`?program=abc`, `_selected_action=abc`), a year that overflows (`?at__year=9999...`), a NUL byte PostgreSQL
+# refuses. None of them is a server fault, so the page answers 400 with a clear message instead of a 500.
+BAD_LIST_INPUT = (ValueError, OverflowError, ValidationError, DataError)
+
+
+def _check_selection(model_admin: Any, selected: list[str]) -> None:
+    """Selected ids must be ids of the model before any action sees them: some actions (django-celery-beat's)
+    run them inside their own transaction, where a failing query cannot be refused cleanly afterwards."""
+    pk = model_admin.model._meta.pk
+    for value in selected:
+        python_value = pk.to_python(value)  # ValidationError for "abc"
+        if isinstance(python_value, int) and not -(2**63) <= python_value < 2**63:
+            raise OverflowError("selected id out of range")
+
+
+def _bad_list_input_is_a_400(model_admin: Any) -> None:
+    original = model_admin.changelist_view
+
+    def changelist_view(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Requests run in autocommit (no ATOMIC_REQUESTS), so a refused query leaves the connection usable.
+        try:
+            if request.method == "POST":
+                _check_selection(model_admin, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+            response = original(request, extra_context)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()  # the queries run while rendering: let their errors reach the except
+            return response
+        except BAD_LIST_INPUT:
+            logger.warning("admin changelist %s: refused bad list input", model_admin.opts.label)
+            context = {**model_admin.admin_site.each_context(request), "title": "Invalid filter or selection"}
+            return TemplateResponse(request, "admin/bad_list_input.html", context, status=400)
+
+    model_admin.changelist_view = changelist_view
 
 
 class CftAdminConfig(AdminConfig):

@@ -14,10 +14,19 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.authentication import SessionScheme
+from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
 
 from audit.services import client_ip, record
+from clinics.api_tokens import revoke_staff_tokens
 
+# Every staff page: the admin, the report page, exports, downloads and the streamed CSV. The API is guarded
+# by its session authentication below (a request with a token never depended on the session).
+STAFF_PATHS = ("/admin/", "/reports/")
 EXEMPT_PATHS = ("/admin/login/", "/admin/logout/", "/account/two-factor/")
+SECOND_FACTOR_MESSAGE = "Your clinic requires the second factor: verify your code at /account/two-factor/ first."
 
 
 def two_factor_required(user: object) -> bool:
@@ -26,24 +35,52 @@ def two_factor_required(user: object) -> bool:
     return user.memberships.filter(clinic__require_two_factor=True).exists()  # type: ignore[attr-defined]
 
 
+def lacks_second_factor(user: object) -> bool:
+    """A signed-in session that needs a verified TOTP code and has not given one yet."""
+    is_verified = getattr(user, "is_verified", None)  # set on session users by django-otp's OTPMiddleware
+    return (
+        getattr(user, "is_authenticated", False)
+        and is_verified is not None
+        and not is_verified()
+        and two_factor_required(user)
+    )
+
+
 class RequireTwoFactorMiddleware:
-    """Staff who need a second factor reach the admin only after verifying a TOTP code in this session."""
+    """Staff who need a second factor reach the admin and the report pages only after verifying a TOTP code in
+    this session."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and request.path.startswith("/admin/")
+            request.path.startswith(STAFF_PATHS)
             and not request.path.startswith(EXEMPT_PATHS)
-            and not user.is_verified()
-            and two_factor_required(user)
+            and lacks_second_factor(getattr(request, "user", None))
         ):
             return redirect(f"{reverse('two-factor')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+class SecondFactorRequired(exceptions.PermissionDenied):
+    default_code = "second_factor_required"
+    default_detail = SECOND_FACTOR_MESSAGE
+
+
+class TwoFactorSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication (with its CSRF check), refused with a 403 while the session still lacks the
+    second factor the user needs: the API with a session is the same staff surface as the admin."""
+
+    def authenticate(self, request: Request) -> tuple[object, None] | None:
+        result = super().authenticate(request)
+        if result is not None and lacks_second_factor(result[0]):
+            raise SecondFactorRequired()
+        return result
+
+
+class TwoFactorSessionScheme(SessionScheme):
+    target_class = TwoFactorSessionAuthentication
 
 
 class TokenForm(forms.Form):
@@ -69,6 +106,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                # Tokens issued on the password alone predate the factor: the user signs in again with it.
+                revoke_staff_tokens(users=user, reason="second_factor_enrolled", actor=user)
             otp_login(request, device)
             record(action="login.second_factor", actor=user, ip_address=client_ip(request))
             target = request.GET.get("next", "")

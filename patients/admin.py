@@ -26,6 +26,7 @@ from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_fo
 from clinics.models import clinic_ids_for
 from patients import caseload, scoring, services
 from patients.charts import trend_chart_svg
+from patients.dates import validate_program_start
 from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient
 from patients.outcomes import episode_outcome
 from programs.models import Program
@@ -145,7 +146,9 @@ class TherapistFilter(admin.SimpleListFilter):
 class AssignProgramForm(forms.Form):
     program = forms.ModelChoiceField(queryset=Program.objects.none())
     start_date = forms.DateField(
-        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        validators=[validate_program_start],
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -13,17 +13,18 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_otp import match_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox import views as knox_views
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions, generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import client_ip, record, record_patient_read
 from cft.api import LoginRateThrottle, Pagination
+from clinics.api_tokens import issue_staff_token, live_tokens_of
 from clinics.models import clinic_ids_for
-from clinics.two_factor import two_factor_required
+from clinics.two_factor import TwoFactorSessionAuthentication, two_factor_required
 from patients import links, services
 from patients.authentication import IsPatient, IsStaff, PatientTokenAuthentication
 from patients.models import Alert, CheckIn, Episode, Patient
@@ -41,6 +42,7 @@ from patients.serializers import (
     PatientSessionInputSerializer,
     PatientSessionSerializer,
     StaffLoginSerializer,
+    StaffTokenSerializer,
     TokenSerializer,
     WeekPlanSerializer,
     outcome_data,
@@ -49,7 +51,7 @@ from patients.serializers import (
 from programs.models import Program
 
 PATIENT_AUTHENTICATION = [PatientTokenAuthentication]
-STAFF_AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+STAFF_AUTHENTICATION = [TokenAuthentication, TwoFactorSessionAuthentication]
 
 LINK_MESSAGES = {
     links.LinkProblem.EXPIRED: "This link has expired. Open the link in your latest check-in email, or ask "
@@ -113,7 +115,8 @@ class CheckInFilter(filters.FilterSet):
 
 
 class StaffTokenView(APIView):
-    """Staff username and password for an API token (`Authorization: Token <token>`)."""
+    """Staff username and password (and the TOTP code when a second factor is required) for a new API token
+    (`Authorization: Token <token>`), valid until `expires_at` or until revoked."""
 
     authentication_classes: list = []
     permission_classes: list = []
@@ -137,8 +140,53 @@ class StaffTokenView(APIView):
             if match_token(user, code) is None:
                 record(action="login.api_token.bad_otp", actor=user, ip_address=client_ip(request))
                 raise exceptions.ValidationError({"otp": "That code is not valid (or no authenticator is set up)."})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        key, token = issue_staff_token(user=user)
+        record(action="login.api_token", actor=user, ip_address=client_ip(request))
+        return Response({"token": key, "expires_at": token.expiry})
+
+
+class StaffTokenListView(generics.ListAPIView):
+    """The caller's own live API tokens (never the keys: only the first characters, to tell them apart)."""
+
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = [IsStaff]
+    pagination_class = Pagination
+    serializer_class = StaffTokenSerializer
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return live_tokens_of(None).none()
+        return live_tokens_of(self.request.user)
+
+
+class StaffTokenRevokeView(APIView):
+    """Revoke one of the caller's own tokens by its `id` (the first characters of the key)."""
+
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, token_id: str) -> Response:
+        token = get_object_or_404(live_tokens_of(request.user), token_key=token_id)
+        token.delete()
+        record(action="api_token.revoked", actor=request.user, details={"reason": "revoked_by_owner", "tokens": 1})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffLogoutView(knox_views.LogoutView):
+    """Sign out: revoke the token this request carries."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format)
+
+
+class StaffLogoutAllView(knox_views.LogoutAllView):
+    """Sign out everywhere: revoke every API token of the caller."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format)
 
 
 class PatientSessionView(APIView):

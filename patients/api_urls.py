@@ -4,6 +4,10 @@ from patients import api
 
 urlpatterns = [
     path("auth/token/", api.StaffTokenView.as_view(), name="api-auth-token"),
+    path("auth/tokens/", api.StaffTokenListView.as_view(), name="api-auth-tokens"),
+    path("auth/tokens/<str:token_id>/", api.StaffTokenRevokeView.as_view(), name="api-auth-token-revoke"),
+    path("auth/logout/", api.StaffLogoutView.as_view(), name="api-auth-logout"),
+    path("auth/logout-all/", api.StaffLogoutAllView.as_view(), name="api-auth-logout-all"),
     path("me/session/", api.PatientSessionView.as_view(), name="api-me-session"),
     path("me/program/", api.MeProgramView.as_view(), name="api-me-program"),
     path("me/checkins/", api.MeCheckInsView.as_view(), name="api-me-checkins"),

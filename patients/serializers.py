@@ -14,6 +14,7 @@ from rest_framework import serializers
 from cft.api import StrictFieldsMixin
 from clinics.models import Clinic, clinic_ids_for
 from patients import scoring, services
+from patients.dates import validate_program_start
 from patients.models import RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
 from patients.outcomes import EpisodeOutcome, WeekPoint
 from patients.plans import WeekPlan
@@ -364,7 +365,9 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class AssignmentInputSerializer(StrictFieldsMixin, serializers.Serializer):
     program = serializers.IntegerField(help_text="A built-in program or one of the patient's clinic.")
-    start_date = serializers.DateField(help_text="Week 1 starts on this day.")
+    start_date = serializers.DateField(
+        help_text="Week 1 starts on this day (within a year of today).", validators=[validate_program_start]
+    )
     goals = serializers.CharField(required=False, allow_blank=True, default="", help_text="When opening an episode.")
 
 
@@ -409,7 +412,14 @@ class StaffLoginSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+    token = serializers.CharField(read_only=True, help_text="Send as `Authorization: Token <token>`; shown once.")
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class StaffTokenSerializer(serializers.Serializer):
+    id = serializers.CharField(source="token_key", read_only=True, help_text="The first characters of the key.")
+    created = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(source="expiry", read_only=True)
 
 
 class PatientSessionInputSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -15,8 +15,10 @@ from django.db.models import Min
 from django.utils import timezone
 
 from audit.services import record
+from cft.jobs import JobRun
 from outbox.services import enqueue
 from patients import scoring
+from patients.dates import checked_week, validate_program_start
 from patients.models import (
     RED_FLAGS,
     Alert,
@@ -121,6 +123,7 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
     patient = episode.patient
     if program.clinic_id is not None and program.clinic_id != patient.clinic_id:
         raise ValidationError({"program": "This program belongs to another clinic."})
+    validate_program_start(start_date, field="start_date")
     if start_date < episode.started_on:
         raise ValidationError({"start_date": "The start date cannot be before the episode starts."})
     if episode.ended_on is not None:
@@ -639,12 +642,13 @@ def raise_missed_checkin_alerts(now: dt.datetime | None = None) -> int:
         .filter(week_one__isnull=False)
         .select_related("patient")
     )
+    run = JobRun("raise_missed_checkin_alerts")
     for episode in episodes.iterator(chunk_size=500):
-        week = current_week(episode.patient, episode, now)
-        if week is None or week < 3:
-            continue
-        done = set(episode.checkins.filter(week__in=[week - 1, week - 2]).values_list("week", flat=True))
-        if not done:
-            with transaction.atomic():
+        with run.row(clinic_id=episode.patient.clinic_id, object_type="Episode", object_id=episode.pk):
+            week = checked_week(current_week(episode.patient, episode, now))
+            if week is None or week < 3:
+                continue
+            done = set(episode.checkins.filter(week__in=[week - 1, week - 2]).values_list("week", flat=True))
+            if not done:
                 raised += len(_raise(episode.patient, episode, Alert.Kind.MISSED, week - 1, False, {}, now))
     return raised

@@ -38,8 +38,10 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit.services import record
+from cft.jobs import JobRun
 from clinics.models import StaffMembership, clinic_ids_for
 from outbox.services import enqueue
+from patients.dates import ProgramWeekOutOfRange, checked_week
 from patients.models import Alert, Assignment, CheckIn, Episode, Patient
 from reminders import emails, mime, schedule
 from reminders.models import AlertNotification, DeliveryStatus, Reminder, TherapistDigest
@@ -176,15 +178,43 @@ def _insert_reminders(kind: str, due: Sequence[DueReminder], now: dt.datetime) -
         return [pk for (pk,) in cursor.fetchall()]
 
 
+def _clinic_of(item: DueReminder) -> int | None:
+    return Patient.objects.filter(pk=item.patient_id).values_list("clinic_id", flat=True).first()
+
+
+def _without_bad_weeks(batch: list[DueReminder], run: JobRun) -> list[DueReminder]:
+    """Rows whose program week does not fit the column (a start date from before the date check) are reported."""
+    good = []
+    for item in batch:
+        try:
+            checked_week(item.week)
+        except ProgramWeekOutOfRange as exc:
+            run.fail(clinic_id=_clinic_of(item), object_type="Episode", object_id=item.episode_id, exc=exc)
+        else:
+            good.append(item)
+    return good
+
+
 def _create_and_queue(
     kind: str, batches: Iterable[list[DueReminder]], now: dt.datetime, publish: bool
 ) -> DispatchResult:
     result = DispatchResult()
+    run = JobRun(f"dispatch_{kind}_reminders")
     for batch in batches:
-        with transaction.atomic():
-            ids = _insert_reminders(kind, batch, now)
-            if ids and publish:
-                enqueue(SEND_BATCH_TASK, reminder_ids=ids)
+        batch = _without_bad_weeks(batch, run)
+        try:
+            with transaction.atomic():
+                ids = _insert_reminders(kind, batch, now)
+                if ids and publish:
+                    enqueue(SEND_BATCH_TASK, reminder_ids=ids)
+        except Exception:  # noqa: BLE001 - one bad row must not lose the slot: retry the batch row by row
+            ids = []
+            for item in batch:
+                with run.row(clinic_id=_clinic_of(item), object_type="Episode", object_id=item.episode_id):
+                    won = _insert_reminders(kind, [item], now)
+                    if won and publish:
+                        enqueue(SEND_BATCH_TASK, reminder_ids=won)
+                    ids.extend(won)
         result.created += len(ids)
         result.batches += 1
         result.reminder_ids += ids

@@ -23,14 +23,24 @@ from reports.selectors import MIN_GROUP, TIMEPOINTS, GroupReport, MeasureAt, Out
 TOO_FEW = "too few"
 
 
+MAX_ID = 2**63 - 1  # the largest id a bigint column holds
+EARLIEST_REPORT_DATE, LATEST_REPORT_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _plausible_report_date(value: dt.date) -> None:
+    if not EARLIEST_REPORT_DATE <= value <= LATEST_REPORT_DATE:
+        raise serializers.ValidationError(f"Choose a date between {EARLIEST_REPORT_DATE} and {LATEST_REPORT_DATE}.")
+
+
 class ReportQuerySerializer(serializers.Serializer):
     """?clinic=<id>&start=YYYY-MM-DD&end=YYYY-MM-DD&program=<id>&therapist=<id>&compare=<id>,<id>&at=latest"""
 
-    clinic = serializers.IntegerField(required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
-    program = serializers.IntegerField(required=False)
-    therapist = serializers.IntegerField(required=False)
+    clinic = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    # Dates far outside any clinic's data are typing errors (0001-01-01 overflowed the default start).
+    start = serializers.DateField(required=False, validators=[_plausible_report_date])
+    end = serializers.DateField(required=False, validators=[_plausible_report_date])
+    program = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    therapist = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     compare = serializers.CharField(required=False, help_text="Two program ids, comma-separated.")
     at = serializers.ChoiceField(choices=TIMEPOINTS, required=False, default="latest")
 

@@ -131,3 +131,10 @@ def odi(*answers: int | None) -> list[int | None]:
 def checkin(patient: Patient, week: int, odi_answers: list[int | None] | int, nrs: int, **kwargs: object):
     answers = odi_answers if isinstance(odi_answers, list) else odi(odi_answers)
     return services.submit_checkin(patient=patient, week=week, odi=answers, pain_nrs=nrs, **kwargs).checkin
+
+
+def staff_token(user: object) -> str:
+    """A new staff API token's key (clinics.api_tokens, the same call the token endpoint makes)."""
+    from clinics.api_tokens import issue_staff_token
+
+    return issue_staff_token(user=user)[0]

@@ -106,7 +106,10 @@ def test_assign_with_a_bad_start_date_names_the_field_and_saves_nothing(tess_cli
     before = Assignment.objects.count()
     response = tess_client.post(
         reverse("admin:patients_patient_assign", args=[world.alice.pk]),
-        {"assign-program": world.alpha_program.pk, "assign-start_date": "1999-01-01"},
+        {
+            "assign-program": world.alpha_program.pk,
+            "assign-start_date": world.alice.current_episode().started_on - dt.timedelta(days=1),
+        },
         follow=True,
     )
     assert "start_date: The start date cannot be before the episode starts." in response.content.decode()

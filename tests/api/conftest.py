@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from patients import services
-from tests.factories import ClinicFactory, make_therapist, patient_on_program
+from tests.factories import ClinicFactory, make_therapist, patient_on_program, staff_token
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +16,7 @@ def _fresh_throttles() -> None:
 
 def staff_client(user: object) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token(user)}")
     return client
 
 

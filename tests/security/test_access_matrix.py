@@ -225,7 +225,7 @@ RULES: dict[str, Rule] = {
     "admin:app_list": Rule(
         any_staff(NOT_FOUND),
         kind="admin",
-        values=("auth", "authtoken", "axes", "otp_totp", "django_celery_beat", "reminders"),
+        values=("auth", "knox", "axes", "otp_totp", "django_celery_beat", "reminders"),
     ),
     "admin:app_list/clinic": Rule(any_staff(), kind="admin", values=("clinics", "patients", "programs")),
     "admin:app_list/audit": Rule(any_staff(admins_only=True), kind="admin", values=("audit",)),
@@ -247,6 +247,10 @@ RULES: dict[str, Rule] = {
     "api-auth-token": Rule(
         public, ("POST",), kind="api", body=lambda w: {"username": "therapist_a", "password": PASSWORD}
     ),
+    "api-auth-tokens": Rule(any_staff(), kind="api"),
+    "api-auth-token-revoke": Rule(any_staff(NOT_FOUND, superusers_too=True), ("DELETE",), kind="api"),
+    "api-auth-logout": Rule(any_staff(), ("POST",), kind="api"),
+    "api-auth-logout-all": Rule(any_staff(), ("POST",), kind="api"),
     "api-me-session": Rule(public, ("POST",), kind="api", body=lambda w: {"token": w.magic_token_a1}),
     "api-me-program": Rule(patient_api, kind="api"),
     "api-me-checkins": Rule(patient_api, ("GET", "POST"), kind="api", body=_api_checkin),
@@ -389,6 +393,8 @@ def url_for(case: Case, world: World, *, missing: bool = False) -> str:
             return MISSING_ID if missing else str(world.alert_a1.pk)
         if name == "uuid":
             return str(uuid.uuid4()) if missing else str(world.export_a.uuid)
+        if name == "token_id":  # nobody's token: the revoke endpoint answers 404 for it as for another's
+            return "st_nosuchtoken0"
         if name == "token":
             return world.pause_token_a1 if route.startswith("reminders/") else world.magic_token_a1
         if name == "url":
@@ -486,3 +492,86 @@ def test_access(case: Case, world: World) -> None:
         body = content_of(response)
         for secret in (world.patient_a1.first_name, world.patient_a1.email):
             assert secret.encode() not in body, f"{case.id}: the response shows patient A1 ({secret})"
+
+
+# --- the second factor on every staff surface --------------------------------------------------------------------
+TWO_FACTOR = "/account/two-factor/"
+SESSION_STAFF = ("therapist_a", "admin_a")
+
+
+def _staff_surface(case: Case) -> bool:
+    """A case a staff member of clinic A reaches with a session (whatever the answer), on a URL anonymous callers
+    may not use: the admin, the staff API, reports, exports and downloads."""
+    if case.role.name not in SESSION_STAFF or case.rule.kind not in ("api", "admin", "page"):
+        return False
+    if not case.pattern.route.startswith(("admin/", "api/v1/", "reports/")):
+        return False
+    if (case.pattern.name or "").startswith("api-me-"):  # the patient's own API: no staff session counts there
+        return False
+    if case.pattern.name in ("api-auth-logout", "api-auth-logout-all"):  # a token signs out: no session accepted
+        return False
+    # Public URLs (the login page, the token endpoint) are reached before any second factor.
+    return case.rule.policy(ROLES[0], case.method) == LOGIN
+
+
+TWO_FACTOR_CASES = [case for case in CASES if _staff_surface(case)]
+
+
+def _session_only(world: World, role: Role, *, verified: bool = False) -> Any:
+    """The role's session cookie and no API token; `verified` adds a TOTP device verified in the session."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(world.users[role.name])
+    if verified:
+        device = TOTPDevice.objects.create(user=world.users[role.name], name="verified phone", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def _call_with(client: Any, case: Case, world: World) -> Any:
+    url = url_for(case, world)
+    body = case.rule.body(world) if case.rule.body else ADMIN_BODIES.get(_admin_page(case), {})
+    if case.method == "GET":
+        return client.get(url)
+    if case.rule.kind == "api":
+        return client.generic(case.method, url, data=_json(body), content_type="application/json")
+    return client.post(url, body)
+
+
+def _asks_for_second_factor(case: Case, response: Any) -> bool:
+    if case.rule.kind == "api":
+        return response.status_code == 403 and response.json()["code"] == "second_factor_required"
+    return response.status_code == 302 and response["Location"].startswith(TWO_FACTOR)
+
+
+def test_the_two_factor_matrix_covers_the_api_reports_and_exports() -> None:
+    routes = {case.pattern.key for case in TWO_FACTOR_CASES}
+    for name in ("api-patients", "api-patient", "api-alerts", "reports-outcomes", "reports-exports", "reports:page",
+                 "reports:download", "reports:stream_csv", "admin:index"):  # fmt: skip
+        assert name in routes, name
+
+
+@pytest.mark.parametrize("case", TWO_FACTOR_CASES, ids=[case.id for case in TWO_FACTOR_CASES])
+def test_a_password_only_session_reaches_no_staff_surface_when_the_clinic_requires_a_second_factor(
+    case: Case, world: World
+) -> None:
+    world.clinic_a.require_two_factor = True
+    world.clinic_a.save(update_fields=["require_two_factor"])
+    response = _call_with(_session_only(world, case.role), case, world)
+    assert _asks_for_second_factor(case, response), f"{case.id}: {response.status_code} {response.get('Location')}"
+    for secret in (world.patient_a1.first_name, world.patient_a1.email):
+        assert secret.encode() not in content_of(response), f"{case.id}: shows patient A1 before the second factor"
+
+
+@pytest.mark.parametrize("case", TWO_FACTOR_CASES, ids=[case.id for case in TWO_FACTOR_CASES])
+def test_a_session_with_the_verified_second_factor_is_served_as_before(case: Case, world: World) -> None:
+    world.clinic_a.require_two_factor = True
+    world.clinic_a.save(update_fields=["require_two_factor"])
+    response = _call_with(_session_only(world, case.role, verified=True), case, world)
+    assert response.status_code < 500, case.id
+    assert not _asks_for_second_factor(case, response), f"{case.id}: {response.status_code}"

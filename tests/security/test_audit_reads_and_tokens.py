@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
+from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program, staff_token
 
 PASSWORD = "correct-horse-battery"
 
@@ -38,7 +38,7 @@ def clinic_world(db: None):  # type: ignore[no-untyped-def]
 
 def api_as(user: object) -> APIClient:
     client = APIClient(REMOTE_ADDR="203.0.113.7")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token(user)}")
     return client
 
 
@@ -130,7 +130,7 @@ def test_api_token_needs_the_code_when_the_clinic_requires_a_second_factor(two_f
     response = token_post({"username": user.username, "password": PASSWORD})
     assert response.status_code == 400
     assert "otp" in response.json()["fields"]
-    assert not Token.objects.filter(user=user).exists()
+    assert not AuthToken.objects.filter(user=user).exists()
 
 
 def test_api_token_refuses_a_wrong_code_and_audits_it(two_factor_clinic_user):
@@ -138,7 +138,7 @@ def test_api_token_refuses_a_wrong_code_and_audits_it(two_factor_clinic_user):
     wrong = "000000" if _code(device) != "000000" else "111111"
     response = token_post({"username": user.username, "password": PASSWORD, "otp": wrong})
     assert response.status_code == 400 and "otp" in response.json()["fields"]
-    assert not Token.objects.filter(user=user).exists()
+    assert not AuthToken.objects.filter(user=user).exists()
     assert AuditEvent.objects.filter(action="login.api_token.bad_otp", actor=user).exists()
 
 
@@ -146,7 +146,8 @@ def test_api_token_is_issued_with_a_valid_code(two_factor_clinic_user):
     user, device = two_factor_clinic_user
     response = token_post({"username": user.username, "password": PASSWORD, "otp": _code(device)})
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=user).key
+    token = AuthToken.objects.get(user=user)
+    assert response.json()["token"].startswith(token.token_key)
 
 
 def test_api_token_is_refused_when_the_clinic_requires_a_factor_nobody_enrolled(db, settings):

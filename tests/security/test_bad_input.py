@@ -113,12 +113,12 @@ def test_a_lone_surrogate_is_refused_naming_the_field(api):
 
 
 def test_staff_patient_with_a_nul_in_a_name_is_refused_and_not_created(db):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import staff_token
 
     clinic = ClinicFactory()
     therapist = make_therapist(clinic)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=therapist).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token(therapist)}")
     payload = {"clinic": clinic.pk, "first_name": "A\x00", "last_name": "B", "email": "a@example.org"}
     response = client.post("/api/v1/patients/", payload, format="json")
     assert response.status_code == 400 and "first_name" in response.json()["fields"]
@@ -126,10 +126,10 @@ def test_staff_patient_with_a_nul_in_a_name_is_refused_and_not_created(db):
 
 
 def test_a_nul_byte_in_a_filter_is_a_400_not_a_database_error(db):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import staff_token
 
     therapist = make_therapist(ClinicFactory())
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=therapist).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token(therapist)}")
     response = client.get("/api/v1/patients/?record_number=a%00b")
     assert response.status_code == 400 and "record_number" in response.json()["fields"]

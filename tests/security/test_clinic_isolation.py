@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clinics.models import StaffMembership
@@ -22,6 +21,7 @@ from tests.factories import (
     make_clinic_admin,
     make_therapist,
     patient_on_program,
+    staff_token,
 )
 
 
@@ -44,7 +44,7 @@ def two(db: None):  # type: ignore[no-untyped-def]
 
 def api_as(user: object) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token(user)}")
     return client
 
 

@@ -12,7 +12,6 @@ from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -21,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from cft.wsgi import application
 from patients import services
-from tests.factories import ClinicFactory, checkin, make_clinic_admin, patient_on_program
+from tests.factories import ClinicFactory, checkin, make_clinic_admin, patient_on_program, staff_token
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +47,7 @@ def headers(db: None, _keep_the_test_connection: None) -> dict[str, dict[str, st
     checkin(patient, 1, 2, 5)
     key, _ = services.issue_patient_token(patient=patient)
     return {
-        "staff": {"Authorization": f"Token {Token.objects.get_or_create(user=admin_user)[0].key}"},
+        "staff": {"Authorization": f"Token {staff_token(admin_user)}"},
         "patient": {"Authorization": f"Token {key}"},
     }
 

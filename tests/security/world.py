@@ -29,7 +29,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from audit.services import record
 from clinics.models import StaffMembership
@@ -48,6 +48,7 @@ from tests.factories import (
     make_clinic_admin,
     make_therapist,
     patient_on_program,
+    staff_token,
 )
 
 PASSWORD = "correct-horse-battery"
@@ -204,7 +205,7 @@ def build_world() -> World:
     third_party = {
         "auth.group": Group.objects.create(name="matrix group"),
         "auth.user": a["therapist"],
-        "authtoken.tokenproxy": Token.objects.get_or_create(user=a["therapist"])[0],
+        "knox.authtoken": AuthToken.objects.create(user=a["therapist"])[0],
         "axes.accessattempt": AccessAttempt.objects.create(
             username="x", ip_address="10.0.0.1", user_agent="t", failures_since_start=1, attempt_time=timezone.now()
         ),
@@ -222,7 +223,7 @@ def build_world() -> World:
     credentials = {
         name: Credentials(
             cookies={settings.SESSION_COOKIE_NAME: _staff_session_cookie(user)},
-            headers={"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"},
+            headers={"HTTP_AUTHORIZATION": f"Token {staff_token(user)}"},
         )
         for name, user in users.items()
     }
