@@ -7,6 +7,7 @@ than MIN_GROUP patients, and any statistic or count resting on 1 to MIN_GROUP - 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
