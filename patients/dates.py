@@ -8,19 +8,21 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-# App rule: a program starts within a year of today (back-dating a program begun before the app, or booking
-# one ahead). The 12-week program and its 26-week booster fit easily.
-START_WINDOW = dt.timedelta(days=366)
+# App rule: a program starts at most five years back (a clinic entering its long-term patients, whose 12-month
+# and 3-year follow-ups the report keeps) and at most a year ahead (booked in advance).
+STARTED_AT_MOST = dt.timedelta(days=5 * 366)
+STARTS_AT_MOST = dt.timedelta(days=366)
 # The largest week the `week` columns hold (PositiveSmallIntegerField): a computed week above it is a bad row.
 MAX_PROGRAM_WEEK = 32767
 
 
 def validate_program_start(day: dt.date, *, field: str | None = None, today: dt.date | None = None) -> None:
-    """Django validator (forms, DRF fields and the service share it): `day` within START_WINDOW of today.
-    With `field`, the error names it (for a service's caller)."""
+    """Django validator (forms, DRF fields and the service share it): `day` from STARTED_AT_MOST ago to
+    STARTS_AT_MOST ahead of today. With `field`, the error names it (for a service's caller)."""
     today = today or timezone.localdate()
-    if not today - START_WINDOW <= day <= today + START_WINDOW:
-        message = f"Choose a start date within a year of today ({today - START_WINDOW} to {today + START_WINDOW})."
+    earliest, latest = today - STARTED_AT_MOST, today + STARTS_AT_MOST
+    if not earliest <= day <= latest:
+        message = f"Choose a start date from {earliest} (five years ago) to {latest} (a year ahead)."
         raise ValidationError({field: message} if field else message, code="implausible_date")
 
 

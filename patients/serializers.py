@@ -366,7 +366,8 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 class AssignmentInputSerializer(StrictFieldsMixin, serializers.Serializer):
     program = serializers.IntegerField(help_text="A built-in program or one of the patient's clinic.")
     start_date = serializers.DateField(
-        help_text="Week 1 starts on this day (within a year of today).", validators=[validate_program_start]
+        help_text="Week 1 starts on this day (at most five years ago, a year ahead).",
+        validators=[validate_program_start],
     )
     goals = serializers.CharField(required=False, allow_blank=True, default="", help_text="When opening an episode.")
 

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -23,7 +22,7 @@ from patients.models import Assignment, CheckIn, Patient
 from reports import exports, services
 from reports.models import ExportJob
 from reports.selectors import ReportFilter
-from tests.factories import builtin_program, checkin, patient_on_program
+from tests.factories import builtin_program, checkin, patient_on_program, staff_token
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -124,7 +123,7 @@ def test_the_api_refuses_control_characters_in_identifiers_naming_the_field(nort
     patient = north.patients[0]
     before = Patient.objects.values().get(pk=patient.pk)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=north.therapist).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token(north.therapist)}")
     response = client.patch(f"/api/v1/patients/{patient.pk}/", {field: value}, format="json")
     assert response.status_code == 400
     assert field in response.json()["fields"]
@@ -266,7 +265,7 @@ def test_no_identifying_value_appears_in_any_file_of_the_research_zip(north, tmp
 def token_client(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token(user)}")
     return client
 
 
