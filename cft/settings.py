@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "cft.middleware.NoStoreApiMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -289,6 +290,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_link_tokens": {"()": "cft.logs.RedactLinkTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Request logs name the path; a patient link's path holds its token (cft/logs.py).
+    "loggers": {
+        "django.request": {"filters": ["redact_link_tokens"]},
+        "django.server": {"filters": ["redact_link_tokens"]},
+    },
 }

@@ -109,6 +109,10 @@ def update_patient(*, patient: Patient, by: Any = None, status: str | None = Non
 
 @transaction.atomic
 def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: Any = None) -> Episode:
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError(
+            {"patient": "This patient has been discharged; make them active again before starting new care."}
+        )
     if patient.episodes.filter(ended_on__isnull=True).exists():
         raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
     episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)

@@ -76,3 +76,25 @@ def test_a_full_check_in_flow_writes_no_health_data_to_any_log(
         assert secret not in text, secret
     for answers_text in ("3, 4, 3, 4", "[3,4,3,4", "rf_saddle", "rf_fever"):
         assert answers_text not in text, answers_text
+
+
+def test_request_logs_never_show_a_link_token(db, caplog):
+    patient = patient_on_program()
+    token = links.make_token(patient)
+    services.discharge_patient(patient=patient)  # the link is revoked: 410 Gone, logged by django.request
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert Client().get(f"/checkin/{token}/").status_code == 410
+        assert Client().get("/checkin/not-a-real-token/").status_code == 404
+        assert Client().get("/reminders/pause/bad.token:value/").status_code == 400
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Gone: /checkin/<token>/" in text and "Not Found: /checkin/<token>/" in text
+    assert token not in text and "not-a-real-token" not in text and "bad.token" not in text
+
+
+def test_runserver_access_lines_are_redacted_too():
+    from cft.logs import redact
+
+    line = '"GET /checkin/eyJwIjoi.abc:1xY/ HTTP/1.1" 302 0 and /reminders/pause/xyz/ but /checkin/done/ stays'
+    assert (
+        redact(line) == '"GET /checkin/<token>/ HTTP/1.1" 302 0 and /reminders/pause/<token>/ but /checkin/done/ stays'
+    )
