@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -8,11 +9,25 @@ from django.http import HttpRequest
 from audit.models import AuditEvent
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The requester's address; the proxy's X-Forwarded-For only when we are configured to sit behind one."""
-    if settings.SECURE_PROXY_SSL_HEADER and request.META.get("HTTP_X_FORWARDED_FOR"):
-        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request: Any) -> str | None:
+    """The requester's address: the one function audit, django-axes (AXES_CLIENT_IP_CALLABLE), alert
+    acknowledgements and downloads use.
+
+    Behind TRUSTED_PROXY_COUNT proxies, each appends the address it got the request from to X-Forwarded-For, so
+    the client is the entry that many places from the end; whatever the client sent itself sits further left
+    and is never trusted. With no trusted proxy, or a header shorter than the chain (a request that bypassed a
+    proxy), REMOTE_ADDR."""
+    meta = getattr(request, "META", {}) or {}
+    remote = meta.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if count <= 0 or len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def record_patient_read(request: HttpRequest, patient: Any, what: str) -> AuditEvent:

@@ -148,6 +148,9 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
+# How many proxies in front of the app append to X-Forwarded-For (audit.services.client_ip): 1 behind the usual
+# TLS-terminating proxy, 0 when clients connect directly (the header is then ignored, as clients can forge it).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if SECURE_PROXY_SSL_HEADER else 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
@@ -172,6 +175,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"  # the same address the audit log records
 OTP_TOTP_ISSUER = "CFT Tracker"
 # The admin never shows a TOTP secret or its QR code (staff enrol at /account/two-factor/); django-otp's admin
 # config views otherwise answer 500 for an unknown id and 403 for a known one.

@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.services import record, record_patient_read
+from audit.services import client_ip, record, record_patient_read
 from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
@@ -342,7 +342,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def acknowledge_view(self, request: HttpRequest, object_id: str, alert_id: int) -> HttpResponse:
         patient = self._patient_for_change(request, object_id)
         alert = get_object_or_404(Alert.objects.for_user(request.user), pk=alert_id, patient=patient)
-        services.acknowledge_alert(alert=alert, by=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        services.acknowledge_alert(alert=alert, by=request.user, ip_address=client_ip(request))
         self.message_user(request, f"{alert} acknowledged.", messages.SUCCESS)
         return self._back(patient)
 

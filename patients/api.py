@@ -388,5 +388,5 @@ class AlertAcknowledgeView(StaffView):
     @extend_schema(request=None, responses={200: AlertSerializer, 404: OpenApiResponse(description="Not found.")})
     def post(self, request: Request, alert_id: int) -> Response:
         alert = get_object_or_404(Alert.objects.for_user(request.user).select_related("patient"), pk=alert_id)
-        alert = services.acknowledge_alert(alert=alert, by=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        alert = services.acknowledge_alert(alert=alert, by=request.user, ip_address=client_ip(request))
         return Response(AlertSerializer(alert).data)

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import client_ip
 from reports.selectors import outcome_report
 from reports.serializers import ReportQuerySerializer, admin_clinic_ids, report_data
 
@@ -119,7 +120,7 @@ class ExportJobDownloadView(APIView):
         path = services.export_path(job)
         if not job.is_downloadable or not path.is_file():
             raise Http404("This export has expired or is not ready.")
-        services.record_download(job=job, user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        services.record_download(job=job, user=request.user, ip_address=client_ip(request))
         return FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name)
 
 

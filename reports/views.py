@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import client_ip
 from cft import spreadsheets
 from programs.models import Program
 from reports import exports, services
@@ -88,7 +89,7 @@ def download(request: HttpRequest, uuid: str) -> FileResponse:
     job = get_object_or_404(ExportJob.objects.for_user(request.user), uuid=uuid)
     if not job.is_downloadable or not services.export_path(job).exists():
         raise Http404("This export has expired or is not ready.")
-    services.record_download(job=job, user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    services.record_download(job=job, user=request.user, ip_address=client_ip(request))
     return FileResponse(services.export_path(job).open("rb"), as_attachment=True, filename=job.download_name)
 
 
@@ -106,7 +107,7 @@ def stream_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
         header = exports.EPISODE_COLUMNS
         rows = exports.episode_export_rows(episode_rows(request.user, filters), filters.clinic.pk)
     services.record_streamed_export(
-        kind=f"csv_{kind}", user=request.user, filters=filters, ip_address=request.META.get("REMOTE_ADDR")
+        kind=f"csv_{kind}", user=request.user, filters=filters, ip_address=client_ip(request)
     )
     response = StreamingHttpResponse(spreadsheets.stream_csv(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cft-{kind}.csv"'
