@@ -43,6 +43,26 @@ def record_patient_read(request: HttpRequest, patient: Any, what: str) -> AuditE
     )
 
 
+def record_list_read(request: HttpRequest, what: str, patients: Any) -> list[AuditEvent]:
+    """A staff member saw a list of patients' records (`what`: patient_list, caseload, alert_list): one event
+    per clinic, naming the patients shown by id and the filters by name (their values can hold names). Nothing
+    is written when the list showed nobody."""
+    by_clinic: dict[int, list[int]] = {}
+    for patient in patients:
+        by_clinic.setdefault(patient.clinic_id, []).append(patient.pk)
+    filters = sorted(key for key in request.GET if key not in {"page", "p", "o"})
+    return [
+        record(
+            action=f"patient.read.{what}",
+            actor=request.user,
+            clinic_id=clinic_id,
+            ip_address=client_ip(request),
+            details={"patients": sorted(set(ids)), "filters": filters},
+        )
+        for clinic_id, ids in sorted(by_clinic.items())
+    ]
+
+
 def record(
     *,
     action: str,

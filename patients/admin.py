@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.services import client_ip, record, record_patient_read
+from audit.services import client_ip, record, record_list_read, record_patient_read
 from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
@@ -369,6 +369,20 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if episode is None:
             episode = services.open_episode(patient=patient, started_on=data["start_date"], by=user)
         return services.assign_program(episode=episode, program=data["program"], start_date=data["start_date"], by=user)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
+        if request.method == "GET" and changelist is not None:
+            record_list_read(request, "caseload", changelist.result_list)
+        return response
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        response = super().history_view(request, object_id, extra_context)
+        patient = self.get_object(request, object_id)
+        if response.status_code == 200 and patient is not None:
+            record_patient_read(request, patient, "history")
+        return response
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import client_ip, record, record_patient_read
+from audit.services import client_ip, record, record_list_read, record_patient_read
 from cft.api import LoginRateThrottle, Pagination
 from clinics.api_tokens import issue_staff_token, live_tokens_of
 from clinics.models import clinic_ids_for
@@ -263,12 +263,23 @@ class PatientFilter(filters.FilterSet):
         fields = ["status"]
 
 
+def _shown(view: generics.GenericAPIView) -> list[Any]:
+    """The objects of the page a list view has just answered with (for the audit of list reads)."""
+    page = getattr(view.paginator, "page", None)
+    return list(page.object_list) if page is not None else []
+
+
 class PatientListView(StaffView, generics.ListCreateAPIView):
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
 
     def get_queryset(self) -> QuerySet[Patient]:
         return with_patient_outcomes(Patient.objects.for_user(self.request.user)).order_by("last_name", "pk")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_list_read(request, "patient_list", _shown(self))
+        return response
 
     def perform_create(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
         data = dict(serializer.validated_data)
@@ -380,6 +391,11 @@ class AlertListView(StaffView, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Alert]:
         return Alert.objects.for_user(self.request.user).select_related("patient").order_by("-raised_at", "-pk")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_list_read(request, "alert_list", [alert.patient for alert in _shown(self)])
+        return response
 
 
 class AlertAcknowledgeView(StaffView):
