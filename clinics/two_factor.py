@@ -92,6 +92,19 @@ class TokenForm(forms.Form):
     )
 
 
+class EnrolForm(TokenForm):
+    """First enrolment also asks for the password again: a session left open (or taken over) cannot bind an
+    authenticator of someone else's to the account."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    field_order = ["password", "token"]
+
+
 @staff_member_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Enrol (first time: shows the QR code) or verify a TOTP code, then continue to `next`."""
@@ -100,9 +113,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     enrolling = device is None
     if enrolling:
         device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "Authenticator"})
-    form = TokenForm(request.POST or None)
+    form = (EnrolForm if enrolling else TokenForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        if enrolling and not user.check_password(form.cleaned_data["password"]):
+            record(action="login.second_factor.bad_password", actor=user, ip_address=client_ip(request))
+            form.add_error("password", "That is not your password.")
+        elif device.verify_token(form.cleaned_data["token"]):
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
@@ -114,7 +130,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = reverse("admin:index")
             return redirect(target)
-        form.add_error("token", "That code is not valid. Check the time on your phone and try again.")
+        else:
+            form.add_error("token", "That code is not valid. Check the time on your phone and try again.")
     qr_svg = segno.make(device.config_url).svg_inline(scale=4) if enrolling else ""
     return render(
         request,

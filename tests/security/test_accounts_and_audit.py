@@ -75,10 +75,13 @@ def test_clinic_can_require_a_second_factor_for_its_staff(client, db, settings):
     page = client.get(response["Location"])
     assert b"<svg" in page.content  # enrolment QR code
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    bad = client.post(response["Location"], {"token": "000000"})
+    bad = client.post(response["Location"], {"password": PASSWORD, "token": "000000"})
     assert b"not valid" in bad.content
     token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
-    ok = client.post(response["Location"], {"token": f"{token:06d}"})
+    stranger = client.post(response["Location"], {"password": "not-the-password", "token": f"{token:06d}"})
+    assert b"That is not your password." in stranger.content
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()  # no trust on first use
+    ok = client.post(response["Location"], {"password": PASSWORD, "token": f"{token:06d}"})
     assert ok.status_code == 302
     assert client.get("/admin/").status_code == 200
 

@@ -102,12 +102,9 @@ def test_enrolling_a_second_factor_revokes_the_tokens_issued_without_it(therapis
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     key = sign_in(therapist)["token"]
     client.force_login(therapist)
-    session = client.session
-    session["two_factor_password_at"] = timezone.now().timestamp()  # a fresh password re-entry (finding 6)
-    session.save()
     client.get(reverse("two-factor"))
     device = TOTPDevice.objects.get(user=therapist, confirmed=False)
-    response = client.post(reverse("two-factor"), {"token": _code(device)})
+    response = client.post(reverse("two-factor"), {"password": PASSWORD, "token": _code(device)})
     assert response.status_code == 302
     assert not works(key)
 
