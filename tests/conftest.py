@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import time
+from collections.abc import Callable
 
 import pytest
 from django.conf import settings
@@ -31,6 +34,24 @@ def _why(request: pytest.FixtureRequest, name: str) -> str:
     """The reason a test gives with @pytest.mark.<name>(reason=...) for holding on one backend only."""
     marker = request.node.get_closest_marker(name)
     return f": {marker.kwargs['reason']}" if marker and "reason" in marker.kwargs else ""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for the servers the integration tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], object], timeout: float, message: str) -> object:
+    """Poll `condition` until it gives a true value (returned), or fail with `message` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(message)
 
 
 def require_chromium() -> None:

@@ -45,30 +45,32 @@ def test_scheme_is_the_transport_name():
     ]
 
 
+def round_trip(connection: Connection, payload: dict) -> dict:
+    """Put a message on a queue of its own and take it back off, through `connection`'s broker."""
+    queue = connection.SimpleQueue(f"selftest-{uuid.uuid4().hex}")
+    try:
+        queue.put(payload)
+        message = queue.get(timeout=5)
+        message.ack()
+        return message.payload
+    finally:
+        queue.clear()
+        queue.close()
+
+
 def test_the_sqlalchemy_transport_opens_with_the_options_settings_give_it(tmp_path):
     """kombu hands unknown options to SQLAlchemy's create_engine, which refuses them: the worker died at start."""
     url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
     options = broker_transport_options(url, visibility_timeout=3600)
     with Connection(url, transport_options=options) as connection:
-        queue = connection.SimpleQueue(f"selftest-{uuid.uuid4().hex}")
-        queue.put({"hello": "broker"})
-        message = queue.get(timeout=5)
-        message.ack()
-        assert message.payload == {"hello": "broker"}
-        queue.close()
+        assert round_trip(connection, {"hello": "broker"}) == {"hello": "broker"}
 
 
 def test_the_configured_broker_carries_a_message_with_the_configured_options():
     """On whichever broker this suite runs (embedded SQLAlchemy or Redis), with the app's own options."""
     assert app.conf.broker_transport_options == settings.CELERY_BROKER_TRANSPORT_OPTIONS
     with app.connection_for_write() as connection:
-        queue = connection.SimpleQueue(f"selftest-{uuid.uuid4().hex}")
-        queue.put({"round": "trip"})
-        message = queue.get(timeout=5)
-        message.ack()
-        assert message.payload == {"round": "trip"}
-        queue.clear()
-        queue.close()
+        assert round_trip(connection, {"round": "trip"}) == {"round": "trip"}
 
 
 def settings_in_a_fresh_process(expression: str, **env: str) -> str:

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.conftest import CHROMIUM, REQUIRE_BROWSER, require, require_chromium
+from tests.conftest import CHROMIUM, REQUIRE_BROWSER, free_port, require, require_chromium, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
@@ -43,22 +42,6 @@ BAD_OUTPUT = re.compile(r'Traceback|" 5\d\d \d+|exited with code|deferred: |Unre
 MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 
 pytestmark = [pytest.mark.journey, pytest.mark.integration, pytest.mark.browser]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], object], timeout: float, message: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(message)
 
 
 def _services_env(environ: dict[str, str]) -> tuple[dict[str, str], str]:

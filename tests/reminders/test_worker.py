@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ from patients.models import Alert
 from programs.models import Program
 from reminders import services
 from reminders.models import DeliveryStatus, Reminder
-from tests.conftest import on_redis
+from tests.conftest import free_port, on_redis, wait_for
 from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
 
 from .conftest import not_due, slot_now
@@ -76,12 +75,6 @@ class Sink:
     def count(self) -> Counter[str]:
         with self.lock:
             return Counter(self.received)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -166,15 +159,6 @@ class Worker:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def wait_for(condition, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(message)
 
 
 @pytest.fixture
