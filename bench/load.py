@@ -171,9 +171,23 @@ def open_page_session(base_url: str, link_path: str) -> PageSession:
     try:
         conn.request("GET", link_path)
         response = conn.getresponse()
-        response.read()
-        assert response.status == 302, f"magic link answered {response.status}"
+        opened = response.read().decode()
+        assert response.status == 200, f"magic link answered {response.status}"
         cookies = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', opened)
+        assert csrf, "no CSRF token on the link page"
+        body = urlencode({"csrfmiddlewaretoken": csrf.group(1)})
+        headers = {
+            "Cookie": _cookie_header(cookies),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"{base_url}{link_path}",
+        }
+        conn.request("POST", link_path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 302, f"opening the link answered {response.status}"
         for header in response.headers.get_all("Set-Cookie") or []:
             cookies.load(header)
         conn.request("GET", "/checkin/", headers={"Cookie": _cookie_header(cookies)})
@@ -303,7 +317,7 @@ def statements_per_submission(size: int) -> dict[str, int]:
     assert response.status_code == 201, response.content
     counts = {"api": len(api.captured_queries), "api_sql": _real(api.captured_queries)}
     browser = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=False)
-    browser.get(f"/checkin/{links.make_token(page_patient)}/")
+    browser.post(f"/checkin/{links.issue_token(page_patient)}/")
     form = {f"odi[{i}]": "2" for i in range(10)}
     form.update({f"red_flags.{key}": "no" for key in _red_flag_keys()})
     form["pain_nrs"] = "6"
@@ -382,7 +396,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     _RUN_STARTED = timezone.now()
     api_patients, page_patients = patients[: len(patients) // 2], patients[len(patients) // 2 :]
     tokens = [services.issue_patient_token(patient=p)[0] for p in api_patients]
-    link_paths = [f"/checkin/{links.make_token(p)}/" for p in page_patients]
+    link_paths = [f"/checkin/{links.issue_token(p)}/" for p in page_patients]
     statements = {size: statements_per_submission(size) for size in (1, 30)}
     in_process = time_api_in_process(20 if quick else 60)
     connection.close()

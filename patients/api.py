@@ -59,6 +59,8 @@ LINK_MESSAGES = {
     links.LinkProblem.INVALID: "This link is not valid. Open the link in your latest check-in email, or ask your "
     "clinic to send a new one.",
     links.LinkProblem.REVOKED: "This link no longer works. Ask your clinic to send a new one.",
+    links.LinkProblem.USED: "This link has been used already, or a newer one was sent. Open the link in your "
+    "latest check-in email, or ask your clinic to send a new one.",
 }
 
 
@@ -190,7 +192,8 @@ class StaffLogoutAllView(knox_views.LogoutAllView):
 
 
 class PatientSessionView(APIView):
-    """A magic-link token for a patient API token (limited to that patient; it expires)."""
+    """A magic-link token for a patient API token (limited to that patient; it expires). The link is used up:
+    one link, one API token."""
 
     authentication_classes: list = []
     permission_classes: list = []
@@ -201,10 +204,11 @@ class PatientSessionView(APIView):
         serializer = PatientSessionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            patient = links.read_token(serializer.validated_data["token"])
+            with transaction.atomic():  # a link is used up only if its API token was made
+                patient = links.redeem(serializer.validated_data["token"])
+                key, token = services.issue_patient_token(patient=patient)
         except links.LinkError as exc:
             raise exceptions.ValidationError({"token": LINK_MESSAGES[exc.problem]}) from None
-        key, token = services.issue_patient_token(patient=patient)
         return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED)
 
 

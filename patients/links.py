@@ -1,13 +1,16 @@
 """Signed magic links for patients (Django signing, salted per purpose).
 
-A check-in token identifies one patient and expires (MAGIC_LINK_MAX_AGE_DAYS, default 7). It carries the
-patient's link generation: discharging a patient (or revoking links) bumps it, so older links stop working.
-A pause token lets a patient pause reminders with one click from an email.
+A check-in link is read once (docs/security.md, magic links): `issue_token` stores a fresh nonce on the patient
+and signs it into the token, so a newer link ends every older one; `redeem` clears the nonce in one conditional
+UPDATE, so a link opens at most one session or API token, even when two requests race with it. It also expires
+(MAGIC_LINK_MAX_AGE_DAYS, default 7) and carries the patient's link generation, which discharge bumps.
+A pause token lets a patient pause reminders from an email; it is not read-once (pausing twice is harmless).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from enum import StrEnum
 
 from django.conf import settings
@@ -23,20 +26,30 @@ class LinkProblem(StrEnum):
     EXPIRED = "expired"
     INVALID = "invalid"  # tampered or malformed
     REVOKED = "revoked"  # discharged, or links revoked since it was sent
+    USED = "used"  # opened once already, or a newer link was sent since
 
 
 class LinkError(Exception):
-    def __init__(self, problem: LinkProblem) -> None:
+    def __init__(self, problem: LinkProblem, patient_id: int | None = None) -> None:
         super().__init__(problem.value)
         self.problem = problem
+        self.patient_id = patient_id  # set for USED only: the page lets that patient's own session carry on
 
 
-def make_token(patient: Patient, salt: str = CHECKIN_SALT) -> str:
-    return signing.dumps({"p": str(patient.uuid), "g": patient.link_generation}, salt=salt, compress=True)
+def pause_token(patient: Patient) -> str:
+    return signing.dumps({"p": str(patient.uuid), "g": patient.link_generation}, salt=PAUSE_SALT, compress=True)
 
 
-def read_token(token: str, salt: str = CHECKIN_SALT, max_age: dt.timedelta | None = None) -> Patient:
-    """The patient a token names, or LinkError saying why not (never which patient it was)."""
+def issue_token(patient: Patient) -> str:
+    """A new check-in token for `patient`; every earlier check-in token of theirs stops working."""
+    nonce = secrets.token_urlsafe(12)
+    Patient.objects.filter(pk=patient.pk).update(link_nonce=nonce)
+    patient.link_nonce = nonce
+    data = {"p": str(patient.uuid), "g": patient.link_generation, "n": nonce}
+    return signing.dumps(data, salt=CHECKIN_SALT, compress=True)
+
+
+def _read(token: str, salt: str, max_age: dt.timedelta | None) -> tuple[Patient, dict]:
     if max_age is None:
         max_age = dt.timedelta(days=settings.MAGIC_LINK_MAX_AGE_DAYS)
     try:
@@ -52,12 +65,36 @@ def read_token(token: str, salt: str = CHECKIN_SALT, max_age: dt.timedelta | Non
         raise LinkError(LinkProblem.INVALID)
     if patient.status == Patient.Status.DISCHARGED or patient.link_generation != data["g"]:
         raise LinkError(LinkProblem.REVOKED)
+    return patient, data
+
+
+def read_token(token: str, salt: str = PAUSE_SALT, max_age: dt.timedelta | None = None) -> Patient:
+    """The patient a (pause) token names, or LinkError saying why not (never which patient it was)."""
+    return _read(token, salt, max_age)[0]
+
+
+def check_checkin_token(token: str) -> Patient:
+    """The patient a check-in token names if it could still be redeemed, without using it up."""
+    patient, data = _read(token, CHECKIN_SALT, None)
+    if not data.get("n") or data["n"] != patient.link_nonce:
+        raise LinkError(LinkProblem.USED, patient.pk)
+    return patient
+
+
+def redeem(token: str) -> Patient:
+    """Use a check-in token up: the patient it names, or LinkError (USED when it was opened or replaced)."""
+    patient, data = _read(token, CHECKIN_SALT, None)
+    nonce = data.get("n")
+    if not nonce or Patient.objects.filter(pk=patient.pk, link_nonce=nonce).update(link_nonce="") != 1:
+        raise LinkError(LinkProblem.USED, patient.pk)
+    patient.link_nonce = ""
     return patient
 
 
 def checkin_url(patient: Patient) -> str:
-    return f"{settings.SITE_URL}/checkin/{make_token(patient)}/"
+    """A new check-in link (ending the patient's earlier ones)."""
+    return f"{settings.SITE_URL}/checkin/{issue_token(patient)}/"
 
 
 def pause_url(patient: Patient) -> str:
-    return f"{settings.SITE_URL}/reminders/pause/{make_token(patient, PAUSE_SALT)}/"
+    return f"{settings.SITE_URL}/reminders/pause/{pause_token(patient)}/"

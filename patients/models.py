@@ -112,6 +112,8 @@ class Patient(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     # Bumped on discharge or on request: every magic link signed with an older value stops working.
     link_generation = models.PositiveIntegerField(default=0)
+    # The nonce of the one check-in link that can still be opened (patients.links): empty once it is used.
+    link_nonce = models.CharField(max_length=32, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PatientQuerySet.as_manager()

@@ -1,7 +1,10 @@
 """The patient's pages: open a magic link, check in, see progress. Server-rendered, no JavaScript.
 
-Opening a valid link starts a patient session that holds only the patient's id and link generation (under a
-new session key); every page re-checks both, so discharge or revoked links end the session too."""
+A link is read once: GET shows a page with one button and uses nothing up (mail scanners and link previews
+fetch links before the patient does); the button's POST redeems the link and starts a patient session that
+holds only the patient's id and link generation (under a new session key). Every page re-checks both, so
+discharge or revoked links end the session too. Reopening a used link in the browser whose session it started
+carries on in that session."""
 
 from __future__ import annotations
 
@@ -24,7 +27,12 @@ from programs.rendering import render_markdown
 SESSION_PATIENT = "cft_patient_id"
 SESSION_GENERATION = "cft_patient_link_generation"
 
-PROBLEM_STATUS = {links.LinkProblem.EXPIRED: 410, links.LinkProblem.REVOKED: 410, links.LinkProblem.INVALID: 404}
+PROBLEM_STATUS = {
+    links.LinkProblem.EXPIRED: 410,
+    links.LinkProblem.REVOKED: 410,
+    links.LinkProblem.USED: 410,
+    links.LinkProblem.INVALID: 404,
+}
 
 
 def _problem(request: HttpRequest, problem: str, status: int) -> HttpResponse:
@@ -32,17 +40,31 @@ def _problem(request: HttpRequest, problem: str, status: int) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        patient = links.read_token(token)
+        patient = links.redeem(token) if request.method == "POST" else links.check_checkin_token(token)
     except links.LinkError as exc:
+        if exc.patient_id is not None and _own_session(request, exc.patient_id):
+            return redirect("patients:checkin")
         return _problem(request, exc.problem.value, PROBLEM_STATUS[exc.problem])
+    if request.method == "GET":
+        return render(request, "patients/open_link.html", {"clinic_name": patient.clinic.name})
     # A new session key, holding nothing but who this patient is (no staff login or earlier patient survives).
     request.session.flush()
     request.session[SESSION_PATIENT] = patient.pk
     request.session[SESSION_GENERATION] = patient.link_generation
     return redirect("patients:checkin")  # the token leaves the address bar and the browser history
+
+
+def _own_session(request: HttpRequest, patient_id: int) -> bool:
+    """Whether this browser already holds a live session of this patient."""
+    return (
+        request.session.get(SESSION_PATIENT) == patient_id
+        and Patient.objects.filter(pk=patient_id, link_generation=request.session.get(SESSION_GENERATION))
+        .exclude(status=Patient.Status.DISCHARGED)
+        .exists()
+    )
 
 
 def _session_patient(request: HttpRequest) -> Patient | HttpResponse:

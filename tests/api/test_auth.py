@@ -55,7 +55,7 @@ def test_password_guessing_is_throttled(world):
 
 
 def test_a_magic_link_token_is_exchanged_for_a_patient_token(world):
-    response = APIClient().post("/api/v1/me/session/", {"token": links.make_token(world.patient_a1)}, format="json")
+    response = APIClient().post("/api/v1/me/session/", {"token": links.issue_token(world.patient_a1)}, format="json")
     assert response.status_code == 201
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
@@ -63,7 +63,7 @@ def test_a_magic_link_token_is_exchanged_for_a_patient_token(world):
 
 
 def test_an_expired_magic_link_is_refused_naming_the_token(world, settings):
-    token = links.make_token(world.patient_a1)
+    token = links.issue_token(world.patient_a1)
     settings.MAGIC_LINK_MAX_AGE_DAYS = -1
     response = APIClient().post("/api/v1/me/session/", {"token": token}, format="json")
     assert response.status_code == 400
@@ -71,7 +71,7 @@ def test_an_expired_magic_link_is_refused_naming_the_token(world, settings):
 
 
 def test_a_tampered_magic_link_is_refused(world):
-    token = links.make_token(world.patient_a1)
+    token = links.issue_token(world.patient_a1)
     response = APIClient().post("/api/v1/me/session/", {"token": token[:-2] + "xx"}, format="json")
     assert response.status_code == 400
     assert "not valid" in response.json()["fields"]["token"][0]

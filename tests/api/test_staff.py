@@ -97,13 +97,13 @@ def test_a_bad_patient_names_each_field_and_saves_nothing(world):
 
 
 def test_patch_edits_details_and_discharge_revokes_links(world):
-    token = links.make_token(world.patient_a1)
+    token = links.issue_token(world.patient_a1)
     client = staff_client(world.therapist_a)
     url = f"/api/v1/patients/{world.patient_a1.pk}/"
     assert client.patch(url, {"phone": "+47 1234"}, format="json").json()["phone"] == "+47 1234"
     assert client.patch(url, {"status": "discharged"}, format="json").json()["status"] == "discharged"
     with pytest.raises(links.LinkError) as problem:
-        links.read_token(token)
+        links.check_checkin_token(token)
     assert problem.value.problem == links.LinkProblem.REVOKED
 
 

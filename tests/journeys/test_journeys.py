@@ -69,6 +69,8 @@ def test_a_link_sent_now_reaches_the_patient_whose_red_flag_reaches_the_therapis
     patient = journey("patient", viewport=PHONE)
     checkin = patient.page
     checkin.goto(link.group(1))
+    patient.check_page("open-link")
+    checkin.get_by_role("button", name="Start my check-in").click()
     checkin.wait_for_selector("#checkin-form")
     patient.check_page("checkin-form")
 

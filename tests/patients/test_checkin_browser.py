@@ -76,9 +76,11 @@ def submit(page) -> None:
 def test_a_patient_checks_in_on_a_phone_with_the_keyboard_alone(live_server, page):
     patient = patient_on_program(weeks_ago=2)
     checkin(patient, 1, odi(3), 8)
-    url = f"{live_server.url}/checkin/{links.make_token(patient)}/"
+    url = f"{live_server.url}/checkin/{links.issue_token(patient)}/"
 
     page.goto(url)
+    page.screenshot(path=SHOTS / "0-open-link.png", full_page=True)
+    page.get_by_role("button", name="Start my check-in").click()
     assert page.url.endswith("/checkin/")
     page.screenshot(path=SHOTS / "1-form.png", full_page=True)
     page.screenshot(path=SHOTS / "1a-form-top.png")
@@ -128,7 +130,8 @@ def test_a_patient_checks_in_on_a_phone_with_the_keyboard_alone(live_server, pag
 
 def test_a_red_flag_shows_the_emergency_message(live_server, page):
     patient = patient_on_program(weeks_ago=0)
-    page.goto(f"{live_server.url}/checkin/{links.make_token(patient)}/")
+    page.goto(f"{live_server.url}/checkin/{links.issue_token(patient)}/")
+    page.get_by_role("button", name="Start my check-in").click()
     for index in range(10):
         choose(page, f"odi[{index}]", 1)
     choose(page, "pain_nrs", 4)
@@ -143,7 +146,7 @@ def test_a_red_flag_shows_the_emergency_message(live_server, page):
 
 def test_an_expired_link_shows_its_page(live_server, page, settings):
     patient = patient_on_program()
-    token = links.make_token(patient)
+    token = links.issue_token(patient)
     settings.MAGIC_LINK_MAX_AGE_DAYS = -1
     response = page.goto(f"{live_server.url}/checkin/{token}/")
     assert response.status == 410
@@ -154,7 +157,7 @@ def test_an_expired_link_shows_its_page(live_server, page, settings):
 
 def test_a_tampered_link_shows_its_page(live_server, page):
     patient = patient_on_program()
-    token = links.make_token(patient)
+    token = links.issue_token(patient)
     response = page.goto(f"{live_server.url}/checkin/{token[:-4]}AAAA/")
     assert response.status == 404
     assert page.get_by_role("heading", level=1).inner_text() == "This link does not work"

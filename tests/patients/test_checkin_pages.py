@@ -23,7 +23,7 @@ def _answers(**overrides: str) -> dict[str, str]:
 
 def _signed_in(patient) -> Client:
     client = Client()
-    assert client.get(f"/checkin/{links.make_token(patient)}/").status_code == 302
+    assert client.post(f"/checkin/{links.issue_token(patient)}/").status_code == 302
     return client
 
 
@@ -35,16 +35,16 @@ def patient(db):
 def test_a_link_starts_a_session_holding_only_the_patient_and_generation(patient):
     client = Client()
     client.get("/")  # any earlier session
-    response = client.get(f"/checkin/{links.make_token(patient)}/")
+    response = client.post(f"/checkin/{links.issue_token(patient)}/")
     assert response.status_code == 302 and response["Location"] == "/checkin/"
     assert dict(client.session) == {SESSION_PATIENT: patient.pk, SESSION_GENERATION: patient.link_generation}
 
 
 def test_opening_a_link_rotates_the_session_key(patient):
     client = Client()
-    client.get(f"/checkin/{links.make_token(patient)}/")
+    client.post(f"/checkin/{links.issue_token(patient)}/")
     first = client.session.session_key
-    client.get(f"/checkin/{links.make_token(patient)}/")
+    client.post(f"/checkin/{links.issue_token(patient)}/")
     assert client.session.session_key != first
 
 
@@ -57,7 +57,7 @@ def test_opening_a_link_rotates_the_session_key(patient):
     ],
 )
 def test_a_bad_link_shows_its_own_page_and_how_to_get_a_new_one(patient, settings, make, status, words):
-    token = links.make_token(patient)
+    token = links.issue_token(patient)
     if make == "expired":
         settings.MAGIC_LINK_MAX_AGE_DAYS = -1
     elif make == "tampered":
@@ -230,7 +230,7 @@ def test_a_submission_reads_the_episode_and_its_items_once(patient, django_asser
 
 def test_the_done_page_tells_the_patient_why_a_week_has_no_daily_life_score(client):
     patient = patient_on_program(weeks_ago=2)
-    assert client.get(f"/checkin/{links.make_token(patient)}/").status_code == 302
+    assert client.post(f"/checkin/{links.issue_token(patient)}/").status_code == 302
     answers = {f"odi[{i}]": ("skip" if i in (1, 3, 5) else "2") for i in range(10)}
     answers.update({f"red_flags.{key}": "no" for key in RED_FLAGS})
     answers["pain_nrs"] = "4"

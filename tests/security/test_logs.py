@@ -50,7 +50,7 @@ def test_a_full_check_in_flow_writes_no_health_data_to_any_log(
     )  # fmt: skip
 
     page = Client()
-    assert page.get(f"/checkin/{links.make_token(patient)}/").status_code == 302
+    assert page.post(f"/checkin/{links.issue_token(patient)}/").status_code == 302
     answers = {f"odi[{i}]": str(value) for i, value in enumerate(ODI)}
     answers.update({f"red_flags.{key}": "no" for key in RED_FLAGS})
     answers.update({"pain_nrs": "7", "red_flags.rf_saddle": "yes", "note": "secret-page-note about my marriage"})
@@ -80,7 +80,7 @@ def test_a_full_check_in_flow_writes_no_health_data_to_any_log(
 
 def test_request_logs_never_show_a_link_token(db, caplog):
     patient = patient_on_program()
-    token = links.make_token(patient)
+    token = links.issue_token(patient)
     services.discharge_patient(patient=patient)  # the link is revoked: 410 Gone, logged by django.request
     with caplog.at_level(logging.WARNING, logger="django.request"):
         assert Client().get(f"/checkin/{token}/").status_code == 410

@@ -123,7 +123,7 @@ class World:
 
 def _session_cookie_for_link(token: str) -> str:
     client = Client()
-    response = client.get(f"/checkin/{token}/")
+    response = client.post(f"/checkin/{token}/")
     assert response.status_code == 302, response.status_code
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
@@ -234,10 +234,10 @@ def build_world() -> World:
     a2_key, _ = services.issue_patient_token(patient=a["p2"])
     credentials["patient_a1_token"] = Credentials(headers={"HTTP_AUTHORIZATION": f"Token {a1_key}"})
     credentials["patient_a1_session"] = Credentials(
-        cookies={settings.SESSION_COOKIE_NAME: _session_cookie_for_link(links.make_token(a["p1"]))}
+        cookies={settings.SESSION_COOKIE_NAME: _session_cookie_for_link(links.issue_token(a["p1"]))}
     )
     credentials["patient_a2"] = Credentials(
-        cookies={settings.SESSION_COOKIE_NAME: _session_cookie_for_link(links.make_token(a["p2"]))},
+        cookies={settings.SESSION_COOKIE_NAME: _session_cookie_for_link(links.issue_token(a["p2"]))},
         headers={"HTTP_AUTHORIZATION": f"Token {a2_key}"},
     )
     return World(
@@ -252,8 +252,8 @@ def build_world() -> World:
         export_a=a["job"],
         objects={**a["objects"], **third_party},
         credentials=credentials,
-        magic_token_a1=links.make_token(a["p1"]),
-        pause_token_a1=links.make_token(a["p1"], links.PAUSE_SALT),
+        magic_token_a1=links.issue_token(a["p1"]),
+        pause_token_a1=links.pause_token(a["p1"]),
     )
 
 
