@@ -77,7 +77,7 @@ class CheckInForm(forms.Form):
             item = quota.item
             self.fields[f"activities[{index}].done"] = forms.DecimalField(
                 label=f"{item.title}: how many {item.unit} did you do this week?",
-                help_text=f"Your goal this week: {quota.quota} {item.unit}.",
+                help_text=f"Your goal this week: {quota.target} {item.unit}.",
                 min_value=Decimal("0"),
                 max_digits=9,
                 decimal_places=1,

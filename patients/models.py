@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinics.models import ClinicScopedQuerySet
 from patients import scoring
-from programs.models import ActivityPlanFields
+from programs.models import WEEK_VALIDATORS, ActivityPlanFields
 
 RED_FLAGS: dict[str, tuple[str, str]] = {
     # key: (question, urgency) - docs/clinical-rules.md, red flags
@@ -205,8 +205,8 @@ class AssignmentItem(ActivityPlanFields):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(default=0)
-    start_week = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    end_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_week = models.PositiveSmallIntegerField(default=1, validators=WEEK_VALIDATORS)
+    end_week = models.PositiveSmallIntegerField(null=True, blank=True, validators=WEEK_VALIDATORS)
     title = models.CharField(max_length=200)
     narrative_version = models.ForeignKey(
         "programs.NarrativeVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

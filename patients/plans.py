@@ -12,7 +12,12 @@ from programs import quotas
 @dataclass
 class ActivityQuota:
     item: AssignmentItem
-    quota: Decimal
+    quota: Decimal  # the schedule's value (one decimal for minutes and metres)
+
+    @property
+    def target(self) -> Decimal:
+        """What the patient is asked to do this week, in whole units (`programs.quotas.weekly_target`)."""
+        return quotas.weekly_target(self.quota)
 
 
 @dataclass

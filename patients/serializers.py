@@ -262,7 +262,10 @@ class PlanActivitySerializer(serializers.Serializer):
     title = serializers.CharField()
     activity = serializers.CharField()
     unit = serializers.CharField()
-    quota = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
+    quota = serializers.DecimalField(
+        max_digits=9, decimal_places=1, coerce_to_string=False, help_text="The schedule's value for this week."
+    )
+    target = serializers.IntegerField(help_text="This week's goal in whole units: what the patient is asked to do.")
     goal = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
 
 
@@ -301,6 +304,7 @@ def plan_data(plan: WeekPlan) -> dict[str, Any]:
                 "activity": a.item.activity,
                 "unit": a.item.unit,
                 "quota": a.quota,
+                "target": int(a.target),
                 "goal": a.item.goal,
             }
             for a in plan.activities

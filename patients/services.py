@@ -32,7 +32,7 @@ from patients.models import (
     validate_time_zone,
 )
 from patients.plans import activity_quota, episode_tasks
-from programs.models import Program
+from programs.models import Program, week_range_errors
 from programs.quotas import WEEKLY_MAXIMUM, is_flare, validate_plan
 
 ALERT_TASK = "reminders.notify_alert"
@@ -203,8 +203,9 @@ def tailor_item(*, item: AssignmentItem, by: Any = None, **changes: Any) -> Assi
         errors = validate_plan(item.quota_plan())
         if errors:
             raise ValidationError(errors)
-    if item.end_week is not None and item.end_week < item.start_week:
-        raise ValidationError({"end_week": "The end week cannot be before the start week."})
+    week_errors = week_range_errors(item.start_week, item.end_week)
+    if week_errors:
+        raise ValidationError(week_errors)
     item.save()
     patient = item.assignment.episode.patient
     record(action="assignment.tailor", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=item)

@@ -161,11 +161,12 @@ class GradedActivityAdmin(LibraryAdmin):
     list_display = ("title", "activity", "unit", "baseline", "increase", "increase_kind", "goal", "library")
     readonly_fields = ("quota_preview",)
 
-    @admin.display(description="Quota by week (no flare)")
+    @admin.display(description="Weekly target by week (no flare)")
     def quota_preview(self, obj: GradedActivity) -> str:
+        """The whole-unit targets patients are asked for (docs/clinical-rules.md, graded activity, rule 5)."""
         if not obj.pk:
             return "-"
-        return ", ".join(str(q) for q in quotas.quota_schedule(obj.quota_plan(), 12))
+        return ", ".join(str(quotas.weekly_target(q)) for q in quotas.quota_schedule(obj.quota_plan(), 12))
 
 
 # --- programs ---------------------------------------------------------------------------------------------
@@ -268,11 +269,13 @@ class ProgramAdmin(LibraryAdmin):
         activities = [
             (
                 item,
-                activity_quota(
-                    SimpleNamespace(start_week=item.start_week, quota_plan=item.graded_activity.quota_plan),  # type: ignore[arg-type]
-                    week,
-                    None,
-                    {},
+                quotas.weekly_target(
+                    activity_quota(
+                        SimpleNamespace(start_week=item.start_week, quota_plan=item.graded_activity.quota_plan),  # type: ignore[arg-type]
+                        week,
+                        None,
+                        {},
+                    )
                 ),
             )
             for item in items

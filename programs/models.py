@@ -2,12 +2,28 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from clinics.models import ClinicScopedQuerySet
 from programs import quotas
+
+# The last program week anyone can plan for (two years): weeks beyond it are refused at the edge
+# (docs/clinical-rules.md, programs), which also keeps every week inside its small-integer column.
+MAX_PROGRAM_WEEKS = 104
+WEEK_VALIDATORS = [MinValueValidator(1), MaxValueValidator(MAX_PROGRAM_WEEKS)]
+
+
+def week_range_errors(start_week: int, end_week: int | None) -> dict[str, str]:
+    """What is wrong with a program item's weeks, by field: each within 1..MAX_PROGRAM_WEEKS, end not before start."""
+    errors = {}
+    for name, week in (("start_week", start_week), ("end_week", end_week)):
+        if week is not None and not 1 <= week <= MAX_PROGRAM_WEEKS:
+            errors[name] = f"Choose a week from 1 to {MAX_PROGRAM_WEEKS}."
+    if not errors and end_week is not None and end_week < start_week:
+        errors["end_week"] = "The end week cannot be before the start week."
+    return errors
 
 
 class LibraryQuerySet(ClinicScopedQuerySet):
@@ -148,7 +164,7 @@ class Program(models.Model):
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
     description = models.TextField(blank=True)
-    weeks = models.PositiveSmallIntegerField(default=12)
+    weeks = models.PositiveSmallIntegerField(default=12, validators=WEEK_VALIDATORS)
     copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -166,8 +182,8 @@ class ProgramItem(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
     order = models.PositiveSmallIntegerField(default=0)
-    start_week = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    end_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_week = models.PositiveSmallIntegerField(default=1, validators=WEEK_VALIDATORS)
+    end_week = models.PositiveSmallIntegerField(null=True, blank=True, validators=WEEK_VALIDATORS)
     narrative = models.ForeignKey(Narrative, null=True, blank=True, on_delete=models.PROTECT)
     coping_strategy = models.ForeignKey(CopingStrategy, null=True, blank=True, on_delete=models.PROTECT)
     graded_activity = models.ForeignKey(GradedActivity, null=True, blank=True, on_delete=models.PROTECT)

@@ -51,6 +51,12 @@ def round_quota(value: Decimal, unit: str) -> Decimal:
     return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
+def weekly_target(quota: Decimal) -> Decimal:
+    """The week's target in whole units (docs/clinical-rules.md, graded activity, rule 5): what the patient is
+    asked to do, what every page and export shows, and what "quota met" compares with."""
+    return Decimal(quota).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
 def next_quota(plan: QuotaPlan, previous: Decimal) -> Decimal:
     raw = previous * (1 + plan.increase / 100) if plan.increase_kind == PERCENT else previous + plan.increase
     rounded = round_quota(raw, plan.unit)

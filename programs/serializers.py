@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from cft.api import StrictFieldsMixin
 from clinics.models import Clinic, clinic_ids_for
-from programs.models import CopingStrategy, GradedActivity, Narrative, Program, ProgramItem
+from programs.models import MAX_PROGRAM_WEEKS, CopingStrategy, GradedActivity, Narrative, Program, ProgramItem
 
 COMPONENT_FIELDS = {"narrative": Narrative, "coping_strategy": CopingStrategy, "graded_activity": GradedActivity}
 
@@ -48,8 +48,8 @@ class ProgramItemInputSerializer(StrictFieldsMixin, serializers.Serializer):
     narrative = serializers.IntegerField(required=False)
     coping_strategy = serializers.IntegerField(required=False)
     graded_activity = serializers.IntegerField(required=False)
-    start_week = serializers.IntegerField(min_value=1, default=1)
-    end_week = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    start_week = serializers.IntegerField(min_value=1, max_value=MAX_PROGRAM_WEEKS, default=1)
+    end_week = serializers.IntegerField(min_value=1, max_value=MAX_PROGRAM_WEEKS, required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [name for name in COMPONENT_FIELDS if attrs.get(name) is not None]
@@ -73,7 +73,7 @@ class ProgramInputSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(required=False, max_length=200)
     kind = serializers.ChoiceField(choices=Program.Kind.choices, default=Program.Kind.CUSTOM)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    weeks = serializers.IntegerField(min_value=1, max_value=104, default=12)
+    weeks = serializers.IntegerField(min_value=1, max_value=MAX_PROGRAM_WEEKS, default=12)
     items = ProgramItemInputSerializer(many=True, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -11,7 +11,15 @@ from django.db.models import Max
 
 from clinics.models import Clinic
 from programs import quotas
-from programs.models import CopingStrategy, GradedActivity, Narrative, NarrativeVersion, Program, ProgramItem
+from programs.models import (
+    CopingStrategy,
+    GradedActivity,
+    Narrative,
+    NarrativeVersion,
+    Program,
+    ProgramItem,
+    week_range_errors,
+)
 
 
 def to_decimal(value: Any, field: str) -> Decimal:
@@ -105,10 +113,9 @@ def add_program_item(
 ) -> ProgramItem:
     if component.clinic_id is not None and component.clinic_id != program.clinic_id:
         raise ValidationError({"component": "This component belongs to another clinic."})
-    if start_week < 1:
-        raise ValidationError({"start_week": "Weeks start at 1."})
-    if end_week is not None and end_week < start_week:
-        raise ValidationError({"end_week": "The end week cannot be before the start week."})
+    errors = week_range_errors(start_week, end_week)
+    if errors:
+        raise ValidationError(errors)
     field = {Narrative: "narrative", CopingStrategy: "coping_strategy", GradedActivity: "graded_activity"}[
         type(component)
     ]

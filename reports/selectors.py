@@ -34,6 +34,7 @@ from clinics.models import Clinic
 from patients import scoring
 from patients.models import Assignment, CheckIn, Episode, Patient
 from patients.outcomes import exact_odi, with_episode_outcomes
+from programs.quotas import weekly_target
 from reports import statistics as st
 
 FOLLOW_UP_WEEKS = (4, 8, 12)
@@ -223,17 +224,17 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
 
 
 def _count_activity(row: EpisodeRow, activity: dict[str, Any]) -> None:
-    """Graded-activity adherence: each {"item", "done", "quota"} entry is one activity-week; met when done >=
-    quota (the quota is the time-contingent target of docs/clinical-rules.md, graded activity)."""
+    """Graded-activity adherence: each {"item", "done", "quota"} entry is one activity-week; met when done reaches
+    the week's whole-unit target (docs/clinical-rules.md, graded activity, rule 5), the goal the patient was shown."""
     try:
-        done, quota = Decimal(str(activity["done"])), Decimal(str(activity["quota"]))
+        done, target = Decimal(str(activity["done"])), weekly_target(Decimal(str(activity["quota"])))
     except (KeyError, ArithmeticError, ValueError):
         return
     row.activity_weeks += 1
-    if done >= quota:
+    if done >= target:
         row.quota_met += 1
-    if quota > 0:
-        row.done_ratios.append(float(min(done / quota, Decimal(1))))
+    if target > 0:
+        row.done_ratios.append(float(min(done / target, Decimal(1))))
 
 
 # --- Group summaries ---------------------------------------------------------------------------------------

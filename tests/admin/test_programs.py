@@ -28,7 +28,7 @@ def test_week_preview_shows_what_is_due_and_each_quota(tess_client, world):
     url = reverse("admin:programs_program_change", args=[world.alpha_program.pk])
     page = tess_client.get(url, {"week": 3}).content.decode()
     assert "Preview: week 3" in page
-    assert "Walking at a comfortable pace: 14.4 minutes" in page  # 10, 12, 14.4 (DOMAIN.md section 7)
+    assert "Walking at a comfortable pace: 14 minutes" in page  # 10, 12, 14.4 (DOMAIN.md section 7), in whole minutes
     assert "Standing up from a chair and sitting down, relaxed: 12 repetitions" in page  # starts in week 2
     assert "Flare-up plan" in page
     assert "Your back is strong" in page and "Hurt does not mean harm" not in page.split("Preview: week 3")[1]

@@ -79,7 +79,7 @@ def test_the_form_shows_narrative_odi_nrs_red_flags_activities_and_coping(patien
     assert body.count('<fieldset class="question') >= 10 + 1 + len(RED_FLAGS)
     assert "Pain intensity" in body and "placeholder wording" in body
     assert RED_FLAGS["rf_saddle"][0] in body
-    assert "Your goal this week: 20.8 minutes." in body  # DOMAIN.md section 7, week 5
+    assert "Your goal this week: 21 minutes." in body  # DOMAIN.md section 7, week 5: 20.8 in whole minutes
     assert "Relaxed breathing" in body
     assert "<script" not in body
 
@@ -145,7 +145,7 @@ def test_a_checkin_is_saved_and_the_progress_page_shows_chart_table_and_next_wee
     body = client.get("/checkin/done/").content.decode()
     assert "<svg" in body and "Your scores by week" in body
     assert "Next week (week 6)" in body
-    assert "25.0 minutes" in body  # walking, week 6
+    assert "<strong>25 minutes</strong>" in body  # walking, week 6: 25.0 in whole minutes
     assert "red-flag-message" not in body
 
 
