@@ -21,7 +21,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
-from rest_framework.views import exception_handler as drf_exception_handler
 
 INVALID_DETAIL = "Some fields need attention."
 
@@ -69,6 +68,9 @@ class RequestTooLarge(exceptions.APIException):
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (status codes, headers), then the one error shape. A service's django ValidationError
     is a 400 naming the same fields a serializer would."""
+    # Imported here: rest_framework.views reads the API settings, which name this module's parser.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
     elif isinstance(exc, DjangoValidationError):
@@ -90,9 +92,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+STRICT_COMPONENTS: set[str] = set()  # schema components of strict serializers (document_error_responses)
+
+
 class StrictFieldsMixin:
     """Reject fields the endpoint does not know (or cannot write) instead of silently ignoring them, so a
-    misspelt `pain_nrs` is an error rather than a lost answer."""
+    misspelt `pain_nrs` is an error rather than a lost answer. The schema says so (`additionalProperties`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        STRICT_COMPONENTS.add(cls.__name__.removesuffix("Serializer"))
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
@@ -113,10 +122,38 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError("JSON parse error - the document is nested too deeply.") from None
 
 
+MAX_ID = 2**63 - 1  # the largest id a bigint column holds
+
+
 class Pagination(PageNumberPagination):
+    """`?page=` from 1 and `?page_size=` from 1 to 200: anything else is a 400 naming the parameter (DRF would
+    quietly fall back to the default size), and the schema states both ranges."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def _whole_number(self, request: Any, name: str, maximum: int) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return None
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
+            raise exceptions.ValidationError({name: [f"Give a whole number from 1 to {maximum}."]})
+        return int(raw)
+
+    def get_page_size(self, request: Any) -> int:
+        return self._whole_number(request, self.page_size_query_param, self.max_page_size) or self.page_size
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self._whole_number(request, self.page_query_param, MAX_ID)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            maximum = self.max_page_size if parameter["name"] == self.page_size_query_param else MAX_ID
+            parameter["schema"].update({"minimum": 1, "maximum": maximum})
+        return parameters
 
 
 class LoginRateThrottle(AnonRateThrottle):
@@ -153,10 +190,13 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
     for path in result.get("paths", {}).values():
         for operation in path.values():
             for parameter in operation.get("parameters", []):
-                # Ids in paths are positive: the URL conf's <int:...> matches no sign, so say so.
+                # Ids in paths are positive (the URL conf's <int:...> matches no sign) and fit a bigint.
                 if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
-                    parameter["schema"]["minimum"] = 1
+                    parameter["schema"].update({"minimum": 1, "maximum": MAX_ID})
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_STATUSES.items():
                 responses.setdefault(status, {"description": description, "content": reference})
+    for name, component in result["components"]["schemas"].items():
+        if name.removeprefix("Patched") in STRICT_COMPONENTS:
+            component["additionalProperties"] = False  # StrictFieldsMixin refuses unknown fields
     return result

@@ -20,3 +20,5 @@ urlpatterns = [
     path("reminders/", include("reminders.urls")),
     path("", include("patients.urls")),
 ]
+
+handler404 = "cft.views.not_found"

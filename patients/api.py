@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from audit.services import client_ip, record, record_list_read, record_patient_read
 from cft.api import LoginRateThrottle, Pagination
+from cft.filters import IdFilter, WeekFilter
 from clinics.api_tokens import issue_staff_token, live_tokens_of
 from clinics.models import clinic_ids_for
 from clinics.two_factor import TwoFactorSessionAuthentication, two_factor_required
@@ -104,9 +105,10 @@ def _submit_checkin(request: Request, patient: Patient, by: Any) -> Response:
 
 
 class CheckInFilter(filters.FilterSet):
-    week_min = filters.NumberFilter(field_name="week", lookup_expr="gte")
-    week_max = filters.NumberFilter(field_name="week", lookup_expr="lte")
-    episode = filters.NumberFilter(field_name="episode_id")
+    week_min = WeekFilter(field_name="week", lookup_expr="gte")
+    week_max = WeekFilter(field_name="week", lookup_expr="lte")
+    episode = IdFilter(field_name="episode_id")
+    week = WeekFilter()
 
     class Meta:
         model = CheckIn
@@ -257,8 +259,8 @@ class MeOutcomesView(PatientView):
 
 
 class PatientFilter(filters.FilterSet):
-    clinic = filters.NumberFilter(field_name="clinic_id")
-    primary_therapist = filters.NumberFilter(field_name="primary_therapist_id")
+    clinic = IdFilter(field_name="clinic_id")
+    primary_therapist = IdFilter(field_name="primary_therapist_id")
     needs_attention = filters.BooleanFilter(field_name="has_open_alert")
     record_number = filters.CharFilter()
 
@@ -382,7 +384,8 @@ class PatientAssignmentsView(StaffView):
 
 class AlertFilter(filters.FilterSet):
     open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", label="Not yet acknowledged")
-    patient = filters.NumberFilter(field_name="patient_id")
+    patient = IdFilter(field_name="patient_id")
+    week = WeekFilter()
 
     class Meta:
         model = Alert

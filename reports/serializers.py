@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
+from cft.api import MAX_ID
 from clinics.models import Clinic, StaffMembership, clinic_ids_for
 from programs.models import Program
 from reports import statistics as st
@@ -24,7 +25,6 @@ from reports.selectors import MIN_GROUP, TIMEPOINTS, GroupReport, MeasureAt, Out
 TOO_FEW = "too few"
 
 
-MAX_ID = 2**63 - 1  # the largest id a bigint column holds
 EARLIEST_REPORT_DATE, LATEST_REPORT_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 

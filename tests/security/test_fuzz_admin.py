@@ -87,3 +87,33 @@ def test_a_bad_filter_answers_400_with_a_clear_message(users):
     response = users["clinic_admin"].get(reverse("admin:patients_patient_changelist"), {"program": "abc"})
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
+
+
+AUTOCOMPLETE_FIELDS = [
+    (model._meta.label, model_admin, inline_field)
+    for model, model_admin in ADMINS
+    for inline in getattr(model_admin, "inlines", [])
+    for inline_field in getattr(inline, "autocomplete_fields", ())
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize(("label", "field"), [(label, field) for label, _, field in AUTOCOMPLETE_FIELDS])
+def test_every_autocomplete_answers_a_hostile_term_below_500(users, label, field, value):
+    """The admin's autocomplete searches with `term` (a NUL byte was a 500 on PostgreSQL)."""
+    app_label, model_name = label.lower().split(".")
+    inline_model = next(
+        inline.model for _, model_admin, f in AUTOCOMPLETE_FIELDS if f == field for inline in model_admin.inlines
+    )
+    params = {
+        "term": value,
+        "app_label": inline_model._meta.app_label,
+        "model_name": inline_model._meta.model_name,
+        "field_name": field,
+    }
+    for client in users.values():
+        response = client.get(reverse("admin:autocomplete"), params)
+        assert response.status_code < 500, (label, field, value, response.status_code)
+        if "\x00" in value:
+            assert response.status_code == 400
+            assert "term" in response.json()["error"]

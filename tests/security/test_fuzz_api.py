@@ -1,6 +1,8 @@
 """Fuzz every operation of /api/schema/ with schemathesis, in-process through the WSGI app: as a clinic admin
 (staff token) and as a patient (patient token), a bounded, derandomized number of examples per operation.
-No answer may be a 5xx, and every answer must match the schema (status code, content type, body)."""
+No answer may be a 5xx, and every answer must match the schema (status code, content type, body). Both ways
+round: a request the schema allows is accepted (positive cases), and one it forbids is refused (negative cases,
+such as `page=0`, `?patient=1.5`, an unknown field or parameter), so the schema and the API say the same."""
 
 from __future__ import annotations
 
@@ -12,8 +14,12 @@ from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -26,6 +32,16 @@ pytestmark = pytest.mark.integration
 
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]  # fmt: skip
+POSITIVE = [*CHECKS, positive_data_acceptance]
+NEGATIVE = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
+            negative_data_rejection]  # fmt: skip
+# Schema-valid requests that are refused for what no schema can say: credentials and link tokens nobody can
+# guess, and a check-in week that must not be in the patient's future (it depends on today).
+REFUSED_ON_MEANING = {
+    "POST /api/v1/auth/token/": "a username and password that match an account",
+    "POST /api/v1/me/session/": "a magic-link token the clinic signed",
+    "POST /api/v1/me/checkins/": "a week that has already begun",
+}
 
 
 @pytest.fixture
@@ -61,21 +77,27 @@ FUZZ = settings(
 )
 
 
-def fuzz_every_operation(auth: dict[str, str]) -> list[str]:
+def fuzz_every_operation(auth: dict[str, str], mode: GenerationMode = GenerationMode.POSITIVE) -> list[str]:
     """Each operation of the schema, FUZZ examples each; the failures (one line per operation) are returned."""
     api = schemathesis.openapi.from_wsgi("/api/schema/", application)
     failures = []
     for result in api.get_all_operations():
         operation = result.ok()
+        if mode == GenerationMode.NEGATIVE:
+            checks = NEGATIVE
+        else:
+            checks = CHECKS if operation.label in REFUSED_ON_MEANING else POSITIVE
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @FUZZ
         def run(case) -> None:  # type: ignore[no-untyped-def]
             cache.clear()  # throttles would count every example
-            case.call_and_validate(headers=auth, checks=CHECKS)
+            case.call_and_validate(headers=auth, checks=checks)  # noqa: B023 - run() is called in this iteration
 
         try:
             run()
+        except Unsatisfiable:
+            continue  # no request breaks this operation's schema (a path id alone, say): nothing to refuse
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collect every operation's failure, report them together
             failures.append(f"{operation.label}: {str(exc)[:1500]}")
     return failures
@@ -88,4 +110,10 @@ def test_fuzzing_the_api_as_a_clinic_admin_finds_no_failure(headers):  # type: i
 
 def test_fuzzing_the_api_as_a_patient_finds_no_failure(headers):  # type: ignore[no-untyped-def]
     failures = fuzz_every_operation(headers["patient"])
+    assert failures == [], "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("who", ["staff", "patient"])
+def test_requests_outside_the_schema_are_refused(headers, who):  # type: ignore[no-untyped-def]
+    failures = fuzz_every_operation(headers[who], GenerationMode.NEGATIVE)
     assert failures == [], "\n\n".join(failures)
