@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from audit.services import record
@@ -642,7 +641,7 @@ def raise_missed_checkin_alerts(now: dt.datetime | None = None) -> int:
     raised = 0
     episodes = (
         Episode.objects.filter(ended_on__isnull=True, patient__status=Patient.Status.ACTIVE)
-        .annotate(week_one=Min("assignments__start_date"))
+        .with_week_one()
         .filter(week_one__isnull=False)
         .select_related("patient")
     )
