@@ -66,6 +66,11 @@ def clinic_ids_for(user: Any, role: str | None = None) -> list[int]:
     return cache[role]
 
 
+def is_staff_of(user: Any, clinic_id: int) -> bool:
+    """The user has a membership (any role) in the clinic."""
+    return clinic_id in clinic_ids_for(user)
+
+
 def is_clinic_admin(user: Any, clinic_id: int | None = None) -> bool:
     if getattr(user, "is_superuser", False):
         return True

@@ -8,7 +8,6 @@ from typing import Any
 
 import django_filters.rest_framework as filters
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_otp import match_token
@@ -365,13 +364,9 @@ class PatientAssignmentsView(StaffView):
         program = Program.objects.for_user(request.user).filter(pk=data["program"]).first()
         if program is None:
             raise exceptions.ValidationError({"program": "No such program."})
-        with transaction.atomic():
-            episode = patient.current_episode() or services.open_episode(
-                patient=patient, started_on=data["start_date"], goals=data["goals"], by=request.user
-            )
-            assignment = services.assign_program(
-                episode=episode, program=program, start_date=data["start_date"], by=request.user
-            )
+        assignment = services.assign_program_to_patient(
+            patient=patient, program=program, start_date=data["start_date"], goals=data["goals"], by=request.user
+        )
         assignment.item_count = assignment.items.count()  # type: ignore[attr-defined]
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.services import record
 from cft.jobs import JobRun
+from clinics.models import is_staff_of
 from outbox.services import enqueue
 from patients import scoring
 from patients.dates import checked_week, validate_program_start
@@ -44,12 +45,16 @@ def _check_time_zone(value: str) -> None:
         raise ValidationError({"time_zone": exc.messages}) from None
 
 
+def check_primary_therapist(therapist: Any, clinic_id: int) -> None:
+    """A patient's primary therapist is staff of the patient's clinic (the service and the admin form ask)."""
+    if therapist is not None and not is_staff_of(therapist, clinic_id):
+        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+
+
 @transaction.atomic
 def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
     _check_time_zone(fields.get("time_zone", "UTC"))
-    therapist = fields.get("primary_therapist")
-    if therapist is not None and not therapist.memberships.filter(clinic=clinic).exists():
-        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+    check_primary_therapist(fields.get("primary_therapist"), clinic.pk)
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
     patient.save()
@@ -80,9 +85,7 @@ def update_patient(*, patient: Patient, by: Any = None, status: str | None = Non
         raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
     if "time_zone" in changes:
         _check_time_zone(changes["time_zone"])
-    therapist = changes.get("primary_therapist")
-    if therapist is not None and not therapist.memberships.filter(clinic_id=patient.clinic_id).exists():
-        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+    check_primary_therapist(changes.get("primary_therapist"), patient.clinic_id)
     if changes:
         for name, value in changes.items():
             setattr(patient, name, value)
@@ -150,6 +153,16 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
         details={"program_id": program.pk},
     )
     return assignment
+
+
+@transaction.atomic
+def assign_program_to_patient(
+    *, patient: Patient, program: Program, start_date: dt.date, goals: str = "", by: Any = None
+) -> Assignment:
+    """Assign to the patient's open episode; with none, open one that starts with the program (all or nothing,
+    `goals` are the new episode's)."""
+    episode = patient.current_episode() or open_episode(patient=patient, started_on=start_date, goals=goals, by=by)
+    return assign_program(episode=episode, program=program, start_date=start_date, by=by)
 
 
 def copy_program_items(assignment: Assignment, program_items: Any) -> list[AssignmentItem]:

@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from audit.services import record
 from cft.jobs import JobRun
-from clinics.models import StaffMembership, clinic_ids_for
+from clinics.models import StaffMembership, is_staff_of
 from outbox.services import enqueue
 from patients.dates import ProgramWeekOutOfRange, checked_week, program_week
 from patients.models import Alert, CheckIn, Episode, Patient
@@ -586,12 +586,7 @@ def alert_recipients(patient: Patient) -> list[str]:
     """The primary therapist; with none (or no email), the clinic's admins, so an alert always reaches someone.
     A therapist who is no longer staff of the patient's clinic (left, or moved to another clinic) gets nothing."""
     therapist = patient.primary_therapist
-    if (
-        therapist is not None
-        and therapist.email
-        and therapist.is_active
-        and patient.clinic_id in clinic_ids_for(therapist)
-    ):
+    if therapist is not None and therapist.email and therapist.is_active and is_staff_of(therapist, patient.clinic_id):
         return [therapist.email]
     User = get_user_model()  # noqa: N806
     admins = User.objects.filter(
