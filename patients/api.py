@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 from django_otp import match_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox import views as knox_views
-from knox.auth import TokenAuthentication
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,11 +20,12 @@ from rest_framework.views import APIView
 
 from audit.services import client_ip, record, record_list_read, record_patient_read
 from cft.api import LoginRateThrottle, Pagination
+from clinics.api_auth import STAFF_AUTHENTICATION, IsStaff
 from clinics.api_tokens import issue_staff_token, live_tokens_of
 from clinics.models import clinic_ids_for
-from clinics.two_factor import TwoFactorSessionAuthentication, two_factor_required
+from clinics.two_factor import two_factor_required
 from patients import links, services
-from patients.authentication import IsPatient, IsStaff, PatientTokenAuthentication
+from patients.authentication import IsPatient, PatientTokenAuthentication
 from patients.models import Alert, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome, with_patient_outcomes
 from patients.plans import week_plan
@@ -50,7 +50,6 @@ from patients.serializers import (
 from programs.models import Program
 
 PATIENT_AUTHENTICATION = [PatientTokenAuthentication]
-STAFF_AUTHENTICATION = [TokenAuthentication, TwoFactorSessionAuthentication]
 
 LINK_MESSAGES = {
     links.LinkProblem.EXPIRED: "This link has expired. Open the link in your latest check-in email, or ask "

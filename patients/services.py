@@ -32,8 +32,8 @@ from patients.models import (
     validate_time_zone,
 )
 from patients.plans import activity_quota, episode_tasks
-from programs.models import Program
-from programs.quotas import WEEKLY_MAXIMUM, is_flare, validate_plan
+from programs.models import PLAN_FIELDS, Program
+from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, validate_plan
 
 ALERT_TASK = "reminders.notify_alert"
 
@@ -185,7 +185,7 @@ def copy_program_items(assignment: Assignment, program_items: Any) -> list[Assig
             activity = item.graded_activity
             copy.kind = AssignmentItem.Kind.ACTIVITY
             copy.title, copy.graded_activity, copy.activity = activity.title, activity, activity.activity
-            for name in ("unit", "baseline", "increase_kind", "increase", "goal", "flare_margin", "flare_response"):
+            for name in PLAN_FIELDS:
                 setattr(copy, name, getattr(activity, name))
         items.append(copy)
     return items
@@ -510,7 +510,7 @@ def _raise_alerts(
                 raised += _raise(patient, episode, Alert.Kind.WORSENING, later, False, {}, now)
         for item in items.values():
             if item.kind == AssignmentItem.Kind.ACTIVITY and is_flare(
-                checkin.pain_nrs, base.pain_nrs, item.flare_margin or 2
+                checkin.pain_nrs, base.pain_nrs, item.flare_margin or DEFAULT_FLARE_MARGIN
             ):
                 raised += _raise(patient, episode, Alert.Kind.FLARE, week, False, {"item": item.pk}, now)
                 break
