@@ -149,7 +149,8 @@ def _insert_reminders(kind: str, due: Sequence[DueReminder], now: dt.datetime) -
     names = ", ".join(db.ops.quote_name(c) for c in columns)
     constants = [kind, DeliveryStatus.PENDING, 0, "", db.ops.adapt_datetimefield_value(now)]
     if db.vendor == "postgresql":
-        # Four arrays instead of 9 parameters a row: binding 1,800 parameters one by one was most of the time.
+        # Four arrays and the constant columns once, not 9 parameters a row: the client binds parameters one by
+        # one, which dominated a large batch (docs/BENCHMARKS.md, reminders).
         sql = (
             f"INSERT INTO {table} ({names}) SELECT p, e, w, d, %s, %s, %s, %s, %s "  # noqa: S608
             "FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::timestamptz[]) AS due(p, e, w, d) "
