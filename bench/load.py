@@ -93,19 +93,15 @@ def seeded_patients(count: int) -> list[Any]:
 def clear_this_week(patients: list[Any]) -> None:
     """Delete this week's check-ins and alerts of these patients, so every run starts from the seeded state
     (the seed never writes the current week)."""
-    from django.db.models import Min
-
     from patients.models import Alert, CheckIn, Episode
 
     episodes = (
-        Episode.objects.filter(patient__in=patients, ended_on__isnull=True)
-        .annotate(week_one=Min("assignments__start_date"))
-        .select_related("patient")
+        Episode.objects.filter(patient__in=patients, ended_on__isnull=True).with_week_one().select_related("patient")
     )
     by_week: dict[int, list[int]] = {}
     for episode in episodes:
-        if episode.week_one is not None:
-            week = (episode.patient.local_today() - episode.week_one).days // 7 + 1
+        week = episode.program_week_on(episode.patient.local_today())
+        if week is not None:
             by_week.setdefault(week, []).append(episode.pk)
     for week, ids in by_week.items():
         CheckIn.objects.filter(episode_id__in=ids, week=week).delete()

@@ -10,7 +10,8 @@ another clinic is never shown and never changeable, whatever the capability.
 
 - Therapist: sees their clinic(s); changes its caseload (patients, alerts, assignments) and its own program
   library; views the clinic.
-- Clinic admin: everything a therapist may, plus changes the clinic and manages its staff memberships.
+- Clinic admin: everything a therapist may, plus changes the clinic, manages its staff memberships, and reads
+  its reports, exports and audit log.
 - Superuser: everything, in every clinic; the only one who edits the built-in library or adds clinics.
 
 A user with `is_staff` but no membership sees nothing (no module is shown).
@@ -36,13 +37,17 @@ class Can(StrEnum):
     CHANGE_CASELOAD = "change_caseload"
     VIEW_LIBRARY = "view_library"
     CHANGE_LIBRARY = "change_library"
+    VIEW_REPORTS = "view_reports"  # outcome reports and exports
+    VIEW_AUDIT_LOG = "view_audit_log"
     NOTHING = "nothing"  # never granted to a role: superusers only
 
 
 _THERAPIST = {Can.VIEW_CLINIC, Can.VIEW_CASELOAD, Can.CHANGE_CASELOAD, Can.VIEW_LIBRARY, Can.CHANGE_LIBRARY}
 ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
     StaffMembership.Role.THERAPIST: frozenset(_THERAPIST),
-    StaffMembership.Role.CLINIC_ADMIN: frozenset(_THERAPIST | {Can.CHANGE_CLINIC, Can.MANAGE_STAFF}),
+    StaffMembership.Role.CLINIC_ADMIN: frozenset(
+        _THERAPIST | {Can.CHANGE_CLINIC, Can.MANAGE_STAFF, Can.VIEW_REPORTS, Can.VIEW_AUDIT_LOG}
+    ),
 }
 
 

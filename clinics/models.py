@@ -66,8 +66,6 @@ def clinic_ids_for(user: Any, role: str | None = None) -> list[int]:
     return cache[role]
 
 
-def is_clinic_admin(user: Any, clinic_id: int | None = None) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    ids = clinic_ids_for(user, StaffMembership.Role.CLINIC_ADMIN)
-    return bool(ids) if clinic_id is None else clinic_id in ids
+def is_staff_of(user: Any, clinic_id: int) -> bool:
+    """The user has a membership (any role) in the clinic."""
+    return clinic_id in clinic_ids_for(user)

@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -166,10 +165,12 @@ class PatientForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        therapist = data.get("primary_therapist")
         clinic = data.get("clinic") or (self.instance.clinic if self.instance.clinic_id else None)
-        if therapist is not None and clinic is not None and not therapist.memberships.filter(clinic=clinic).exists():
-            self.add_error("primary_therapist", "The therapist is not staff of this clinic.")
+        if clinic is not None:
+            try:
+                services.check_primary_therapist(data.get("primary_therapist"), clinic.pk)
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
 
@@ -242,8 +243,8 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Patient, form: Any, change: bool) -> None:
         if change:
-            obj.save()
-            record(action="patient.update", actor=request.user, clinic_id=obj.clinic_id, patient_id=obj.pk, obj=obj)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.update_patient(patient=obj, by=request.user, **changes)
             return
         fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "clinic"}
         created = services.create_patient(clinic=form.cleaned_data["clinic"], by=request.user, **fields)
@@ -362,13 +363,10 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return self._back(patient)
 
     @staticmethod
-    @transaction.atomic
     def _assign(patient: Patient, data: dict[str, Any], user: Any) -> Assignment:
-        """Assign to the open episode; with none, open one that starts with the program (all or nothing)."""
-        episode = patient.current_episode()
-        if episode is None:
-            episode = services.open_episode(patient=patient, started_on=data["start_date"], by=user)
-        return services.assign_program(episode=episode, program=data["program"], start_date=data["start_date"], by=user)
+        return services.assign_program_to_patient(
+            patient=patient, program=data["program"], start_date=data["start_date"], by=user
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)

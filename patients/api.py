@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404
 from django_otp import match_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox import views as knox_views
-from knox.auth import TokenAuthentication
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,11 +22,12 @@ from rest_framework.views import APIView
 from audit.services import client_ip, record, record_list_read, record_patient_read
 from cft.api import LoginRateThrottle, Pagination
 from cft.filters import IdFilter, WeekFilter
+from clinics.api_auth import STAFF_AUTHENTICATION, IsStaff
 from clinics.api_tokens import issue_staff_token, live_tokens_of
 from clinics.models import clinic_ids_for
-from clinics.two_factor import TwoFactorSessionAuthentication, two_factor_required
+from clinics.two_factor import two_factor_required
 from patients import links, services
-from patients.authentication import IsPatient, IsStaff, PatientTokenAuthentication
+from patients.authentication import IsPatient, PatientTokenAuthentication
 from patients.models import Alert, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome, with_patient_outcomes
 from patients.plans import week_plan
@@ -52,7 +52,6 @@ from patients.serializers import (
 from programs.models import Program
 
 PATIENT_AUTHENTICATION = [PatientTokenAuthentication]
-STAFF_AUTHENTICATION = [TokenAuthentication, TwoFactorSessionAuthentication]
 
 LINK_MESSAGES = {
     links.LinkProblem.EXPIRED: "This link has expired. Open the link in your latest check-in email, or ask "
@@ -371,13 +370,9 @@ class PatientAssignmentsView(StaffView):
         program = Program.objects.for_user(request.user).filter(pk=data["program"]).first()
         if program is None:
             raise exceptions.ValidationError({"program": "No such program."})
-        with transaction.atomic():
-            episode = patient.current_episode() or services.open_episode(
-                patient=patient, started_on=data["start_date"], goals=data["goals"], by=request.user
-            )
-            assignment = services.assign_program(
-                episode=episode, program=program, start_date=data["start_date"], by=request.user
-            )
+        assignment = services.assign_program_to_patient(
+            patient=patient, program=program, start_date=data["start_date"], goals=data["goals"], by=request.user
+        )
         assignment.item_count = assignment.items.count()  # type: ignore[attr-defined]
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 

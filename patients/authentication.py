@@ -65,16 +65,6 @@ class IsPatient(permissions.BasePermission):
         return isinstance(request.user, PatientPrincipal)
 
 
-class IsStaff(permissions.BasePermission):
-    """A clinic staff member (or superuser). Which rows they see is decided by `for_user`, not here."""
-
-    message = "Staff sign-in required."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and not isinstance(user, PatientPrincipal))
-
-
 class PatientTokenScheme(OpenApiAuthenticationExtension):
     target_class = "patients.authentication.PatientTokenAuthentication"
     name = "patientToken"

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Count, F, OuterRef, QuerySet, RowRange, Subquery, Value, When, Window
 from django.db.models.functions import FirstValue, LastValue
 
-from patients import scoring
+from patients import dates, scoring
 from patients.models import Alert, Assignment, CheckIn, Patient
 from patients.outcomes import any_responder_q, exact_odi, with_patient_outcomes
 
@@ -33,7 +33,7 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[Patient]:
         with_patient_outcomes(qs)
         .annotate(
             current_program=Subquery(open_assignments.order_by("-start_date", "-pk").values("title")[:1]),
-            week_one=Subquery(open_assignments.order_by("start_date", "pk").values("start_date")[:1]),
+            week_one=open_assignments.week_one(),
             baseline_week=Subquery(baseline_week.values("week")[:1]),
             open_alert_count=Subquery(open_alerts[:1]),
         )
@@ -133,13 +133,8 @@ def measure_change(row: Patient, measure: str) -> MeasureChange:
 
 
 def program_week(row: Patient, now: dt.datetime | None = None) -> int | None:
-    """The program week today in the patient's time zone, as `Episode.program_week_on` counts it."""
-    if row.week_one is None:
-        return None
-    today = row.local_today(now)
-    if today < row.week_one:
-        return None
-    return (today - row.week_one).days // 7 + 1
+    """The program week today in the patient's time zone."""
+    return dates.program_week(row.local_today(now), row.week_one)
 
 
 def last_checkin_date(row: Patient) -> dt.date | None:

@@ -26,6 +26,14 @@ def validate_program_start(day: dt.date, *, field: str | None = None, today: dt.
         raise ValidationError({field: message} if field else message, code="implausible_date")
 
 
+def program_week(day: dt.date, week_one: dt.date | None) -> int | None:
+    """The program week `day` falls in, counted in whole weeks from week one (the episode's first assignment's
+    start date, `EpisodeQuerySet.with_week_one`); None before week one or when nothing is assigned."""
+    if week_one is None or day < week_one:
+        return None
+    return (day - week_one).days // 7 + 1
+
+
 class ProgramWeekOutOfRange(ValueError):
     """A stored start date puts today's program week beyond MAX_PROGRAM_WEEK (a row older than the check)."""
 

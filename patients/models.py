@@ -10,11 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clinics.models import ClinicScopedQuerySet
 from patients import scoring
+from patients.dates import program_week
 from programs.models import WEEK_VALIDATORS, ActivityPlanFields
 
 RED_FLAGS: dict[str, tuple[str, str]] = {
@@ -135,12 +136,13 @@ class Patient(models.Model):
 
     def current_episode(self) -> Episode | None:
         """The open episode, with its week one read in the same query (every caller counts program weeks)."""
-        return (
-            self.episodes.filter(ended_on__isnull=True)
-            .annotate(week_one=models.Min("assignments__start_date"))
-            .order_by("-started_on")
-            .first()
-        )
+        return self.episodes.filter(ended_on__isnull=True).with_week_one().order_by("-started_on").first()
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def with_week_one(self) -> EpisodeQuerySet:
+        """Each episode's week one as `week_one`: the one annotation every program-week count reads."""
+        return self.annotate(week_one=Assignment.objects.filter(episode=OuterRef("pk")).week_one())
 
 
 class Episode(models.Model):
@@ -150,6 +152,8 @@ class Episode(models.Model):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     goals = models.TextField(blank=True, help_text="The patient's goals, in their own words.")
+
+    objects = EpisodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on"]
@@ -164,16 +168,19 @@ class Episode(models.Model):
         return f"Episode from {self.started_on}"
 
     def week_one_starts_on(self) -> dt.date | None:
-        if "week_one" in self.__dict__:  # annotated by Patient.current_episode
+        if "week_one" in self.__dict__:  # annotated by EpisodeQuerySet.with_week_one
             return self.__dict__["week_one"]
-        first = self.assignments.order_by("start_date").values_list("start_date", flat=True).first()
-        return first
+        return self.assignments.order_by("start_date").values_list("start_date", flat=True).first()
 
     def program_week_on(self, day: dt.date) -> int | None:
-        start = self.week_one_starts_on()
-        if start is None or day < start:
-            return None
-        return (day - start).days // 7 + 1
+        return program_week(day, self.week_one_starts_on())
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def week_one(self) -> Subquery:
+        """The earliest start date of these assignments, as a subquery (filter them by an OuterRef): week one of
+        the episode they belong to."""
+        return Subquery(self.order_by("start_date", "pk").values("start_date")[:1])
 
 
 class Assignment(models.Model):
@@ -186,6 +193,8 @@ class Assignment(models.Model):
     start_date = models.DateField()
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["start_date", "pk"]

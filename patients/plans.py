@@ -54,10 +54,10 @@ def nrs_by_week(episode: Episode) -> tuple[int | None, dict[int, int]]:
 
 
 def activity_quota(item: AssignmentItem, week: int, baseline_nrs: int | None, nrs: dict[int, int]) -> Decimal:
-    """Quota of one activity in a program week; its week 1 is the week the item starts."""
-    local_week = week - item.start_week + 1
-    shifted = {w - item.start_week + 1: v for w, v in nrs.items()}
-    return quotas.quota_schedule(item.quota_plan(), local_week, baseline_nrs=baseline_nrs, nrs_by_week=shifted)[-1]
+    """Quota of one of the patient's activities in a program week (`quotas.quota_in_week`)."""
+    return quotas.quota_in_week(
+        item.quota_plan(), week, start_week=item.start_week, baseline_nrs=baseline_nrs, nrs_by_week=nrs
+    )
 
 
 def week_plan(episode: Episode, week: int | None, items: list[AssignmentItem] | None = None) -> WeekPlan:

@@ -11,11 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from audit.services import record
 from cft.jobs import JobRun
+from clinics.models import is_staff_of
 from outbox.services import enqueue
 from patients import scoring
 from patients.dates import checked_week, validate_program_start
@@ -32,8 +32,8 @@ from patients.models import (
     validate_time_zone,
 )
 from patients.plans import activity_quota, episode_tasks
-from programs.models import Program, week_range_errors
-from programs.quotas import WEEKLY_MAXIMUM, is_flare, validate_plan
+from programs.models import PLAN_FIELDS, Program, week_range_errors
+from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, validate_plan
 
 ALERT_TASK = "reminders.notify_alert"
 
@@ -45,12 +45,16 @@ def _check_time_zone(value: str) -> None:
         raise ValidationError({"time_zone": exc.messages}) from None
 
 
+def check_primary_therapist(therapist: Any, clinic_id: int) -> None:
+    """A patient's primary therapist is staff of the patient's clinic (the service and the admin form ask)."""
+    if therapist is not None and not is_staff_of(therapist, clinic_id):
+        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+
+
 @transaction.atomic
 def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
     _check_time_zone(fields.get("time_zone", "UTC"))
-    therapist = fields.get("primary_therapist")
-    if therapist is not None and not therapist.memberships.filter(clinic=clinic).exists():
-        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+    check_primary_therapist(fields.get("primary_therapist"), clinic.pk)
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
     patient.save()
@@ -81,9 +85,7 @@ def update_patient(*, patient: Patient, by: Any = None, status: str | None = Non
         raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
     if "time_zone" in changes:
         _check_time_zone(changes["time_zone"])
-    therapist = changes.get("primary_therapist")
-    if therapist is not None and not therapist.memberships.filter(clinic_id=patient.clinic_id).exists():
-        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+    check_primary_therapist(changes.get("primary_therapist"), patient.clinic_id)
     if changes:
         for name, value in changes.items():
             setattr(patient, name, value)
@@ -153,6 +155,16 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
     return assignment
 
 
+@transaction.atomic
+def assign_program_to_patient(
+    *, patient: Patient, program: Program, start_date: dt.date, goals: str = "", by: Any = None
+) -> Assignment:
+    """Assign to the patient's open episode; with none, open one that starts with the program (all or nothing,
+    `goals` are the new episode's)."""
+    episode = patient.current_episode() or open_episode(patient=patient, started_on=start_date, goals=goals, by=by)
+    return assign_program(episode=episode, program=program, start_date=start_date, by=by)
+
+
 def copy_program_items(assignment: Assignment, program_items: Any) -> list[AssignmentItem]:
     """Unsaved copies of a program's items for one assignment (narratives pinned to their current version)."""
     items = []
@@ -173,7 +185,7 @@ def copy_program_items(assignment: Assignment, program_items: Any) -> list[Assig
             activity = item.graded_activity
             copy.kind = AssignmentItem.Kind.ACTIVITY
             copy.title, copy.graded_activity, copy.activity = activity.title, activity, activity.activity
-            for name in ("unit", "baseline", "increase_kind", "increase", "goal", "flare_margin", "flare_response"):
+            for name in PLAN_FIELDS:
                 setattr(copy, name, getattr(activity, name))
         items.append(copy)
     return items
@@ -499,7 +511,7 @@ def _raise_alerts(
                 raised += _raise(patient, episode, Alert.Kind.WORSENING, later, False, {}, now)
         for item in items.values():
             if item.kind == AssignmentItem.Kind.ACTIVITY and is_flare(
-                checkin.pain_nrs, base.pain_nrs, item.flare_margin or 2
+                checkin.pain_nrs, base.pain_nrs, item.flare_margin or DEFAULT_FLARE_MARGIN
             ):
                 raised += _raise(patient, episode, Alert.Kind.FLARE, week, False, {"item": item.pk}, now)
                 break
@@ -643,7 +655,7 @@ def raise_missed_checkin_alerts(now: dt.datetime | None = None) -> int:
     raised = 0
     episodes = (
         Episode.objects.filter(ended_on__isnull=True, patient__status=Patient.Status.ACTIVE)
-        .annotate(week_one=Min("assignments__start_date"))
+        .with_week_one()
         .filter(week_one__isnull=False)
         .select_related("patient")
     )

@@ -3,7 +3,6 @@ clinics; "Copy into my clinic" makes an editable copy). Writes with rules go thr
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from django import forms
@@ -16,9 +15,16 @@ from django.urls import path, reverse
 
 from clinics.admin_scoping import Can, ScopedAdminMixin, ScopedInlineMixin, clinics_where
 from clinics.models import Clinic
-from patients.plans import activity_quota
 from programs import quotas, services
-from programs.models import CopingStrategy, GradedActivity, Narrative, NarrativeVersion, Program, ProgramItem
+from programs.models import (
+    PLAN_FIELDS,
+    CopingStrategy,
+    GradedActivity,
+    Narrative,
+    NarrativeVersion,
+    Program,
+    ProgramItem,
+)
 
 
 def own_clinic(request: HttpRequest) -> Clinic | None:
@@ -144,9 +150,8 @@ class GradedActivityForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        needed = ("baseline", "increase_kind", "increase", "goal", "unit", "flare_margin", "flare_response")
-        if all(data.get(name) is not None for name in needed):
-            plan = quotas.QuotaPlan(**{name: data[name] for name in needed})
+        if all(data.get(name) is not None for name in PLAN_FIELDS):
+            plan = quotas.QuotaPlan(**{name: data[name] for name in PLAN_FIELDS})
             try:
                 services.validate_activity_plan(plan)
             except ValidationError as exc:
@@ -256,7 +261,7 @@ class ProgramAdmin(LibraryAdmin):
 
     def preview_context(self, request: HttpRequest, program: Program) -> dict[str, Any]:
         """This program's plan in one week: what is due and each activity's quota (`programs.quotas`), counted
-        from the week the item starts, exactly as a patient's plan is (`patients.plans.activity_quota`)."""
+        from the week the item starts, exactly as a patient's plan is (`quotas.quota_in_week`)."""
         try:
             week = max(1, min(int(request.GET.get("week", 1)), program.weeks or 1))
         except ValueError:
@@ -270,12 +275,7 @@ class ProgramAdmin(LibraryAdmin):
             (
                 item,
                 quotas.weekly_target(
-                    activity_quota(
-                        SimpleNamespace(start_week=item.start_week, quota_plan=item.graded_activity.quota_plan),  # type: ignore[arg-type]
-                        week,
-                        None,
-                        {},
-                    )
+                    quotas.quota_in_week(item.graded_activity.quota_plan(), week, start_week=item.start_week)
                 ),
             )
             for item in items

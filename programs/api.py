@@ -10,8 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cft.api import Pagination
-from patients.api import STAFF_AUTHENTICATION
-from patients.authentication import IsStaff
+from clinics.api_auth import STAFF_AUTHENTICATION, IsStaff
 from programs import services
 from programs.models import Program, ProgramItem
 from programs.serializers import ProgramInputSerializer, ProgramSerializer

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -110,6 +111,11 @@ class FlareResponse(models.TextChoices):
     STEP_BACK = quotas.STEP_BACK, "step back one level"
 
 
+# The fields of a quota plan, named as `quotas.QuotaPlan` names them: copied together from a template to a
+# patient's item, and validated together.
+PLAN_FIELDS = tuple(field.name for field in dataclasses.fields(quotas.QuotaPlan))
+
+
 class ActivityPlanFields(models.Model):
     """The quota plan of a graded activity; shared by the template and each patient's tailored copy."""
 
@@ -118,7 +124,9 @@ class ActivityPlanFields(models.Model):
     increase_kind = models.CharField(max_length=10, choices=IncreaseKind.choices, default=IncreaseKind.PERCENT)
     increase = models.DecimalField(max_digits=9, decimal_places=1, validators=[MinValueValidator(Decimal("0"))])
     goal = models.DecimalField(max_digits=9, decimal_places=1)
-    flare_margin = models.PositiveSmallIntegerField(default=2, help_text="NRS points above the episode baseline.")
+    flare_margin = models.PositiveSmallIntegerField(
+        default=quotas.DEFAULT_FLARE_MARGIN, help_text="NRS points above the episode baseline."
+    )
     flare_response = models.CharField(max_length=10, choices=FlareResponse.choices, default=FlareResponse.HOLD)
 
     class Meta:

@@ -33,6 +33,7 @@ WEEKLY_MAXIMUM = {
 }
 HOLD, STEP_BACK = "hold", "step_back"
 PERCENT, ABSOLUTE = "percent", "absolute"
+DEFAULT_FLARE_MARGIN = 2  # NRS points above the episode baseline (docs/clinical-rules.md, graded activity)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class QuotaPlan:
     increase: Decimal  # 20 means +20 % (PERCENT) or +20 units (ABSOLUTE)
     goal: Decimal
     unit: str
-    flare_margin: int = 2
+    flare_margin: int = DEFAULT_FLARE_MARGIN
     flare_response: str = HOLD
 
 
@@ -89,6 +90,20 @@ def quota_schedule(
             quota = next_quota(plan, quotas[-1])
         quotas.append(quota)
     return quotas
+
+
+def quota_in_week(
+    plan: QuotaPlan,
+    week: int,
+    *,
+    start_week: int = 1,
+    baseline_nrs: int | None = None,
+    nrs_by_week: Mapping[int, int] | None = None,
+) -> Decimal:
+    """The quota in program week `week` of an activity that starts in `start_week`: that week is its week 1, and
+    the NRS history is shifted with it (a program's preview and a patient's plan count the same way)."""
+    shifted = {w - start_week + 1: v for w, v in (nrs_by_week or {}).items()}
+    return quota_schedule(plan, week - start_week + 1, baseline_nrs=baseline_nrs, nrs_by_week=shifted)[-1]
 
 
 def validate_plan(plan: QuotaPlan) -> dict[str, str]:

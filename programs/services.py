@@ -73,7 +73,7 @@ def create_graded_activity(
     increase: Any,
     goal: Any,
     increase_kind: str = quotas.PERCENT,
-    flare_margin: int = 2,
+    flare_margin: int = quotas.DEFAULT_FLARE_MARGIN,
     flare_response: str = quotas.HOLD,
 ) -> GradedActivity:
     plan = quotas.QuotaPlan(

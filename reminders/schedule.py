@@ -88,13 +88,6 @@ def select_due[P: HasSlot](now: dt.datetime, patients: Iterable[P], window: dt.t
     return chosen
 
 
-def program_week(local_date: dt.date, week_one_starts_on: dt.date | None) -> int | None:
-    """Program week of a local date: week 1 starts on the first assignment's start date (patients.models)."""
-    if week_one_starts_on is None or local_date < week_one_starts_on:
-        return None
-    return (local_date - week_one_starts_on).days // 7 + 1
-
-
 def backoff_seconds(attempt: int, *, base: float, cap: float, rand: float) -> float:
     """Exponential backoff with "equal" jitter: uniform in [c/2, c] where c = min(cap, base * 2**(attempt-1)) and
     `rand` is in [0, 1). Half is always waited (a refusing server gets real rest); the other half spreads the

@@ -34,15 +34,15 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, models, transaction
 from django.db import connection as db
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import record
 from cft.jobs import JobRun
-from clinics.models import StaffMembership, clinic_ids_for
+from clinics.models import StaffMembership, is_staff_of
 from outbox.services import enqueue
-from patients.dates import ProgramWeekOutOfRange, checked_week
-from patients.models import Alert, Assignment, CheckIn, Episode, Patient
+from patients.dates import ProgramWeekOutOfRange, checked_week, program_week
+from patients.models import Alert, CheckIn, Episode, Patient
 from reminders import emails, mime, schedule
 from reminders.models import AlertNotification, DeliveryStatus, Reminder, TherapistDigest
 
@@ -91,10 +91,6 @@ class DispatchResult:
     reminder_ids: list[int] = field(default_factory=list)
 
 
-def _first_assignment_start() -> Subquery:
-    return Subquery(Assignment.objects.filter(episode=OuterRef("pk")).order_by("start_date").values("start_date")[:1])
-
-
 def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]:
     """Batches of the weekly reminders due on this tick, selected set-based.
 
@@ -123,7 +119,7 @@ def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]
             patient__status=Patient.Status.ACTIVE,
             patient__reminder_consent=True,
         )
-        .annotate(week_one=_first_assignment_start())
+        .with_week_one()
         .filter(week_one__isnull=False)
         .exclude(Exists(already))
         .order_by()
@@ -136,7 +132,7 @@ def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]
     batch: list[DueReminder] = []
     for episode_id, patient_id, week_one, zone, weekday, hour in episodes.iterator(chunk_size=batch_size):
         due = slots[schedule.Slot(zone, weekday, hour)]
-        week = schedule.program_week(due.local_date, week_one)
+        week = program_week(due.local_date, week_one)
         if week is not None:
             batch.append(DueReminder(patient_id, episode_id, week, due.due_at, zone))
         if len(batch) >= batch_size:
@@ -153,7 +149,8 @@ def _insert_reminders(kind: str, due: Sequence[DueReminder], now: dt.datetime) -
     names = ", ".join(db.ops.quote_name(c) for c in columns)
     constants = [kind, DeliveryStatus.PENDING, 0, "", db.ops.adapt_datetimefield_value(now)]
     if db.vendor == "postgresql":
-        # Four arrays instead of 9 parameters a row: binding 1,800 parameters one by one was most of the time.
+        # Four arrays and the constant columns once, not 9 parameters a row: the client binds parameters one by
+        # one, which dominated a large batch (docs/BENCHMARKS.md, reminders).
         sql = (
             f"INSERT INTO {table} ({names}) SELECT p, e, w, d, %s, %s, %s, %s, %s "  # noqa: S608
             "FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::timestamptz[]) AS due(p, e, w, d) "
@@ -590,12 +587,7 @@ def alert_recipients(patient: Patient) -> list[str]:
     """The primary therapist; with none (or no email), the clinic's admins, so an alert always reaches someone.
     A therapist who is no longer staff of the patient's clinic (left, or moved to another clinic) gets nothing."""
     therapist = patient.primary_therapist
-    if (
-        therapist is not None
-        and therapist.email
-        and therapist.is_active
-        and patient.clinic_id in clinic_ids_for(therapist)
-    ):
+    if therapist is not None and therapist.email and therapist.is_active and is_staff_of(therapist, patient.clinic_id):
         return [therapist.email]
     User = get_user_model()  # noqa: N806
     admins = User.objects.filter(

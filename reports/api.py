@@ -10,15 +10,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import client_ip
+from clinics.admin_scoping import Can, clinics_where
 from reports.selectors import outcome_report
-from reports.serializers import ReportQuerySerializer, admin_clinic_ids, report_data
+from reports.serializers import ReportQuerySerializer, report_data
 
 
 class IsClinicAdmin(permissions.BasePermission):
     message = "Reports are for clinic admins."
 
     def has_permission(self, request: Request, view: object) -> bool:
-        return bool(admin_clinic_ids(request.user))
+        return bool(clinics_where(request.user, Can.VIEW_REPORTS))
 
 
 class OutcomeReportView(APIView):

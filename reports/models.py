@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from clinics.models import ClinicScopedQuerySet, StaffMembership, clinic_ids_for
+from clinics.admin_scoping import Can, clinics_where
+from clinics.models import ClinicScopedQuerySet
 
 
 class ExportJobQuerySet(ClinicScopedQuerySet):
@@ -17,7 +18,7 @@ class ExportJobQuerySet(ClinicScopedQuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(clinic__in=clinic_ids_for(user, StaffMembership.Role.CLINIC_ADMIN))
+        return self.filter(clinic__in=clinics_where(user, Can.VIEW_REPORTS))
 
     def expired(self, now: Any = None) -> ExportJobQuerySet:
         return self.filter(expires_at__lte=now or timezone.now()).exclude(status=ExportJob.Status.EXPIRED)

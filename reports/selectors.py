@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from clinics.models import Clinic
 from patients import scoring
+from patients.dates import program_week
 from patients.models import Assignment, CheckIn, Episode, Patient
 from patients.outcomes import exact_odi, with_episode_outcomes
 from programs.quotas import weekly_target
@@ -60,8 +61,8 @@ def report_patients(user: Any, clinic: Clinic) -> QuerySet[Patient]:
 def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[Episode]:
     """Episodes of the clinic's patients in scope, annotated with week one, program and outcomes."""
     first = Assignment.objects.filter(episode=OuterRef("pk")).order_by("start_date", "pk")
-    qs = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).annotate(
-        week_one=Subquery(first.values("start_date")[:1]),
+    qs = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).with_week_one()
+    qs = qs.annotate(
         report_program_id=Subquery(first.values("program_id")[:1]),
         report_program_title=Subquery(first.values("title")[:1]),
         report_program_weeks=Subquery(first.values("program__weeks")[:1]),
@@ -118,13 +119,6 @@ class EpisodeRow:
         return timepoint in self.values
 
 
-def _program_week(week_one: dt.date | None, day: dt.date) -> int:
-    # Same count as Episode.program_week_on, on already-fetched values.
-    if week_one is None or day < week_one:
-        return 0
-    return (day - week_one).days // 7 + 1
-
-
 def _therapist_label(row: dict[str, Any]) -> str:
     if row["patient__primary_therapist_id"] is None:
         return "Unassigned"
@@ -171,7 +165,7 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
             today = min(today, e["ended_on"])
         # Weeks due: program weeks elapsed, up to the program's length (a finished program owes no more).
         cap = e["report_program_weeks"] or 12
-        due = min(_program_week(e["week_one"], today), cap)
+        due = min(program_week(today, e["week_one"]) or 0, cap)
         caps[e["pk"]] = due
         baseline = {"odi": exact_odi(e, "baseline"), "nrs": e["baseline_nrs"]}
         row = EpisodeRow(

@@ -17,7 +17,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from cft.api import MAX_ID
-from clinics.models import Clinic, StaffMembership, clinic_ids_for
+from clinics.admin_scoping import Can, clinics_where
+from clinics.models import Clinic, StaffMembership
 from programs.models import Program
 from reports import statistics as st
 from reports.selectors import MIN_GROUP, TIMEPOINTS, GroupReport, MeasureAt, OutcomeReport, ReportFilter
@@ -46,7 +47,7 @@ class ReportQuerySerializer(serializers.Serializer):
     at = serializers.ChoiceField(choices=TIMEPOINTS, required=False, default="latest")
 
     def validate_clinic(self, value: int) -> int:
-        if value not in admin_clinic_ids(self.context["user"]):
+        if value not in clinics_where(self.context["user"], Can.VIEW_REPORTS):
             raise serializers.ValidationError("You are not a clinic admin of this clinic.")
         return value
 
@@ -59,7 +60,7 @@ class ReportQuerySerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["user"]
         if "clinic" not in attrs:
-            ids = admin_clinic_ids(user)
+            ids = clinics_where(user, Can.VIEW_REPORTS)
             if len(ids) != 1:
                 raise serializers.ValidationError({"clinic": "Choose the clinic (you are an admin of several)."})
             attrs["clinic"] = ids[0]
@@ -91,15 +92,6 @@ class ReportQuerySerializer(serializers.Serializer):
             program_id=data.get("program"),
             therapist_id=data.get("therapist"),
         )
-
-
-def admin_clinic_ids(user: Any) -> list[int]:
-    """Clinics whose reports this user may see: those where they are a clinic admin (all, for a superuser)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    if user.is_superuser:
-        return list(Clinic.objects.values_list("pk", flat=True))
-    return clinic_ids_for(user, StaffMembership.Role.CLINIC_ADMIN)
 
 
 def therapists_of(clinic_id: int) -> list[Any]:

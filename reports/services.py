@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from audit.services import record
 from cft.spreadsheets import write_csv
-from clinics.models import Clinic, is_clinic_admin
+from clinics.admin_scoping import Can, clinics_where
+from clinics.models import Clinic
 from outbox.services import enqueue
 from reports import exports
 from reports.models import ExportJob
@@ -105,7 +106,7 @@ def request_export(
 ) -> ExportJob:
     """Queue an export of the report's patients for a clinic admin; the task runs after commit. The report's
     comparison (two program ids and the timepoint) travels with the job for the XLSX summary."""
-    if not is_clinic_admin(user, filters.clinic.pk):
+    if filters.clinic.pk not in clinics_where(user, Can.VIEW_REPORTS):
         raise PermissionDenied("Exports are for the clinic's admins.")
     if kind not in ExportJob.Kind.values:
         raise ValueError(f"unknown export kind {kind!r}")
@@ -134,7 +135,7 @@ def run_export(job_id: int) -> ExportJob:
         return job  # already run (a redelivered message)
     user = job.requested_by
     try:
-        if user is None or not is_clinic_admin(user, job.clinic_id):
+        if user is None or job.clinic_id not in clinics_where(user, Can.VIEW_REPORTS):
             raise PermissionDenied("The requester is no longer a clinic admin of this clinic.")
         filters = filter_from_params(job.clinic, job.params)
         total = max(count_checkins(user, filters), 1)

@@ -13,16 +13,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import client_ip
 from cft import spreadsheets
+from clinics.admin_scoping import Can, clinics_where
 from programs.models import Program
 from reports import exports, services
 from reports.charts import trajectory_chart_svg
 from reports.models import ExportJob
 from reports.selectors import MIN_GROUP, TIMEPOINTS, episode_rows, outcome_report
-from reports.serializers import ReportQuerySerializer, admin_clinic_ids, therapists_of
+from reports.serializers import ReportQuerySerializer, therapists_of
 
 
 def _admin_query(request: HttpRequest) -> ReportQuerySerializer:
-    if not request.user.is_staff or not admin_clinic_ids(request.user):
+    if not request.user.is_staff or not clinics_where(request.user, Can.VIEW_REPORTS):
         raise PermissionDenied("Reports are for clinic admins.")
     params = {k: v for k, v in request.GET.items() if v != ""}
     return ReportQuerySerializer(data=params, context={"user": request.user})
@@ -59,7 +60,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "nrs_chart": trajectory_chart_svg(report.trajectories, "nrs"),
         "programs": Program.objects.filter(Q(clinic=filters.clinic) | Q(clinic__isnull=True)),
         "therapists": therapists_of(filters.clinic.pk),
-        "clinics": admin_clinic_ids(request.user),
+        "clinics": clinics_where(request.user, Can.VIEW_REPORTS),
         "jobs": jobs,
         "export_kinds": ExportJob.Kind.choices,
         "refresh": any(job.is_running for job in jobs),

@@ -2,7 +2,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from programs.quotas import QuotaPlan, quota_schedule, validate_plan
+from programs.quotas import QuotaPlan, quota_in_week, quota_schedule, validate_plan
 
 WALKING = QuotaPlan(baseline=D("10"), increase_kind="percent", increase=D("20"), goal=D("30"), unit="minutes")
 
@@ -73,3 +73,9 @@ def test_same_inputs_give_the_same_plan():
 )
 def test_invalid_plans_name_the_field(changes, field):
     assert field in validate_plan(QuotaPlan(**{**WALKING.__dict__, **changes}))
+
+
+def test_an_activity_starting_later_counts_its_quota_and_flares_from_its_own_week_one():
+    assert quota_in_week(WALKING, 3, start_week=3) == D("10.0")
+    assert quota_in_week(WALKING, 5, start_week=3) == D("14.4")
+    assert quota_in_week(WALKING, 5, start_week=3, baseline_nrs=4, nrs_by_week={4: 6}) == D("12.0")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from reminders.schedule import backoff_seconds, due_instant, program_week, select_due
+from reminders.schedule import backoff_seconds, due_instant, select_due
 
 HOUR = dt.timedelta(hours=1)
 TICK = dt.timedelta(minutes=5)
@@ -119,15 +119,6 @@ def test_patients_not_at_their_hour_are_not_selected():
 def test_now_must_be_aware():
     with pytest.raises(ValueError, match="aware"):
         select_due(dt.datetime(2025, 6, 4, 7), [], HOUR)  # noqa: DTZ001
-
-
-def test_program_week_counts_from_the_first_assignment():
-    start = dt.date(2025, 6, 2)
-    assert program_week(dt.date(2025, 6, 1), start) is None
-    assert program_week(start, start) == 1
-    assert program_week(dt.date(2025, 6, 8), start) == 1
-    assert program_week(dt.date(2025, 6, 9), start) == 2
-    assert program_week(start, None) is None
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():
