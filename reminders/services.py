@@ -532,9 +532,13 @@ def send_reminder_batch(
     reminder_ids: Sequence[int], *, connection: Any = None, progress: Callable[[Outcome], None] | None = None
 ) -> Counter[str]:
     """Send a batch over one SMTP connection. A failed send drops the connection (it may be broken) and hands
-    that reminder to `send_reminder` with a backoff; the rest of the batch goes on."""
+    that reminder to `send_reminder` with a backoff; the rest of the batch goes on. More ids than
+    REMINDER_BATCH_SIZE (`send_reminders` passes a whole tick's) are claimed and sent a batch at a time, so a
+    claim's statement stays within the databases' parameter limits."""
     connection = connection or get_connection()
     counts: Counter[str] = Counter()
+    reminder_ids = list(dict.fromkeys(reminder_ids))
+    size = settings.REMINDER_BATCH_SIZE
 
     def record_outcome(reminder_id: int, outcome: Outcome) -> None:
         counts[outcome.status] += 1
@@ -544,7 +548,8 @@ def send_reminder_batch(
             progress(outcome)
 
     try:
-        _send_reminders(reminder_ids, connection=connection, on_outcome=record_outcome)
+        for start in range(0, len(reminder_ids), size):
+            _send_reminders(reminder_ids[start : start + size], connection=connection, on_outcome=record_outcome)
     finally:
         reset_connection(connection)
     return counts

@@ -363,3 +363,17 @@ def test_a_batch_costs_one_query_per_email_plus_two_on_every_database(due_patien
     with django_assert_max_num_queries(1):  # the claim takes nothing, so there is nothing to load
         assert services.send_reminder_batch(ids, connection=connection) == {"done": 5}
     assert len(mail.outbox) == 5
+
+
+def test_more_reminders_than_a_batch_are_claimed_a_batch_at_a_time(
+    due_patient, now, settings, django_assert_max_num_queries
+):
+    for _ in range(5):
+        due_patient()
+    ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
+    settings.REMINDER_BATCH_SIZE = 2  # as `send_reminders` passes a whole tick's reminders at once
+    with django_assert_max_num_queries(3 * 2 + len(ids)) as queries:
+        assert services.send_reminder_batch(ids, connection=CountingConnection()) == {"sent": 5}
+    claims = [q["sql"] for q in queries.captured_queries if "RETURNING" in q["sql"]]
+    assert len(claims) == 3
+    assert len(mail.outbox) == 5
