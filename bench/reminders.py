@@ -7,7 +7,10 @@
    (REMINDER_BATCH_SIZE each, one SMTP connection per batch, as a worker runs the batch tasks); then two processes
    (a worker with concurrency 2).
    Reported against a baseline measured in the same run: raw smtplib sends of pre-built messages on one
-   connection (the ceiling of this machine and sink).
+   connection (the ceiling of this machine and sink). The send path before issue #18 (PostgreSQL's advisory-lock
+   claim, kept here only as a measured baseline) runs interleaved with the portable claim in the same run.
+3. MIME: CPU per email of Django's EmailMessage serialization (message().as_bytes(), as its SMTP backend does)
+   and of reminders.mime.serialize, from bodies already rendered (each template rendered once per batch).
 
 Runs in its own throwaway database (bench_<name>) on whatever DATABASE_URL and CELERY_BROKER_URL point at.
 Usage: python -m bench.reminders [--patients 100000] [--emails 2000]
@@ -136,35 +139,93 @@ def _smtp(port: int):
     return get_connection("django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port)
 
 
-def _send_batches(batches: list[list[int]], port: int) -> int:
-    """What a worker process does with its batch tasks: one SMTP connection per batch."""
+# Namespace of the advisory locks of the send path before issue #18.
+ADVISORY_LOCKS = 0x52454D49
+
+
+def advisory_lock_batch(reminder_ids: list[int], *, connection) -> int:
+    """The reminder send path before issue #18 (commit a250527), PostgreSQL's branch, as a measured baseline
+    only: a session advisory lock per reminder (one query), load the locked rows still pending, then per email
+    send and one autocommit UPDATE; unlock at the end. Returns the number sent."""
+    from django.conf import settings
+    from django.db import connection as db
+    from django.utils import timezone
+
+    from reminders import services
+    from reminders.models import DeliveryStatus
+
+    key = "(id %% 2147483648)::integer"
+    ids = list(dict.fromkeys(reminder_ids))
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM unnest(%s::bigint[]) AS claim(id) WHERE pg_try_advisory_lock(%s, {key})",  # noqa: S608
+            [ids, ADVISORY_LOCKS],
+        )
+        claimed = [pk for (pk,) in cursor.fetchall()]
+    sent = 0
+    try:
+        rows = services._reminders().filter(status=DeliveryStatus.PENDING).in_bulk(claimed)
+        for pk in ids:
+            row = rows.get(pk)
+            if row is None:
+                continue
+            outcome, fields = services._attempt(
+                row,
+                connection=connection,
+                compose=lambda r: services._reminder_email(r, set()),  # the bench sends weekly reminders only
+                now=timezone.now(),
+                max_attempts=settings.REMINDER_MAX_ATTEMPTS,
+            )
+            services._mark(pk, fields)
+            if outcome.status in ("retry", "failed"):
+                services.reset_connection(connection)
+            sent += outcome.status == "sent"
+    finally:
+        with db.cursor() as cursor:
+            cursor.execute(
+                f"SELECT pg_advisory_unlock(%s, {key}) FROM unnest(%s::bigint[]) AS claim(id)",  # noqa: S608
+                [ADVISORY_LOCKS, claimed],
+            )
+        services.reset_connection(connection)
+    return sent
+
+
+def _portable_claim_batch(reminder_ids: list[int], *, connection) -> int:
     from reminders import services
 
-    return sum(services.send_reminder_batch(batch, connection=_smtp(port))["sent"] for batch in batches)
+    return services.send_reminder_batch(reminder_ids, connection=connection)["sent"]
 
 
-def _send_batch_in_child(args: tuple[list[int], int]) -> int:
-    return _send_batches([args[0]], args[1])
+PATHS = {"advisory": advisory_lock_batch, "portable": _portable_claim_batch}
 
 
-def _timed_send(ids: list[int], port: int, processes: int = 1) -> tuple[int, float]:
+def _send_batches(batches: list[list[int]], port: int, path: str = "portable") -> int:
+    """What a worker process does with its batch tasks: one SMTP connection per batch."""
+    return sum(PATHS[path](batch, connection=_smtp(port)) for batch in batches)
+
+
+def _send_batch_in_child(args: tuple[list[int], int, str]) -> int:
+    return _send_batches([args[0]], args[1], args[2])
+
+
+def _timed_send(ids: list[int], port: int, processes: int = 1, path: str = "portable") -> tuple[int, float]:
     from django.conf import settings
     from django.db import connections
 
     from reminders.models import DeliveryStatus, Reminder
 
-    Reminder.objects.filter(pk__in=ids).update(status=DeliveryStatus.PENDING, attempts=0, sent_at=None)
+    Reminder.objects.filter(pk__in=ids).update(status=DeliveryStatus.PENDING, attempts=0, sent_at=None, claimed_at=None)
     size = settings.REMINDER_BATCH_SIZE
     batches = [ids[i : i + size] for i in range(0, len(ids), size)]
     if processes == 1:
         started = time.perf_counter()
-        sent = _send_batches(batches, port)
+        sent = _send_batches(batches, port, path)
         return sent, time.perf_counter() - started
     connections.close_all()  # the children must not share the parent's database connection
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pool.map(_connect, range(processes))  # fork and connect before the clock starts
         started = time.perf_counter()
-        sent = sum(pool.imap_unordered(_send_batch_in_child, [(batch, port) for batch in batches]))
+        sent = sum(pool.imap_unordered(_send_batch_in_child, [(batch, port, path) for batch in batches]))
         return sent, time.perf_counter() - started
 
 
@@ -172,6 +233,9 @@ def _connect(_: int) -> None:
     from django.db import connection
 
     connection.ensure_connection()
+
+
+ROUNDS = 3  # each variant, interleaved; the best round is kept (the machine is shared)
 
 
 def bench_send(emails: int) -> list[str]:
@@ -194,20 +258,28 @@ def bench_send(emails: int) -> list[str]:
                 smtp.sendmail(settings.DEFAULT_FROM_EMAIL, [to], data)
         baseline = len(built) / (time.perf_counter() - started)
 
-        rows = []
-        for label, processes in [
-            ("send path, 1 process, one connection per batch", 1),
-            ("send path, 2 processes (worker concurrency 2)", 2),
-        ]:
-            sent, elapsed = _timed_send(ids, port, processes)
-            rows.append((label, sent, sent / elapsed))
+        variants = [
+            ("advisory", 1, "before: advisory-lock claim, 1 process, one connection per batch"),
+            ("portable", 1, "after: portable claim, 1 process, one connection per batch"),
+            ("advisory", 2, "before: advisory-lock claim, 2 processes (worker concurrency 2)"),
+            ("portable", 2, "after: portable claim, 2 processes (worker concurrency 2)"),
+        ]
+        best: dict[str, tuple[int, float]] = {}
+        for _ in range(ROUNDS):
+            for path, processes, label in variants:
+                sent, elapsed = _timed_send(ids, port, processes, path)
+                if label not in best or sent / elapsed > best[label][1]:
+                    best[label] = (sent, sent / elapsed)
+        rows = [(label, *best[label]) for _, _, label in variants]
 
         few = ids[: max(len(ids) // 5, 1)]
         Reminder.objects.filter(pk__in=few).update(status=DeliveryStatus.PENDING, attempts=0)
         started = time.perf_counter()
         for pk in few:
             services.send_one_reminder(pk, connection=_smtp(port))
-        rows.append(("send path, a new connection per email", len(few), len(few) / (time.perf_counter() - started)))
+        rows.append(
+            ("after: portable claim, a new connection per email", len(few), len(few) / (time.perf_counter() - started))
+        )
     finally:
         sink.terminate()
         sink.wait(10)
@@ -216,6 +288,59 @@ def bench_send(emails: int) -> list[str]:
     ]
     lines += [f"| {label} | {sent:,} | {rate:,.0f} | {rate / baseline:.2f} |" for label, sent, rate in rows]
     return lines
+
+
+def bench_mime(count: int) -> list[str]:
+    """Per email, from rendered bodies: building the EmailMultiAlternatives and serializing it, as Django's SMTP
+    backend does (prep_address, message(policy=SMTP).as_bytes()) and as the send path does (reminders.mime)."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.core.mail.backends.smtp import EmailBackend
+
+    from reminders import mime
+    from reminders.emails import reminder_message
+    from reminders.models import Reminder
+
+    reminders = Reminder.objects.order_by("pk").select_related("patient__clinic")[:count]
+    rendered = []
+    for reminder in reminders:
+        message = reminder_message(reminder)
+        rendered.append((message.subject, message.body, message.to, message.extra_headers, message.alternatives))
+    backend = EmailBackend(fail_silently=True)
+
+    def build(subject, body, to, headers, alternatives) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(subject=subject, body=body, to=to, headers=headers)
+        for content, mimetype in alternatives:
+            message.attach_alternative(content, mimetype)
+        return message
+
+    def django_serializer(message: EmailMultiAlternatives) -> bytes:
+        backend.prep_address(message.from_email)
+        [backend.prep_address(address) for address in message.recipients()]
+        return message.message(policy=SMTP).as_bytes()
+
+    def fast_serializer(message: EmailMultiAlternatives) -> bytes:
+        mime.envelope_sender(message.from_email)
+        message.recipients()
+        return mime.serialize(message)
+
+    def build_only(message: EmailMultiAlternatives) -> bytes:
+        return b""
+
+    variants = [
+        ("build the message only (baseline)", build_only),
+        ("Django: EmailMessage.message().as_bytes()", django_serializer),
+        ("reminders.mime.serialize", fast_serializer),
+    ]
+    best: dict[str, float] = {}
+    for _ in range(ROUNDS):
+        for label, serialize in variants:
+            started = time.perf_counter()
+            for parts in rendered:
+                serialize(build(*parts))
+            per_email = (time.perf_counter() - started) / len(rendered) * 1000
+            best[label] = min(best.get(label, per_email), per_email)
+    fast = best["reminders.mime.serialize"]
+    return [f"| {label} | {len(rendered):,} | {best[label]:.3f} | {best[label] / fast:.1f} |" for label, _ in variants]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -246,6 +371,11 @@ def main(argv: list[str] | None = None) -> None:
         print("| path | emails | emails/s | ratio to baseline |")
         print("|---|---|---|---|")
         for line in bench_send(args.emails):
+            print(line)
+        print("\nMIME per email, from rendered bodies (Django's serializer stays out of the send path unless <= 1 ms):")
+        print("| serializer | emails | ms per email (best of 3) | x reminders.mime |")
+        print("|---|---|---|---|")
+        for line in bench_mime(args.emails):
             print(line)
     finally:
         app.control.purge()

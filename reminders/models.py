@@ -1,7 +1,7 @@
 """Every email the app sends is first a row here, under a unique constraint. The insert that wins the
-constraint owns the send; the send takes the row (an advisory lock or a row lock, reminders/services.py), sends
-only while it is still pending, and marks it sent right after the SMTP server accepts it. So a task that runs
-twice, is retried, or races another worker sends one email."""
+constraint owns the send; the send takes the row (a claim on reminders, a row lock on the others,
+reminders/services.py), sends only while it is still pending, and marks it sent right after the SMTP server
+accepts it. So a task that runs twice, is retried, or races another worker sends one email."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ class Reminder(Delivery):
     week = models.PositiveSmallIntegerField(help_text="Program week the reminder is for.")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WEEKLY)
     due_at = models.DateTimeField(help_text="The patient's chosen local time, as an instant.")
+    # Set by the send that holds the row, cleared by its mark; a claim older than services.CLAIM_LEASE is free.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReminderQuerySet.as_manager()
 

@@ -4,13 +4,14 @@ Exactly once, as the patient sees it:
 1. A row per email (Reminder, AlertNotification, TherapistDigest) under a unique constraint. The dispatcher
    inserts with ON CONFLICT DO NOTHING RETURNING id, so only the insert that wins queues a send.
 2. Send tasks are queued through the transactional outbox, i.e. only after the rows commit, and durably.
-3. A send owns its row before it sends. Reminders on PostgreSQL: a batch takes a session advisory lock per
-   reminder (one query), then loads the rows still pending, sends each email and marks it in one autocommit
-   UPDATE right after the SMTP server accepts it. A duplicate delivery finds the lock taken (its live holder
-   sends or retries the reminder) or the row no longer pending. A killed worker's database session ends with
-   it and releases its locks, so its redelivered task (acks_late + reject_on_worker_lost) sends what it had not
-   marked. Alerts and digests (a few a day), and reminders on SQLite: the row is locked (SELECT ... FOR UPDATE)
-   in a transaction that sends and marks it. The one window left is between the SMTP server's "250 accepted"
+3. A send owns its row before it sends. Reminders: a batch claims its rows in one conditional
+   UPDATE ... RETURNING (claimed_at set where the row is pending and nobody holds it), loads them, sends each
+   email and marks it (which clears the claim) in one autocommit UPDATE right after the SMTP server accepts it.
+   A duplicate delivery finds the rows held or no longer pending. A claim lasts CLAIM_LEASE, renewed while the
+   batch runs, and is released when the batch ends; a killed worker cannot release its claims, so its unsent
+   reminders wait for the claim to lapse, then go with the redelivered task (acks_late + reject_on_worker_lost)
+   or the stale sweep. Alerts and digests (a few a day): the row is locked (SELECT ... FOR UPDATE) in a
+   transaction that sends and marks it. The one window left is between the SMTP server's "250 accepted"
    and the mark reaching the database (well under a millisecond); the fixed Message-ID lets mail clients fold a
    copy from that window into one.
 """
@@ -53,6 +54,9 @@ SEND_TASK = "reminders.send_reminder"
 FOLLOW_UP_AFTER = dt.timedelta(hours=48)
 # A pending reminder nobody has tried for this long lost its task (e.g. a crash between commit and publish).
 STALE_AFTER = dt.timedelta(minutes=10)
+# A send's claim on its reminders lapses after this unless renewed (a batch renews it at half time); only a
+# killed worker's claims ever lapse, so this is how long its unsent reminders wait.
+CLAIM_LEASE = dt.timedelta(minutes=10)
 # Past this, a reminder is no longer useful (and would arrive at an odd local hour): it is marked failed.
 GIVE_UP_AFTER = dt.timedelta(hours=12)
 
@@ -273,8 +277,9 @@ def dispatch_follow_ups(
 
 
 def requeue_stale_reminders(*, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Safety net for a lost send task: queue pending reminders nobody has tried lately (a duplicate task is
-    harmless, the row lock decides), and mark failed those past GIVE_UP_AFTER so they show in the admin."""
+    """Safety net for a lost send task: queue pending reminders nobody has tried lately and nobody holds (a
+    duplicate task is harmless, the claim decides), and mark failed those past GIVE_UP_AFTER so they show in the
+    admin."""
     now = now or timezone.now()
     expired = Reminder.objects.filter(status=DeliveryStatus.PENDING, due_at__lt=now - GIVE_UP_AFTER).update(
         status=DeliveryStatus.FAILED,
@@ -284,6 +289,7 @@ def requeue_stale_reminders(*, now: dt.datetime | None = None) -> tuple[int, int
     stale = (
         Reminder.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=now - STALE_AFTER)
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=now - retry_gap))
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -300,8 +306,6 @@ def requeue_stale_reminders(*, now: dt.datetime | None = None) -> tuple[int, int
 # --- Sending --------------------------------------------------------------------------------------------
 
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
-# Namespace (first key) of the PostgreSQL advisory locks on reminder rows; the second key is the row id.
-REMINDER_LOCKS = 0x52454D49  # "REMI"
 
 
 class Undeliverable(Exception):
@@ -368,21 +372,19 @@ def _deliver(
     compose: Callable[[Any], EmailMessage | None],
     now: dt.datetime | None = None,
     max_attempts: int | None = None,
-    preloaded: Any = None,
 ) -> Outcome:
     """Send the row's email once: lock, check pending, send, mark, all in one transaction (module docstring).
-    Alert notifications and digests (a few a day) go this way, and reminders on SQLite.
+    Alert notifications and digests (a few a day) go this way.
 
-    The lock is a plain primary-key SELECT ... FOR UPDATE of the row's status; the data for the email comes from
-    `preloaded` (a batch loads all its rows in one query) or is loaded after the lock."""
+    The lock is a plain primary-key SELECT ... FOR UPDATE of the row's status; the data for the email is loaded
+    after the lock."""
     with transaction.atomic():
         locked = (
             queryset.model._default_manager.select_for_update().filter(pk=pk).values_list("status", "attempts").first()
         )
         if locked is None or locked[0] != DeliveryStatus.PENDING:
             return Outcome("done", locked[1] if locked else 0)
-        row = preloaded if preloaded is not None else queryset.get(pk=pk)
-        row.status, row.attempts = locked  # what the lock saw, not what the batch loaded earlier
+        row = queryset.get(pk=pk)
         outcome, fields = _attempt(
             row,
             connection=connection,
@@ -419,37 +421,29 @@ def _reminders() -> models.QuerySet[Reminder]:
     return Reminder.objects.select_related("patient__clinic", "episode")
 
 
-@contextlib.contextmanager
-def _claimed(reminder_ids: list[int]) -> Iterator[list[int]]:
-    """The ids this session may send, on PostgreSQL: those whose advisory lock it took (one query for the
-    batch). A lock is held until the batch ends, or until the session dies with its worker, so a reminder
-    being sent by a live worker is skipped (that worker sends or retries it) and a killed worker's are free for
-    its redelivered task at once. Inside a transaction the locks are the transaction's, released when it
-    commits (together with the marks). Elsewhere (SQLite) every id: each send locks its row (`_deliver`)."""
-    if db.vendor != "postgresql" or not reminder_ids:
-        yield reminder_ids
-        return
-    in_transaction = db.in_atomic_block
-    lock = "pg_try_advisory_xact_lock" if in_transaction else "pg_try_advisory_lock"
-    key = "(id %% 2147483648)::integer"  # ids past 2**31 share a lock with one 2**31 lower: harmless
+def _update_claims(reminder_ids: Iterable[int], claim: dt.datetime | None, *, held: dt.datetime | None) -> set[int]:
+    """Set `claimed_at` to `claim` on the pending rows among `reminder_ids` that the caller may take, and return
+    their ids: with `held`, the rows it still holds (its own claim time is its token); without, the rows nobody
+    holds (never claimed, released, or claimed longer than CLAIM_LEASE ago). One conditional
+    UPDATE ... RETURNING, on PostgreSQL and SQLite (>= 3.35) alike; the database serializes competing claims."""
+    ids = list(reminder_ids)
+    if not ids:
+        return set()
+    quote = db.ops.quote_name
+    table, claimed_at = quote(Reminder._meta.db_table), quote("claimed_at")
+    if held is None:
+        free = f"({claimed_at} IS NULL OR {claimed_at} < %s)"
+        since = timezone.now() - CLAIM_LEASE
+    else:
+        free, since = f"{claimed_at} = %s", held
+    sql = (
+        f"UPDATE {table} SET {claimed_at} = %s WHERE id IN ({', '.join(['%s'] * len(ids))}) "  # noqa: S608
+        f"AND {quote('status')} = %s AND {free} RETURNING id"
+    )
+    adapt = db.ops.adapt_datetimefield_value
     with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM unnest(%s::bigint[]) AS claim(id) WHERE {lock}(%s, {key})",  # noqa: S608
-            [reminder_ids, REMINDER_LOCKS],
-        )
-        claimed = [pk for (pk,) in cursor.fetchall()]
-    try:
-        yield claimed
-    finally:
-        if claimed and not in_transaction:
-            try:
-                with db.cursor() as cursor:
-                    cursor.execute(
-                        f"SELECT pg_advisory_unlock(%s, {key}) FROM unnest(%s::bigint[]) AS claim(id)",  # noqa: S608
-                        [REMINDER_LOCKS, claimed],
-                    )
-            except DatabaseError:  # the session is broken, and its locks went with it
-                logger.warning("reminder locks not released: the database session is gone")
+        cursor.execute(sql, [adapt(claim), *ids, DeliveryStatus.PENDING, adapt(since)])
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _send_reminders(
@@ -457,14 +451,16 @@ def _send_reminders(
 ) -> None:
     """Each reminder's email once, over one SMTP connection (see the module docstring).
 
-    On PostgreSQL, after claiming the batch (`_claimed`) and loading the claimed rows still pending (one query,
-    after the locks, so it sees every earlier mark), each email costs one autocommit UPDATE, right after the SMTP
-    server accepted it. Elsewhere, each email locks its row in its own transaction (`_deliver`)."""
+    Claim the batch (one query), load the claimed rows (one query, after the claim, so it sees every earlier
+    mark); then each email costs one autocommit UPDATE, right after the SMTP server accepted it, which records
+    the outcome and clears the claim. Whatever the batch did not mark is released when it ends."""
     reminder_ids = list(dict.fromkeys(reminder_ids))
     max_attempts = settings.REMINDER_MAX_ATTEMPTS
-    with _claimed(reminder_ids) as claimed:
+    held = timezone.now()
+    unmarked = _update_claims(reminder_ids, held, held=None)
+    try:
         # A patient paused during the batch's second or so is caught by the next one.
-        rows = _reminders().filter(status=DeliveryStatus.PENDING).in_bulk(claimed)
+        rows = _reminders().in_bulk(unmarked)
         follow_ups = [r for r in rows.values() if r.kind == Reminder.Kind.FOLLOW_UP]
         checked_in: set[tuple[int, int]] = set()
         if follow_ups:
@@ -478,19 +474,26 @@ def _send_reminders(
             return _reminder_email(reminder, checked_in)
 
         for reminder_id in reminder_ids:
-            row = rows.get(reminder_id)
+            now = timezone.now()
+            if reminder_id in unmarked and now - held > CLAIM_LEASE / 2:  # a slow batch: keep what it holds
+                unmarked, held = _update_claims(unmarked, now, held=held), now
+            row = rows.get(reminder_id) if reminder_id in unmarked else None
             if row is None:
                 outcome = Outcome("done")
-            elif db.vendor == "postgresql":  # the claim holds the row: send, then one autocommit UPDATE
-                outcome, fields = _attempt(
-                    row, connection=connection, compose=compose, now=timezone.now(), max_attempts=max_attempts
-                )
-                _mark(reminder_id, fields)
             else:
-                outcome = _deliver(_reminders(), reminder_id, connection=connection, compose=compose, preloaded=row)
+                outcome, fields = _attempt(
+                    row, connection=connection, compose=compose, now=now, max_attempts=max_attempts
+                )
+                _mark(reminder_id, {**fields, "claimed_at": None})
+                unmarked.discard(reminder_id)
             if outcome.status in ("retry", "failed"):
                 reset_connection(connection)  # it may be broken
             on_outcome(reminder_id, outcome)
+    finally:
+        try:
+            _update_claims(unmarked, None, held=held)
+        except DatabaseError:  # the session is broken: the claims lapse after CLAIM_LEASE
+            logger.warning("reminder claims not released: the database session is gone")
 
 
 def _mark(reminder_id: int, fields: dict[str, Any]) -> None:
@@ -526,9 +529,13 @@ def send_reminder_batch(
     reminder_ids: Sequence[int], *, connection: Any = None, progress: Callable[[Outcome], None] | None = None
 ) -> Counter[str]:
     """Send a batch over one SMTP connection. A failed send drops the connection (it may be broken) and hands
-    that reminder to `send_reminder` with a backoff; the rest of the batch goes on."""
+    that reminder to `send_reminder` with a backoff; the rest of the batch goes on. More ids than
+    REMINDER_BATCH_SIZE (`send_reminders` passes a whole tick's) are claimed and sent a batch at a time, so a
+    claim's statement stays within the databases' parameter limits."""
     connection = connection or get_connection()
     counts: Counter[str] = Counter()
+    reminder_ids = list(dict.fromkeys(reminder_ids))
+    size = settings.REMINDER_BATCH_SIZE
 
     def record_outcome(reminder_id: int, outcome: Outcome) -> None:
         counts[outcome.status] += 1
@@ -538,7 +545,8 @@ def send_reminder_batch(
             progress(outcome)
 
     try:
-        _send_reminders(reminder_ids, connection=connection, on_outcome=record_outcome)
+        for start in range(0, len(reminder_ids), size):
+            _send_reminders(reminder_ids[start : start + size], connection=connection, on_outcome=record_outcome)
     finally:
         reset_connection(connection)
     return counts

@@ -348,32 +348,32 @@ def test_over_smtp_a_reminder_arrives_as_a_two_part_email_without_djangos_slow_s
     assert "Fjord Physio" in html and "/reminders/pause/" in html
 
 
-@pytest.mark.postgres(reason="the advisory-lock claim and the one-UPDATE mark are the PostgreSQL branch")
-def test_on_postgresql_a_batch_costs_one_query_per_email_plus_two(
-    postgres_only, due_patient, now, django_assert_max_num_queries
-):
-    for _ in range(5):
-        due_patient()
-    ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
-    # claim (one query for the batch), load, then one UPDATE per email
-    with django_assert_max_num_queries(len(ids) + 2):
-        assert services.send_reminder_batch(ids, connection=CountingConnection()) == {"sent": 5}
-
-
-@pytest.mark.sqlite(reason="the per-email write transaction is the branch taken where there is no advisory lock")
-def test_on_sqlite_each_email_is_sent_and_marked_in_its_own_write_transaction(
-    sqlite_only, due_patient, now, django_assert_max_num_queries
-):
+def test_a_batch_costs_one_query_per_email_plus_two_on_every_database(due_patient, now, django_assert_max_num_queries):
     for _ in range(5):
         due_patient()
     ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
     connection = CountingConnection()
-    # load, then per email: begin (IMMEDIATE: the write lock), re-read the row, mark it, commit
-    with django_assert_max_num_queries(1 + 4 * len(ids)) as queries:
+    # claim (one conditional UPDATE ... RETURNING for the batch), load, then one UPDATE per email
+    with django_assert_max_num_queries(len(ids) + 2) as queries:
         assert services.send_reminder_batch(ids, connection=connection) == {"sent": 5}
-    assert sum(1 for q in queries.captured_queries if q["sql"].startswith("UPDATE")) == len(ids)
+    assert sum(1 for q in queries.captured_queries if q["sql"].startswith("UPDATE")) == len(ids) + 1
     assert len(mail.outbox) == 5
-    assert set(Reminder.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert set(Reminder.objects.values_list("status", "claimed_at")) == {(DeliveryStatus.SENT, None)}
     # The same batch again (a redelivered task): every row is already marked, nothing goes out twice.
-    assert services.send_reminder_batch(ids, connection=connection) == {"done": 5}
+    with django_assert_max_num_queries(1):  # the claim takes nothing, so there is nothing to load
+        assert services.send_reminder_batch(ids, connection=connection) == {"done": 5}
+    assert len(mail.outbox) == 5
+
+
+def test_more_reminders_than_a_batch_are_claimed_a_batch_at_a_time(
+    due_patient, now, settings, django_assert_max_num_queries
+):
+    for _ in range(5):
+        due_patient()
+    ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
+    settings.REMINDER_BATCH_SIZE = 2  # as `send_reminders` passes a whole tick's reminders at once
+    with django_assert_max_num_queries(3 * 2 + len(ids)) as queries:
+        assert services.send_reminder_batch(ids, connection=CountingConnection()) == {"sent": 5}
+    claims = [q["sql"] for q in queries.captured_queries if "RETURNING" in q["sql"]]
+    assert len(claims) == 3
     assert len(mail.outbox) == 5
