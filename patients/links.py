@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 from enum import StrEnum
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Case, CharField, Value, When
 
 from patients.models import Patient
 
@@ -40,13 +42,26 @@ def pause_token(patient: Patient) -> str:
     return signing.dumps({"p": str(patient.uuid), "g": patient.link_generation}, salt=PAUSE_SALT, compress=True)
 
 
+def issue_tokens(patients: Iterable[Patient]) -> dict[int, str]:
+    """A new check-in token for each patient, by id, in one UPDATE; every earlier check-in token of theirs
+    stops working."""
+    by_id = {patient.pk: patient for patient in patients}
+    if not by_id:
+        return {}
+    nonces = {pk: secrets.token_urlsafe(12) for pk in by_id}
+    whens = [When(pk=pk, then=Value(nonce)) for pk, nonce in nonces.items()]
+    Patient.objects.filter(pk__in=nonces).update(link_nonce=Case(*whens, output_field=CharField()))
+    tokens = {}
+    for pk, patient in by_id.items():
+        patient.link_nonce = nonces[pk]
+        data = {"p": str(patient.uuid), "g": patient.link_generation, "n": nonces[pk]}
+        tokens[pk] = signing.dumps(data, salt=CHECKIN_SALT, compress=True)
+    return tokens
+
+
 def issue_token(patient: Patient) -> str:
     """A new check-in token for `patient`; every earlier check-in token of theirs stops working."""
-    nonce = secrets.token_urlsafe(12)
-    Patient.objects.filter(pk=patient.pk).update(link_nonce=nonce)
-    patient.link_nonce = nonce
-    data = {"p": str(patient.uuid), "g": patient.link_generation, "n": nonce}
-    return signing.dumps(data, salt=CHECKIN_SALT, compress=True)
+    return issue_tokens([patient])[patient.pk]
 
 
 def _read(token: str, salt: str, max_age: dt.timedelta | None) -> tuple[Patient, dict]:
@@ -91,9 +106,9 @@ def redeem(token: str) -> Patient:
     return patient
 
 
-def checkin_url(patient: Patient) -> str:
-    """A new check-in link (ending the patient's earlier ones)."""
-    return f"{settings.SITE_URL}/checkin/{issue_token(patient)}/"
+def checkin_url(patient: Patient, token: str | None = None) -> str:
+    """The check-in link of `token`, or of a new token (ending the patient's earlier ones)."""
+    return f"{settings.SITE_URL}/checkin/{token or issue_token(patient)}/"
 
 
 def pause_url(patient: Patient) -> str:

@@ -491,7 +491,12 @@ def _raise_alerts(
     if checkin.red_flags:
         raised += _raise_red_flag(patient, episode, week, checkin.red_flags, now)
     baseline_week = min(rows)
-    if baseline_week < week:
+    # A week after the baseline pairs with the week before and the week after: a late or corrected week can
+    # complete a pair either way, and the alert is the pair's later week's. A new or corrected baseline changes
+    # what every later week is measured against, so then each later week is judged again. Either way the alerts
+    # are the rules' on the answers as they stand, in whatever order the weeks arrive.
+    judged = [w for w in rows if w > baseline_week] if week == baseline_week else [week]
+    if judged:
         base = rows[baseline_week]
         base_odi = base.odi_exact
 
@@ -500,21 +505,24 @@ def _raise_alerts(
                 odi=row.odi_exact, nrs=row.pain_nrs, baseline_odi=base_odi, baseline_nrs=base.pain_nrs
             )
 
-        # This week pairs with the week before and the week after: a late or corrected week can complete a
-        # pair either way. The alert is the pair's later week's, so the weeks after the baseline give the same
-        # alerts in whatever order they arrive.
-        for later in (week, week + 1):
+        for later in sorted({w for j in judged for w in (j, j + 1)}):
             earlier = rows.get(later - 1)
             if earlier is None or later - 1 == baseline_week or later not in rows:
                 continue
             if meets(earlier) and meets(rows[later]):
                 raised += _raise(patient, episode, Alert.Kind.WORSENING, later, False, {}, now)
-        for item in items.values():
-            if item.kind == AssignmentItem.Kind.ACTIVITY and is_flare(
-                checkin.pain_nrs, base.pain_nrs, item.flare_margin or DEFAULT_FLARE_MARGIN
-            ):
-                raised += _raise(patient, episode, Alert.Kind.FLARE, week, False, {"item": item.pk}, now)
-                break
+        activities = [item for item in items.values() if item.kind == AssignmentItem.Kind.ACTIVITY]
+        for w in sorted(judged):
+            flared = next(
+                (
+                    item
+                    for item in activities
+                    if is_flare(rows[w].pain_nrs, base.pain_nrs, item.flare_margin or DEFAULT_FLARE_MARGIN)
+                ),
+                None,
+            )
+            if flared is not None:
+                raised += _raise(patient, episode, Alert.Kind.FLARE, w, False, {"item": flared.pk}, now)
     return raised
 
 

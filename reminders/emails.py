@@ -48,13 +48,16 @@ def _patient_headers(patient: Patient, pause: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{pause}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def patient_link_message(patient: Patient, kind: str, message_id: str) -> EmailMultiAlternatives:
-    """A check-in email to a patient: `kind` is a Reminder.Kind or "link" (sent now at the clinic's request)."""
+def patient_link_message(
+    patient: Patient, kind: str, message_id: str, token: str | None = None
+) -> EmailMultiAlternatives:
+    """A check-in email to a patient: `kind` is a Reminder.Kind or "link" (sent now at the clinic's request).
+    It carries a new check-in link (`token`, when the caller issued a batch's at once), ending the older ones."""
     pause = pause_url(patient)
     context = {
         "patient": patient,
         "clinic_name": patient.clinic.name,
-        "checkin_url": checkin_url(patient),
+        "checkin_url": checkin_url(patient, token),
         "pause_url": pause,
         "kind": kind,
         "follow_up": kind == Reminder.Kind.FOLLOW_UP,
@@ -69,8 +72,8 @@ def patient_link_message(patient: Patient, kind: str, message_id: str) -> EmailM
     )
 
 
-def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
-    return patient_link_message(reminder.patient, reminder.kind, f"reminder-{reminder.pk}")
+def reminder_message(reminder: Reminder, token: str | None = None) -> EmailMultiAlternatives:
+    return patient_link_message(reminder.patient, reminder.kind, f"reminder-{reminder.pk}", token)
 
 
 def alert_message(notification: AlertNotification, recipients: list[str]) -> EmailMultiAlternatives:

@@ -43,6 +43,7 @@ from cft.jobs import JobRun
 from clinics.models import StaffMembership, is_staff_of
 from outbox.services import enqueue
 from patients.dates import ProgramWeekOutOfRange, checked_week, program_week
+from patients.links import issue_tokens
 from patients.models import Alert, CheckIn, Episode, Patient
 from reminders import emails, mime, schedule
 from reminders.models import AlertNotification, DeliveryStatus, Reminder, TherapistDigest
@@ -398,13 +399,22 @@ def _deliver(
         return outcome
 
 
-def _reminder_email(reminder: Reminder, checked_in: set[tuple[int, int]] | None = None) -> EmailMessage | None:
-    """The email for a reminder, or None when it is no longer wanted (checked again at send time: a patient
-    may have paused, been discharged or checked in since the row was created). `checked_in`: the (episode,
-    week) pairs with a check-in, when the caller loaded them for a whole batch."""
+def _reminder_email(
+    reminder: Reminder, checked_in: set[tuple[int, int]] | None = None, token: str | None = None
+) -> EmailMessage | None:
+    """The email for a reminder, or None when it is no longer wanted. `checked_in`: the (episode, week) pairs
+    with a check-in, and `token`: the patient's new check-in token, when the caller made them for a batch."""
+    if not _wanted(reminder, checked_in):
+        return None
+    return emails.reminder_message(reminder, token)
+
+
+def _wanted(reminder: Reminder, checked_in: set[tuple[int, int]] | None = None) -> bool:
+    """Whether a reminder's email is still wanted (checked again at send time: a patient may have paused, been
+    discharged or checked in since the row was created)."""
     patient = reminder.patient
     if patient.status != Patient.Status.ACTIVE or not patient.reminder_consent or reminder.episode.ended_on:
-        return None
+        return False
     if reminder.kind == Reminder.Kind.FOLLOW_UP:
         if checked_in is None:
             checked_in = set(
@@ -413,8 +423,8 @@ def _reminder_email(reminder: Reminder, checked_in: set[tuple[int, int]] | None 
                 )
             )
         if (reminder.episode_id, reminder.week) in checked_in:
-            return None
-    return emails.reminder_message(reminder)
+            return False
+    return True
 
 
 def _reminders() -> models.QuerySet[Reminder]:
@@ -470,8 +480,12 @@ def _send_reminders(
                 )
             )
 
+        # Each email carries a new check-in link (read once; it ends the patient's older links): one UPDATE
+        # issues the batch's, for the patients still to be emailed only, so nobody else's link is ended.
+        tokens = issue_tokens(r.patient for r in rows.values() if _wanted(r, checked_in))
+
         def compose(reminder: Reminder) -> EmailMessage | None:
-            return _reminder_email(reminder, checked_in)
+            return _reminder_email(reminder, checked_in, tokens.get(reminder.patient_id))
 
         for reminder_id in reminder_ids:
             now = timezone.now()

@@ -32,11 +32,16 @@ def paths(baseline: list, follow_up: list, nrs: tuple[int, int]) -> dict[str, ob
     """Run one baseline and one follow-up through every path; return what each path decided."""
     clinic = ClinicFactory()
     therapist = make_therapist(clinic)
-    admin = make_clinic_admin(clinic)
     patient = patient_on_program(clinic=clinic, therapist=therapist, weeks_ago=3)
     checkin(patient, 1, baseline, nrs[0])
     checkin(patient, 2, follow_up, nrs[1])
+    return decided(patient, therapist)
 
+
+def decided(patient: Patient, therapist: object) -> dict[str, object]:
+    """What every path decides of a patient's baseline and latest check-in (responders, bands)."""
+    clinic = patient.clinic
+    admin = make_clinic_admin(clinic)
     api = APIClient()
     api.force_authenticate(therapist)
     outcome = api.get(f"/api/v1/patients/{patient.pk}/outcomes/").json()

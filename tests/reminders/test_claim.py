@@ -69,11 +69,11 @@ def test_a_batch_stopped_by_an_error_releases_what_it_did_not_send(reminders, mo
     calls = []
     real = emails.reminder_message
 
-    def breaks_on_the_second(reminder):
+    def breaks_on_the_second(reminder, token=None):
         calls.append(reminder.pk)
         if len(calls) == 2:
             raise RuntimeError("template error")
-        return real(reminder)
+        return real(reminder, token)
 
     monkeypatch.setattr(emails, "reminder_message", breaks_on_the_second)
     with pytest.raises(RuntimeError):

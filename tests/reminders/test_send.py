@@ -348,15 +348,18 @@ def test_over_smtp_a_reminder_arrives_as_a_two_part_email_without_djangos_slow_s
     assert "Fjord Physio" in html and "/reminders/pause/" in html
 
 
-def test_a_batch_costs_one_query_per_email_plus_two_on_every_database(due_patient, now, django_assert_max_num_queries):
+def test_a_batch_costs_one_query_per_email_plus_three_on_every_database(
+    due_patient, now, django_assert_max_num_queries
+):
     for _ in range(5):
         due_patient()
     ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
     connection = CountingConnection()
-    # claim (one conditional UPDATE ... RETURNING for the batch), load, then one UPDATE per email
-    with django_assert_max_num_queries(len(ids) + 2) as queries:
+    # claim (one conditional UPDATE ... RETURNING for the batch), load, the batch's new check-in links (one
+    # UPDATE), then one UPDATE per email
+    with django_assert_max_num_queries(len(ids) + 3) as queries:
         assert services.send_reminder_batch(ids, connection=connection) == {"sent": 5}
-    assert sum(1 for q in queries.captured_queries if q["sql"].startswith("UPDATE")) == len(ids) + 1
+    assert sum(1 for q in queries.captured_queries if q["sql"].startswith("UPDATE")) == len(ids) + 2
     assert len(mail.outbox) == 5
     assert set(Reminder.objects.values_list("status", "claimed_at")) == {(DeliveryStatus.SENT, None)}
     # The same batch again (a redelivered task): every row is already marked, nothing goes out twice.
@@ -372,8 +375,25 @@ def test_more_reminders_than_a_batch_are_claimed_a_batch_at_a_time(
         due_patient()
     ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
     settings.REMINDER_BATCH_SIZE = 2  # as `send_reminders` passes a whole tick's reminders at once
-    with django_assert_max_num_queries(3 * 2 + len(ids)) as queries:
+    with django_assert_max_num_queries(3 * 3 + len(ids)) as queries:
         assert services.send_reminder_batch(ids, connection=CountingConnection()) == {"sent": 5}
     claims = [q["sql"] for q in queries.captured_queries if "RETURNING" in q["sql"]]
     assert len(claims) == 3
     assert len(mail.outbox) == 5
+
+
+def test_each_reminder_of_a_batch_carries_a_working_link_and_a_skipped_one_ends_no_link(due_patient, now):
+    from django.test import Client
+
+    from patients import links
+    from patients.models import Patient
+
+    emailed, paused = due_patient(), due_patient()
+    earlier = links.issue_token(paused)  # the link the paused patient already holds
+    ids = services.dispatch_due_reminders(now=now, publish=False).reminder_ids
+    Patient.objects.filter(pk=paused.pk).update(status=Patient.Status.PAUSED)
+    assert services.send_reminder_batch(ids, connection=CountingConnection()) == {"sent": 1, "skipped": 1}
+    [message] = mail.outbox
+    token = message.body.split("/checkin/")[1].split("/")[0]
+    assert links.redeem(token) == emailed
+    assert Client().post(f"/checkin/{earlier}/").status_code == 302  # still the paused patient's live link
