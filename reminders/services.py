@@ -35,7 +35,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, models, transaction
 from django.db import connection as db
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit.services import record
@@ -695,10 +695,21 @@ def send_therapist_digests(*, now: dt.datetime | None = None, connection: Any = 
     )
     queryset = TherapistDigest.objects.select_related("therapist")
     connection = connection or get_connection()
+    run = JobRun("send_therapist_digests")  # one therapist's failing digest never holds back the others'
+    # Where a failure is reported to the clinic admins: the therapist's first clinic.
+    first_clinic = StaffMembership.objects.filter(user=OuterRef("therapist")).order_by("pk").values("clinic_id")[:1]
+    pending = TherapistDigest.objects.filter(day=day, status=DeliveryStatus.PENDING).annotate(
+        clinic_id=Subquery(first_clinic)
+    )
     try:
-        for pk in TherapistDigest.objects.filter(day=day, status=DeliveryStatus.PENDING).values_list("pk", flat=True):
-            outcome = _deliver(queryset, pk, connection=connection, compose=_digest_email, now=now)
-            counts[outcome.status] += 1
+        for pk, clinic_id in pending.values_list("pk", "clinic_id"):
+            failed_before = run.failed
+            with run.row(clinic_id=clinic_id, object_type="TherapistDigest", object_id=pk):
+                outcome = _deliver(queryset, pk, connection=connection, compose=_digest_email, now=now)
+                counts[outcome.status] += 1
+            if run.failed > failed_before:
+                counts["error"] += 1
+                outcome = Outcome("failed")
             if outcome.status in ("retry", "failed"):
                 reset_connection(connection)
     finally:

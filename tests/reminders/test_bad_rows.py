@@ -27,3 +27,35 @@ def test_a_poisoned_start_date_loses_only_its_own_reminder(due_patient, now):
     assert failure.clinic_id == poisoned.clinic_id
     assert failure.details["job"] == "dispatch_weekly_reminders"
     assert failure.details["object_id"] == str(poisoned.current_episode().pk)
+
+
+def test_one_therapists_failing_digest_never_holds_back_the_others(clinic, plan, settings, monkeypatch):
+    from django.core import mail
+
+    from patients.models import Alert
+    from reminders import emails
+    from tests.factories import make_therapist, patient_on_program
+
+    settings.REMINDER_DIGEST_HOUR, settings.TIME_ZONE = 7, "UTC"
+    therapists = [make_therapist(clinic) for _ in range(3)]
+    for therapist in therapists:
+        patient = patient_on_program(clinic=clinic, therapist=therapist, program=plan)
+        Alert.objects.create(patient=patient, episode=patient.current_episode(), kind=Alert.Kind.WORSENING, week=3)
+    poisoned = therapists[1]
+    real = emails.digest_message
+
+    def breaks_for_one(digest, patients):  # a row that cannot be rendered, whatever the reason
+        if digest.therapist_id == poisoned.pk:
+            raise ValueError("unrenderable row")
+        return real(digest, patients)
+
+    monkeypatch.setattr(emails, "digest_message", breaks_for_one)
+    counts = services.send_therapist_digests(now=dt.datetime(2026, 3, 2, 7, 5, tzinfo=dt.UTC))
+    assert counts == {"sent": 2, "error": 1}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(t.email for t in therapists if t != poisoned)
+    failure = AuditEvent.objects.get(action=FAILED_ACTION)
+    assert (failure.clinic_id, failure.details["job"], failure.details["error"]) == (
+        clinic.pk,
+        "send_therapist_digests",
+        "ValueError",
+    )
