@@ -304,6 +304,7 @@ class PatientDetailView(StaffView, generics.RetrieveUpdateAPIView):
     def perform_update(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
         data = dict(serializer.validated_data)
         data.pop("clinic", None)
+        assert serializer.instance is not None  # an update always has its instance
         patient = services.update_patient(patient=serializer.instance, by=self.request.user, **data)
         serializer.instance = self.get_queryset().get(pk=patient.pk)
 

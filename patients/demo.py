@@ -70,7 +70,7 @@ def seed(
     patients_per_clinic: int = 12,
     max_weeks: int = 16,
     seed_value: int = 42,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> list[Login]:
     """Idempotent: clinics, staff and programs are got-or-created; patients are added only up to the count."""
     rng = random.Random(seed_value)  # noqa: S311 - demo data, not security
@@ -145,7 +145,7 @@ def _bulk_patients(
     max_weeks: int,
     rng: random.Random,
     tz: str,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> None:
     """Benchmark scale: bulk inserts, scores computed by the same scoring module as the service."""
     batch = 1000

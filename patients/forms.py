@@ -136,13 +136,13 @@ class CheckInForm(forms.Form):
         """The cleaned answers as `submit_checkin` (and the API) takes them."""
         data = self.cleaned_data
         odi = [None if data[f"odi[{i}]"] == SKIP else int(data[f"odi[{i}]"]) for i in range(ODI_SECTION_COUNT)]
-        activities = []
+        activities: list[dict[str, Any]] = []
         for index, quota in enumerate(self.plan.activities):
             done = data.get(f"activities[{index}].done")
             if done is not None:
                 self._paths[f"activities[{len(activities)}]"] = f"activities[{index}].done"
                 activities.append({"item": quota.item.pk, "done": done})
-        coping = []
+        coping: list[dict[str, Any]] = []
         for index, item in enumerate(self.plan.coping):
             used, helpful = data.get(f"coping[{index}].used"), data.get(f"coping[{index}].helpful")
             if used or helpful is not None:

@@ -218,13 +218,13 @@ class AssignmentItem(ActivityPlanFields):
         "programs.GradedActivity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     activity = models.CharField(max_length=200, blank=True)
-    # Plan fields are nullable here because only activities have them.
+    # Plan fields are nullable here because only activities have them (hence the ignores: a narrower override).
     unit = models.CharField(max_length=20, blank=True)
-    baseline = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    baseline = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)  # type: ignore[assignment]
     increase_kind = models.CharField(max_length=10, blank=True)
-    increase = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
-    goal = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
-    flare_margin = models.PositiveSmallIntegerField(null=True, blank=True)
+    increase = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)  # type: ignore[assignment]
+    goal = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)  # type: ignore[assignment]
+    flare_margin = models.PositiveSmallIntegerField(null=True, blank=True)  # type: ignore[assignment]
     flare_response = models.CharField(max_length=10, blank=True)
 
     class Meta:
@@ -311,6 +311,11 @@ class CheckIn(models.Model):
     @property
     def odi_band(self) -> str | None:
         return scoring.odi_band(self.odi_exact)
+
+    @property
+    def red_flag_questions(self) -> list[str]:
+        """The red-flag questions answered yes, in their words."""
+        return [RED_FLAGS[key][0] for key in self.red_flags if key in RED_FLAGS]
 
 
 class CheckInVersion(models.Model):

@@ -5,7 +5,7 @@ the models, the check-in form (patients/forms.py) and the service: `odi`, `pain_
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
@@ -350,8 +350,8 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not getattr(user, "patient", None):
             ids = Clinic.objects.values_list("pk", flat=True) if user.is_superuser else clinic_ids_for(user)
-            self.fields["clinic"].queryset = Clinic.objects.filter(pk__in=ids)
-            self.fields["primary_therapist"].queryset = (
+            cast(serializers.RelatedField, self.fields["clinic"]).queryset = Clinic.objects.filter(pk__in=ids)
+            cast(serializers.RelatedField, self.fields["primary_therapist"]).queryset = (
                 get_user_model().objects.filter(memberships__clinic__in=ids).distinct()
             )
 

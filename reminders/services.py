@@ -259,6 +259,7 @@ def due_follow_ups(now: dt.datetime, batch_size: int) -> Iterator[list[DueRemind
     )
     batch: list[DueReminder] = []
     for patient_id, episode_id, week, sent_at, zone in weekly.iterator(chunk_size=batch_size):
+        assert sent_at is not None  # the sent_at filters above exclude NULL
         batch.append(DueReminder(patient_id, episode_id, week, sent_at + FOLLOW_UP_AFTER, zone))
         if len(batch) >= batch_size:
             yield batch
@@ -526,7 +527,7 @@ def schedule_retry(reminder_id: int, attempts: int) -> None:
 
 
 def send_reminder_batch(
-    reminder_ids: Sequence[int], *, connection: Any = None, progress: Callable[[Outcome], None] | None = None
+    reminder_ids: Sequence[int], *, connection: Any = None, progress: Callable[[Outcome], object] | None = None
 ) -> Counter[str]:
     """Send a batch over one SMTP connection. A failed send drops the connection (it may be broken) and hands
     that reminder to `send_reminder` with a backoff; the rest of the batch goes on."""
