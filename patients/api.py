@@ -96,7 +96,9 @@ def _open_episode(patient: Patient) -> Episode:
 def _submit_checkin(request: Request, patient: Patient, by: Any) -> Response:
     serializer = CheckInInputSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    result = services.submit_checkin(patient=patient, by=by, **serializer.service_kwargs())
+    result = services.submit_checkin(
+        patient=patient, answers=serializer.answers(), week=serializer.validated_data.get("week"), by=by
+    )
     data = CheckInSubmittedSerializer(result.checkin, context={"result": result}).data
     return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

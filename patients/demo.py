@@ -134,7 +134,11 @@ def _service_patients(
                     continue
                 week, answers, pain = row
                 flags = {"rf_night_pain": True} if red_flag and n == 0 and week == weeks else None
-                services.submit_checkin(patient=patient, week=week, odi=answers, pain_nrs=pain, red_flags=flags)
+                services.submit_checkin(
+                    patient=patient,
+                    week=week,
+                    answers=services.CheckInAnswers(odi=answers, pain_nrs=pain, red_flags=flags),
+                )
 
 
 def _bulk_patients(

@@ -69,20 +69,17 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
     red_flags = RedFlagAnswersSerializer(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
-    def service_kwargs(self) -> dict[str, Any]:
-        """validated_data as `submit_checkin` takes it (plain dicts and lists)."""
+    def answers(self) -> services.CheckInAnswers:
+        """validated_data as `submit_checkin` takes it (the week is its own argument)."""
         data = self.validated_data
-        kwargs: dict[str, Any] = {
-            "odi": list(data["odi"]),
-            "pain_nrs": data["pain_nrs"],
-            "activities": [dict(entry) for entry in data.get("activities", [])],
-            "coping": [dict(entry) for entry in data.get("coping", [])],
-            "red_flags": dict(data.get("red_flags") or {}),
-            "note": data.get("note", ""),
-        }
-        if "week" in data:
-            kwargs["week"] = data["week"]
-        return kwargs
+        return services.CheckInAnswers(
+            odi=list(data["odi"]),
+            pain_nrs=data["pain_nrs"],
+            activities=[services.ActivityAnswer(**entry) for entry in data.get("activities", [])],
+            coping=[services.CopingAnswer(**entry) for entry in data.get("coping", [])],
+            red_flags=dict(data.get("red_flags") or {}),
+            note=data.get("note", ""),
+        )
 
 
 # --- check-in output ------------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -238,6 +240,38 @@ class CheckInResult:
         return "emergency" if "emergency" in urgencies else "urgent"
 
 
+@dataclass(frozen=True)
+class ActivityAnswer:
+    """What was done of one activity of this week's plan, in its unit."""
+
+    item: int
+    done: Decimal
+
+
+@dataclass(frozen=True)
+class CopingAnswer:
+    """Whether one coping strategy of this week's plan was used, and how helpful it was (0-10)."""
+
+    item: int
+    used: bool = False
+    helpful: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckInAnswers:
+    """One week's answers, as the patient page, the API or staff give them to `submit_checkin`.
+
+    `odi`: the ten ODI answers in section order, None for a skipped section. `red_flags`: {question key: yes}
+    or the keys answered yes. The values are checked by `submit_checkin`, which names the bad one."""
+
+    odi: Sequence[int | None]
+    pain_nrs: int
+    red_flags: Mapping[str, bool] | Sequence[str] | None = None
+    activities: Sequence[ActivityAnswer] = ()
+    coping: Sequence[CopingAnswer] = ()
+    note: str = ""
+
+
 def _clean_red_flags(value: Any) -> list[str]:
     """Accepts {key: bool} or a list of keys answered yes."""
     if value is None:
@@ -258,19 +292,21 @@ def _clean_red_flags(value: Any) -> list[str]:
     raise ValidationError({"red_flags": "Give the red-flag answers as an object of yes/no answers."})
 
 
-def _clean_activities(value: Any, items: dict[int, AssignmentItem], quotas: dict[int, Any]) -> list[dict[str, Any]]:
+def _clean_activities(
+    value: Sequence[ActivityAnswer], items: dict[int, AssignmentItem], quotas: dict[int, Any]
+) -> list[dict[str, Any]]:
     from programs.services import to_decimal
 
     if not isinstance(value, (list, tuple)):
         raise ValidationError({"activities": "Must be a list."})
     cleaned = []
     for index, entry in enumerate(value):
-        if not isinstance(entry, dict) or "item" not in entry or "done" not in entry:
+        if not isinstance(entry, ActivityAnswer):
             raise ValidationError({f"activities[{index}]": "Give the activity's item id and what was done."})
-        item = items.get(entry["item"]) if isinstance(entry["item"], int) else None
+        item = items.get(entry.item) if isinstance(entry.item, int) else None
         if item is None or item.kind != AssignmentItem.Kind.ACTIVITY:
             raise ValidationError({f"activities[{index}].item": "Not an activity of this week's plan."})
-        done = to_decimal(entry["done"], f"activities[{index}].done")
+        done = to_decimal(entry.done, f"activities[{index}].done")
         if done < 0:
             raise ValidationError({f"activities[{index}].done": "Cannot be negative."})
         most = WEEKLY_MAXIMUM.get(item.unit)
@@ -282,20 +318,20 @@ def _clean_activities(value: Any, items: dict[int, AssignmentItem], quotas: dict
     return cleaned
 
 
-def _clean_coping(value: Any, items: dict[int, AssignmentItem]) -> list[dict[str, Any]]:
+def _clean_coping(value: Sequence[CopingAnswer], items: dict[int, AssignmentItem]) -> list[dict[str, Any]]:
     if not isinstance(value, (list, tuple)):
         raise ValidationError({"coping": "Must be a list."})
     cleaned = []
     for index, entry in enumerate(value):
-        if not isinstance(entry, dict) or "item" not in entry:
+        if not isinstance(entry, CopingAnswer):
             raise ValidationError({f"coping[{index}]": "Give the strategy's item id."})
-        item = items.get(entry["item"]) if isinstance(entry["item"], int) else None
+        item = items.get(entry.item) if isinstance(entry.item, int) else None
         if item is None or item.kind != AssignmentItem.Kind.COPING:
             raise ValidationError({f"coping[{index}].item": "Not a coping strategy of this week's plan."})
-        used = entry.get("used", False)
+        used = entry.used
         if not isinstance(used, bool):
             raise ValidationError({f"coping[{index}].used": "Answer yes (true) or no (false)."})
-        helpful = entry.get("helpful")
+        helpful: int | None = entry.helpful
         if helpful is not None and not used:
             raise ValidationError(
                 {f"coping[{index}].helpful": "Say how helpful the strategy was only if you used it this week."}
@@ -312,13 +348,8 @@ def _clean_coping(value: Any, items: dict[int, AssignmentItem]) -> list[dict[str
 def submit_checkin(
     *,
     patient: Patient,
-    odi: Any,
-    pain_nrs: Any,
+    answers: CheckInAnswers,
     week: int | None = None,
-    red_flags: Any = None,
-    activities: Any = (),
-    coping: Any = (),
-    note: str = "",
     by: Any = None,
     now: dt.datetime | None = None,
     episode: Episode | None = None,
@@ -355,12 +386,12 @@ def submit_checkin(
     if week > (today_week or 0):
         raise ValidationError({"week": "This week is in the future."})
     try:
-        odi_result = scoring.score_odi(odi)
-        nrs = scoring.validate_nrs(pain_nrs)
+        odi_result = scoring.score_odi(answers.odi)
+        nrs = scoring.validate_nrs(answers.pain_nrs)
     except scoring.ScoringError as exc:
         raise ValidationError({exc.field: exc.message}) from None
-    flags = _clean_red_flags(red_flags)
-    if not isinstance(note, str):
+    flags = _clean_red_flags(answers.red_flags)
+    if not isinstance(answers.note, str):
         raise ValidationError({"note": "Must be text."})
 
     # Narratives are never answered: an item id naming one is rejected like any id not in the plan.
@@ -380,15 +411,15 @@ def submit_checkin(
             for pk, item in by_id.items()
             if item.kind == AssignmentItem.Kind.ACTIVITY
         }
-        answers = {
-            "odi": list(odi),
+        stored = {
+            "odi": list(answers.odi),
             "pain_nrs": nrs,
             "red_flags": flags,
-            "activities": _clean_activities(activities or [], by_id, quotas),
-            "coping": _clean_coping(coping or [], by_id),
-            "note": note,
+            "activities": _clean_activities(answers.activities or [], by_id, quotas),
+            "coping": _clean_coping(answers.coping or [], by_id),
+            "note": answers.note,
         }
-        checkin, created = _upsert_checkin(patient, episode, week, odi_result, answers, user, now, existing)
+        checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
         alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
         record(
             action="checkin.update" if not created else "checkin.create",

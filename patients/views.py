@@ -100,7 +100,9 @@ def checkin(request: HttpRequest) -> HttpResponse:
         form = CheckInForm(request.POST, plan=plan, sections=sections)
         if form.is_valid():
             try:
-                services.submit_checkin(patient=patient, week=week, episode=episode, items=items, **form.payload())
+                services.submit_checkin(
+                    patient=patient, answers=form.payload(), week=week, episode=episode, items=items
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:

@@ -4,7 +4,7 @@ import pytest
 
 from patients.models import Patient
 from patients.outcomes import any_responder_q, episode_outcome, responder_q, with_patient_outcomes
-from tests.factories import ClinicFactory, checkin, patient_on_program
+from tests.factories import ClinicFactory, answers, checkin, patient_on_program
 
 
 def caseload(clinic):
@@ -102,7 +102,7 @@ def test_needing_attention_means_an_open_alert_not_merely_no_acknowledged_one(db
 
     quiet = patient_on_program(weeks_ago=3)
     flagged = patient_on_program(clinic=quiet.clinic, weeks_ago=3)
-    services.submit_checkin(patient=flagged, odi=[1] * 10, pain_nrs=3, week=1, red_flags=["rf_trauma"])
+    services.submit_checkin(patient=flagged, answers=answers([1] * 10, 3, red_flags=["rf_trauma"]), week=1)
     assert list(Patient.objects.needing_attention()) == [flagged]
     services.acknowledge_alert(alert=Alert.objects.get(), by=None)
     assert not Patient.objects.needing_attention().exists()
