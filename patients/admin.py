@@ -249,7 +249,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Patient, form: Any, change: bool) -> None:
         if change:
             obj.save()
-            record(action="patient.update", actor=request.user, clinic_id=obj.clinic_id, patient_id=obj.pk, obj=obj)
+            record("patient.update", obj, request.user)
             return
         fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "clinic"}
         created = services.create_patient(clinic=form.cleaned_data["clinic"], by=request.user, **fields)

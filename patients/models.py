@@ -125,6 +125,11 @@ class Patient(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def patient(self) -> Patient:
+        """Itself: every record about one patient exposes `patient` (what `audit.record` reads)."""
+        return self
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
@@ -191,6 +196,10 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.title} from {self.start_date}"
 
+    @property
+    def patient(self) -> Patient:
+        return self.episode.patient
+
 
 class AssignmentItem(ActivityPlanFields):
     """A component as this patient has it. Activity plan fields are used only for kind 'activity'."""
@@ -232,6 +241,10 @@ class AssignmentItem(ActivityPlanFields):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def patient(self) -> Patient:
+        return self.assignment.episode.patient
 
     def is_active_in(self, week: int) -> bool:
         return self.start_week <= week and (self.end_week is None or week <= self.end_week)

@@ -56,7 +56,7 @@ def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
     patient.save()
-    record(action="patient.create", actor=by, clinic_id=clinic.pk, patient_id=patient.pk, obj=patient)
+    record("patient.create", patient, by)
     return patient
 
 
@@ -91,14 +91,7 @@ def update_patient(*, patient: Patient, by: Any = None, status: str | None = Non
             setattr(patient, name, value)
         patient.full_clean()
         patient.save(update_fields=list(changes))
-        record(
-            action="patient.update",
-            actor=by,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            obj=patient,
-            details={"fields": sorted(changes)},
-        )
+        record("patient.update", patient, by, details={"fields": sorted(changes)})
     if status is not None and status != patient.status:
         if status == Patient.Status.DISCHARGED:
             discharge_patient(patient=patient, by=by)
@@ -118,7 +111,7 @@ def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: 
     if patient.episodes.filter(ended_on__isnull=True).exists():
         raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
     episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)
-    record(action="episode.open", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=episode)
+    record("episode.open", episode, by)
     return episode
 
 
@@ -144,14 +137,7 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
         ),
     )
     AssignmentItem.objects.bulk_create(items)
-    record(
-        action="assignment.create",
-        actor=by,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=assignment,
-        details={"program_id": program.pk},
-    )
+    record("assignment.create", assignment, by, details={"program_id": program.pk})
     return assignment
 
 
@@ -208,15 +194,13 @@ def tailor_item(*, item: AssignmentItem, by: Any = None, **changes: Any) -> Assi
     if item.end_week is not None and item.end_week < item.start_week:
         raise ValidationError({"end_week": "The end week cannot be before the start week."})
     item.save()
-    patient = item.assignment.episode.patient
-    record(action="assignment.tailor", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=item)
+    record("assignment.tailor", item, by)
     return item
 
 
 @transaction.atomic
 def drop_item(*, item: AssignmentItem, by: Any = None) -> None:
-    patient = item.assignment.episode.patient
-    record(action="assignment.drop_item", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=item)
+    record("assignment.drop_item", item, by)
     item.delete()
 
 
@@ -422,12 +406,10 @@ def submit_checkin(
         checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
         alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
         record(
-            action="checkin.update" if not created else "checkin.create",
-            actor=user,
+            "checkin.update" if not created else "checkin.create",
+            checkin,
+            user,
             actor_label="" if staff else "patient",
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            obj=checkin,
             details={"week": week, "version": checkin.version},
         )
     return CheckInResult(checkin=checkin, created=created, alerts=alerts)
@@ -544,6 +526,7 @@ def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[s
     if raised:
         return raised
     alert = Alert.objects.select_for_update().get(episode=episode, kind=Alert.Kind.RED_FLAG, week=week)
+    alert.patient = patient  # the one in hand: the audit record reads it without a query
     known = alert.details.get("questions", [])
     added = [key for key in flags if key not in known]
     if not added:
@@ -554,12 +537,10 @@ def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[s
     alert.acknowledged_at = alert.acknowledged_by = None
     alert.save(update_fields=["details", "urgent", "escalation", "acknowledged_at", "acknowledged_by"])
     record(
-        action="alert.escalate",
-        actor=None,
+        "alert.escalate",
+        alert,
+        None,
         actor_label="patient",
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=alert,
         details={"week": week, "added": added, "escalation": alert.escalation},
     )
     enqueue(ALERT_TASK, alert_id=alert.pk, escalation=alert.escalation)
@@ -588,14 +569,7 @@ def acknowledge_alert(*, alert: Alert, by: Any, ip_address: str | None = None) -
     )
     alert.refresh_from_db()
     if updated:
-        record(
-            action="alert.acknowledge",
-            actor=by,
-            clinic_id=alert.patient.clinic_id,
-            patient_id=alert.patient_id,
-            obj=alert,
-            ip_address=ip_address,
-        )
+        record("alert.acknowledge", alert, by, ip_address=ip_address)
     return alert
 
 
@@ -605,13 +579,7 @@ def set_reminders_paused(*, patient: Patient, paused: bool, by: Any = None) -> P
         raise ValidationError({"status": "A discharged patient gets no reminders."})
     patient.status = Patient.Status.PAUSED if paused else Patient.Status.ACTIVE
     patient.save(update_fields=["status"])
-    record(
-        action="patient.pause" if paused else "patient.resume",
-        actor=by,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=patient,
-    )
+    record("patient.pause" if paused else "patient.resume", patient, by)
     return patient
 
 
@@ -639,7 +607,7 @@ def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = 
     for episode in patient.episodes.filter(ended_on__isnull=True):
         episode.ended_on = max(on, episode.started_on)
         episode.save(update_fields=["ended_on"])
-    record(action="patient.discharge", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=patient)
+    record("patient.discharge", patient, by)
     return patient
 
 
@@ -657,13 +625,7 @@ def issue_patient_token(*, patient: Patient, now: dt.datetime | None = None) -> 
             link_generation=patient.link_generation,
             expires_at=now + dt.timedelta(hours=settings.PATIENT_TOKEN_MAX_AGE_HOURS),
         )
-        record(
-            action="patient.api_session",
-            actor_label="patient",
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            obj=token,
-        )
+        record("patient.api_session", token, actor_label="patient")
     return key, token
 
 

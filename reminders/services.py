@@ -557,14 +557,7 @@ def resend_reminder(*, reminder: Reminder, by: Any) -> bool:
     )
     if not updated:
         return False
-    record(
-        action="reminder.resend",
-        actor=by,
-        clinic_id=reminder.patient.clinic_id,
-        patient_id=reminder.patient_id,
-        obj=reminder,
-        details={"kind": reminder.kind, "week": reminder.week},
-    )
+    record("reminder.resend", reminder, by, details={"kind": reminder.kind, "week": reminder.week})
     enqueue(SEND_TASK, reminder_id=reminder.pk)
     return True
 
