@@ -4,6 +4,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -61,6 +62,33 @@ def require_chromium() -> None:
     if REQUIRE_BROWSER:
         pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install -y chromium)")
     pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
+
+
+@pytest.fixture
+def two_clinics(db: None) -> SimpleNamespace:
+    """The two-clinic world the isolation and scoping tests share (tests/admin adds each clinic's program).
+    Alpha: therapists Tess (patient Alice) and Theo (patient Aaron), clinic admin Ada. Beta: therapist Bea with
+    patient Bob. Every patient is on the built-in program, started four weeks ago, without check-ins."""
+    from tests.factories import ClinicFactory, make_clinic_admin, make_therapist, patient_on_program
+
+    alpha, beta = ClinicFactory(name="Alpha clinic", slug="alpha"), ClinicFactory(name="Beta clinic", slug="beta")
+    tess = make_therapist(alpha, user__username="tess", user__first_name="Tess", user__last_name="Alpha")
+    theo = make_therapist(alpha, user__username="theo", user__first_name="Theo", user__last_name="Alpha")
+    ada = make_clinic_admin(alpha, user__username="ada")
+    bea = make_therapist(beta, user__username="bea", user__first_name="Bea", user__last_name="Beta")
+    return SimpleNamespace(
+        alpha=alpha,
+        beta=beta,
+        tess=tess,
+        theo=theo,
+        ada=ada,
+        bea=bea,
+        alice=patient_on_program(
+            clinic=alpha, therapist=tess, first_name="Alice", last_name="Anders", record_number="A-100"
+        ),
+        aaron=patient_on_program(clinic=alpha, therapist=theo, first_name="Aaron", last_name="Colleague"),
+        bob=patient_on_program(clinic=beta, therapist=bea, first_name="Bob", last_name="Beta", record_number="B-1"),
+    )
 
 
 @pytest.fixture
