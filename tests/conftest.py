@@ -55,6 +55,28 @@ def wait_for(condition: Callable[[], object], timeout: float, message: str) -> o
     raise AssertionError(message)
 
 
+LIST_SIZES = (10, 100)
+
+
+def queries_at_sizes(grow: Callable[[int], object], run: Callable[[], object]) -> list[int]:
+    """The number of queries `run()` makes with 10 rows and again with 100 (`grow(n)` adds rows up to n). A list
+    that reads each page in a fixed number of queries gives the same two numbers; one that reads per row differs."""
+    counts = []
+    for size in LIST_SIZES:
+        grow(size)
+        counts.append(count_queries(run))
+    return counts
+
+
+def count_queries(run: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return len(queries)
+
+
 def require_chromium() -> None:
     """Browser tests drive Debian's Chromium: skipped without it, except with REQUIRE_BROWSER=1 (CI)."""
     if os.path.exists(CHROMIUM):

@@ -9,8 +9,10 @@ from audit.models import AuditEvent
 from patients import links
 from patients.models import Alert, CheckIn, Patient
 from programs.models import Narrative, Program
+from programs.services import copy_program_to_clinic
 from tests.api.conftest import staff_client
-from tests.factories import builtin_program, checkin, odi
+from tests.conftest import queries_at_sizes
+from tests.factories import ClinicFactory, builtin_program, checkin, make_therapist, odi, patient_on_program
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +223,23 @@ def test_the_openapi_schema_and_docs_are_served(db):
 
 def test_the_openapi_schema_has_no_warnings(db, tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/patients/", "/api/v1/alerts/", "/api/v1/programs/"])
+def test_staff_lists_cost_the_same_queries_for_10_or_100_rows(path):
+    clinic = ClinicFactory()
+    therapist = make_therapist(clinic)
+    client = staff_client(therapist)
+
+    def grow(n: int) -> None:
+        for _ in range(Patient.objects.filter(clinic=clinic).count(), n):
+            patient = patient_on_program(clinic=clinic, therapist=therapist, weeks_ago=2)
+            checkin(patient, 1, 2, 5, red_flags={"rf_fever": True})
+            copy_program_to_clinic(program=builtin_program(), clinic=clinic)
+
+    def show() -> None:
+        response = client.get(path, {"page_size": 200})
+        assert response.status_code == 200
+
+    counts = queries_at_sizes(grow, show)
+    assert counts[0] == counts[1], counts
