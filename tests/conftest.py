@@ -161,13 +161,24 @@ def _no_login_lockout(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that commits for real (transactional_db, live_server) restores the database as migrations
-    left it (built-in library, ODI wording, beat schedule) and leaves it so for the next one. Mixing flushed and
-    serialized transactional tests makes the next restore collide with re-created content types."""
-    for item in items:
+    """Tests that commit for real (transaction=True, transactional_db, live_server) flush the tables when they
+    end. Only the browser tests (live_server) need what the migrations left (ODI wording, the built-in library)
+    while they run, so only they restore it (serialized_rollback); the others build what they use (the
+    factories reload the library). The restoring tests run first: a plain flush re-creates the content types
+    (post_migrate), which a later restore would collide with. pytest-django has already put the database tests
+    before the transactional ones; the sort is stable."""
+
+    def restores(item: pytest.Item) -> bool:
         marker = item.get_closest_marker("django_db")
-        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        return bool(marker and marker.kwargs.get("serialized_rollback"))
+
+    def transactional(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction")) or bool(
             {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
         )
-        if transactional:
+
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()) and not restores(item):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+    items.sort(key=lambda item: transactional(item) and not restores(item))
