@@ -54,6 +54,7 @@ test-journeys: install $(AXE)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## Benchmarks on PostgreSQL and Redis (defaults: database cft_bench, created if missing, and Redis db 14).
 bench: install

@@ -33,14 +33,7 @@ def client_ip(request: Any) -> str | None:
 def record_patient_read(request: HttpRequest, patient: Any, what: str) -> AuditEvent:
     """A staff member read a patient's record (`what`: record, checkins, outcomes): the one call every read path
     (admin patient page, API) makes, after the scoped lookup succeeded."""
-    return record(
-        action=f"patient.read.{what}",
-        actor=request.user,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=patient,
-        ip_address=client_ip(request),
-    )
+    return record(f"patient.read.{what}", patient, request.user, ip_address=client_ip(request))
 
 
 def record_list_read(request: HttpRequest, what: str, patients: Any) -> list[AuditEvent]:
@@ -63,18 +56,35 @@ def record_list_read(request: HttpRequest, what: str, patients: Any) -> list[Aud
     ]
 
 
+def scope_of(obj: Any) -> tuple[int | None, int | None]:
+    """The clinic and patient an object belongs to, from what it exposes (audit imports no app's models): a
+    record about one patient (the patient itself, an episode, a check-in, an alert, ...) exposes `patient`;
+    anything else of a clinic (a program, an export) its `clinic_id`."""
+    patient = getattr(obj, "patient", None)
+    if patient is not None:
+        return patient.clinic_id, patient.pk
+    return getattr(obj, "clinic_id", None), None
+
+
 def record(
-    *,
     action: str,
+    obj: Any = None,
     actor: Any = None,
+    *,
     actor_label: str = "",
     clinic_id: int | None = None,
     patient_id: int | None = None,
-    obj: Any = None,
     ip_address: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """The one way to write to the audit trail. `details` must never carry health data or names."""
+    """The one way to write to the audit trail: `actor` did `action` to `obj`, whose clinic and patient the
+    event takes from the object (`scope_of`), as pretix's `log_action` does. `clinic_id` and `patient_id` are
+    for events about no one object (a login, a list read, a clinic's export). `details` must never carry
+    health data or names."""
+    if obj is not None:
+        if clinic_id is not None or patient_id is not None:
+            raise TypeError("record() takes the clinic and patient from `obj`; pass them only without one.")
+        clinic_id, patient_id = scope_of(obj)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEvent.objects.create(

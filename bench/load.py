@@ -270,7 +270,7 @@ def _fresh_patient(clinic: Any, program: Any, n: int) -> Any:
     episode = services.open_episode(patient=patient, started_on=start)
     services.assign_program(episode=episode, program=program, start_date=start)
     for week in (1, 2, 3):
-        services.submit_checkin(patient=patient, week=week, odi=[2] * 10, pain_nrs=5)
+        services.submit_checkin(patient=patient, week=week, answers=services.CheckInAnswers(odi=[2] * 10, pain_nrs=5))
     return patient
 
 

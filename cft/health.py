@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from kombu import Connection
+from kombu import Connection, Queue
 
 
 def database_ok() -> bool:
@@ -22,7 +22,9 @@ def broker_ok() -> bool:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             with conn.channel() as channel:
-                channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, durable=True, auto_delete=False)
+                Queue(settings.CELERY_TASK_DEFAULT_QUEUE, durable=True, auto_delete=False).queue_declare(
+                    channel=channel
+                )
         return True
     except Exception:
         return False

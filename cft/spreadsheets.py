@@ -22,7 +22,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -69,7 +72,7 @@ def xlsx_row(values: Iterable[Any]) -> list[Any]:
 class CsvWriter:
     """csv.writer with RFC 4180 line endings that passes every cell through `safe_cell`."""
 
-    def __init__(self, fh: IO[str], *, bom: bool = False) -> None:
+    def __init__(self, fh: SupportsWrite[str], *, bom: bool = False) -> None:
         self._writer = csv.writer(fh, lineterminator="\r\n")
         if bom:
             fh.write(BOM)
@@ -78,7 +81,7 @@ class CsvWriter:
         return self._writer.writerow([safe_cell(v) for v in row])
 
 
-def write_csv(fh: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]], *, bom: bool = True) -> int:
+def write_csv(fh: SupportsWrite[str], header: Iterable[str], rows: Iterable[Iterable[Any]], *, bom: bool = True) -> int:
     """Write a header and rows; returns the number of rows. `fh` must be opened with newline=""."""
     writer = CsvWriter(fh, bom=bom)
     writer.writerow(header)

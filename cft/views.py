@@ -15,4 +15,4 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         body: dict[str, Any] = {"code": "not_found", "detail": "Not found.", "fields": {}}
         return JsonResponse(body, status=404)
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 
@@ -27,7 +28,7 @@ class ClinicAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         return qs if request.user.is_superuser else qs.filter(pk__in=clinic_ids_for(request.user))
 
-    def object_clinic_id(self, obj: Clinic) -> int:
+    def object_clinic_id(self, obj: models.Model) -> int:
         return obj.pk
 
     def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
@@ -57,7 +58,7 @@ class StaffMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return qs
         return qs.filter(clinic__in=clinics_where(request.user, Can.MANAGE_STAFF))
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "clinic" and not request.user.is_superuser:
             kwargs["queryset"] = Clinic.objects.filter(pk__in=clinics_where(request.user, Can.MANAGE_STAFF))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractUser, AnonymousUser
 
 
 class Clinic(models.Model):
@@ -45,7 +45,7 @@ class ClinicScopedQuerySet(models.QuerySet):
 
     clinic_field = "clinic"
 
-    def for_user(self, user: AbstractBaseUser | AnonymousUser | Any) -> ClinicScopedQuerySet:
+    def for_user(self, user: AbstractUser | AnonymousUser | Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_superuser:

@@ -80,7 +80,7 @@ class TwoFactorSessionAuthentication(SessionAuthentication):
 
 
 class TwoFactorSessionScheme(SessionScheme):
-    target_class = TwoFactorSessionAuthentication
+    target_class = "clinics.two_factor.TwoFactorSessionAuthentication"
 
 
 class TokenForm(forms.Form):

@@ -6,10 +6,11 @@ Rows come from `Patient.objects.for_user(user)` (through `ScopedAdminMixin`); ev
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,7 +27,7 @@ from clinics.models import clinic_ids_for
 from patients import caseload, scoring, services
 from patients.charts import trend_chart_svg
 from patients.dates import validate_program_start
-from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient
+from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient, PatientQuerySet
 from patients.outcomes import episode_outcome
 from programs.models import Program
 
@@ -68,7 +69,7 @@ class CaseloadFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "mine":
-            return queryset.caseload_of(request.user)
+            return cast(PatientQuerySet, queryset).caseload_of(request.user)
         return queryset
 
 
@@ -86,8 +87,9 @@ class AttentionFilter(admin.SimpleListFilter):
         return [(key, label) for key, (label, _) in self.FILTERS.items()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in self.FILTERS:
-            return queryset.filter(**self.FILTERS[self.value()][1])
+        value = self.value()
+        if value in self.FILTERS:
+            return queryset.filter(**self.FILTERS[value][1])
         return queryset
 
 
@@ -122,10 +124,11 @@ class ProgramFilter(admin.SimpleListFilter):
         return [(str(p.pk), str(p)) for p in Program.objects.for_user(request.user).order_by("title")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if not self.value():
+        program_id = self.value()
+        if not program_id:
             return queryset
         on_program = Assignment.objects.filter(
-            episode__patient=OuterRef("pk"), episode__ended_on__isnull=True, program_id=self.value()
+            episode__patient=OuterRef("pk"), episode__ended_on__isnull=True, program_id=program_id
         )
         return queryset.filter(Exists(on_program))
 
@@ -152,7 +155,9 @@ class AssignProgramForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = Program.objects.for_user(user).order_by("clinic", "title")
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.for_user(user).order_by(
+            "clinic", "title"
+        )
 
 
 class PatientForm(forms.ModelForm):
@@ -164,7 +169,8 @@ class PatientForm(forms.ModelForm):
         )  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         clinic = data.get("clinic") or (self.instance.clinic if self.instance.clinic_id else None)
         if clinic is not None:
             try:
@@ -233,7 +239,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return ("status",) if obj is None else ("clinic", "status")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         ids = clinic_ids_for(request.user)
         if len(ids) == 1:
             initial.setdefault("clinic", ids[0])
@@ -257,31 +263,31 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     # --- columns ------------------------------------------------------------------------------------------
     @admin.display(description="Patient", ordering="last_name")
-    def patient(self, row: Patient) -> str:
+    def patient(self, row: caseload.CaseloadRow) -> str:
         if row.record_number:
             return format_html("{} <small>({})</small>", row, row.record_number)
         return str(row)
 
     @admin.display(description="Program (week)", ordering="current_program")
-    def program_and_week(self, row: Patient) -> str:
+    def program_and_week(self, row: caseload.CaseloadRow) -> str:
         if not row.current_program:
             return "-"
         week = caseload.program_week(row)
         return f"{row.current_program} (week {week})" if week else f"{row.current_program} (not started)"
 
     @admin.display(description="ODI", ordering="latest_odi")
-    def latest_odi(self, row: Patient) -> str:
+    def latest_odi(self, row: caseload.CaseloadRow) -> str:
         value, band = caseload.latest_odi_shown(row)
         if value is None:
             return "-"
         return format_html('{} <span class="odi-band odi-{}">{}</span>', value, band, band)
 
     @admin.display(description="NRS", ordering="latest_nrs")
-    def latest_nrs(self, row: Patient) -> str:
+    def latest_nrs(self, row: caseload.CaseloadRow) -> str:
         return "-" if row.latest_nrs is None else str(row.latest_nrs)
 
     @admin.display(description="Change since baseline", ordering="odi_change")
-    def change_since_baseline(self, row: Patient) -> str:
+    def change_since_baseline(self, row: caseload.CaseloadRow) -> str:
         parts = []
         for measure in ("odi", "nrs"):
             change = caseload.measure_change(row, measure)
@@ -296,12 +302,12 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )  # fmt: skip
 
     @admin.display(description="Last check-in", ordering="last_checkin_at")
-    def last_checkin(self, row: Patient) -> str:
+    def last_checkin(self, row: caseload.CaseloadRow) -> str:
         day = caseload.last_checkin_date(row)
         return day.isoformat() if day else "never"
 
     @admin.display(description="Open alerts", ordering="open_alert_count")
-    def open_alerts(self, row: Patient) -> str:
+    def open_alerts(self, row: caseload.CaseloadRow) -> str:
         if not row.open_alert_count:
             return "-"
         kinds = [
@@ -352,7 +358,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         form = AssignProgramForm(request.POST, user=request.user, prefix="assign")
         if not form.is_valid():
             for field, errors in form.errors.items():
-                self.message_user(request, f"{field}: {' '.join(errors)}", messages.ERROR)
+                self.message_user(request, f"{field}: {' '.join(str(e) for e in errors)}", messages.ERROR)
             return self._back(patient)
         try:
             assignment = self._assign(patient, form.cleaned_data, request.user)
@@ -370,7 +376,8 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
+        context = getattr(response, "context_data", None)
+        changelist = context and context.get("cl")
         if request.method == "GET" and changelist is not None:
             record_list_read(request, "caseload", changelist.result_list)
         return response
@@ -408,8 +415,6 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
             if current
             else []
         )
-        for row in checkins:
-            row.red_flag_questions = [RED_FLAGS[key][0] for key in row.red_flags if key in RED_FLAGS]
         alerts = list(
             Alert.objects.for_user(request.user).open().filter(patient=patient).order_by("-urgent", "-raised_at")
         )
@@ -466,7 +471,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "form": form,
             "patients": queryset.select_related(None).order_by("last_name", "first_name"),
             "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "action": "assign_program_action",
         }
         return TemplateResponse(request, "admin/patients/patient/assign_program.html", context)

@@ -98,7 +98,9 @@ def _open_episode(patient: Patient) -> Episode:
 def _submit_checkin(request: Request, patient: Patient, by: Any) -> Response:
     serializer = CheckInInputSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    result = services.submit_checkin(patient=patient, by=by, **serializer.service_kwargs())
+    result = services.submit_checkin(
+        patient=patient, answers=serializer.answers(), week=serializer.validated_data.get("week"), by=by
+    )
     data = CheckInSubmittedSerializer(result.checkin, context={"result": result}).data
     return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -309,6 +311,7 @@ class PatientDetailView(StaffView, generics.RetrieveUpdateAPIView):
     def perform_update(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
         data = dict(serializer.validated_data)
         data.pop("clinic", None)
+        assert serializer.instance is not None  # an update always has its instance
         patient = services.update_patient(patient=serializer.instance, by=self.request.user, **data)
         serializer.instance = self.get_queryset().get(pk=patient.pk)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Case, Count, F, OuterRef, QuerySet, RowRange, Subquery, Value, When, Window
 from django.db.models.functions import FirstValue, LastValue
@@ -16,8 +16,24 @@ from patients import dates, scoring
 from patients.models import Alert, Assignment, CheckIn, Patient
 from patients.outcomes import any_responder_q, exact_odi, with_patient_outcomes
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    from patients.outcomes import PatientOutcomes
+
+    class CaseloadAnnotations(PatientOutcomes):
+        """What `caseload_queryset` adds to each patient, beyond `with_patient_outcomes`."""
+
+        current_program: str | None
+        week_one: dt.date | None
+        baseline_week: int | None
+        open_alert_count: int | None
+        is_responder: bool
+
+    type CaseloadRow = WithAnnotations[Patient, CaseloadAnnotations]
+
+
+def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
     """`with_patient_outcomes` plus the current program, its week one, the baseline week, the number of open
     alerts and the responder flag (any measure, docs/clinical-rules.md, responders)."""
     open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
@@ -111,11 +127,11 @@ class MeasureChange:
         return "worse" if self.worse else "stable"
 
 
-def has_follow_up(row: Patient) -> bool:
+def has_follow_up(row: CaseloadRow) -> bool:
     return row.latest_week is not None and row.baseline_week is not None and row.latest_week != row.baseline_week
 
 
-def measure_change(row: Patient, measure: str) -> MeasureChange:
+def measure_change(row: CaseloadRow, measure: str) -> MeasureChange:
     if measure == "odi":
         baseline, latest, mcid = exact_odi(row, "baseline"), exact_odi(row, "latest"), scoring.ODI_MCID_POINTS
     else:
@@ -132,19 +148,19 @@ def measure_change(row: Patient, measure: str) -> MeasureChange:
     return MeasureChange(measure, delta, change, worse)
 
 
-def program_week(row: Patient, now: dt.datetime | None = None) -> int | None:
+def program_week(row: CaseloadRow, now: dt.datetime | None = None) -> int | None:
     """The program week today in the patient's time zone."""
     return dates.program_week(row.local_today(now), row.week_one)
 
 
-def last_checkin_date(row: Patient) -> dt.date | None:
+def last_checkin_date(row: CaseloadRow) -> dt.date | None:
     """Date of the last check-in in the patient's own time zone."""
     if row.last_checkin_at is None:
         return None
     return row.last_checkin_at.astimezone(row.tz).date()
 
 
-def latest_odi_shown(row: Patient) -> tuple[Decimal | None, str | None]:
+def latest_odi_shown(row: CaseloadRow) -> tuple[Decimal | None, str | None]:
     latest = exact_odi(row, "latest")
     return scoring.one_decimal(latest), scoring.odi_band(latest)
 
@@ -155,7 +171,7 @@ def _improvement(change: MeasureChange) -> Any:
     return -change.delta
 
 
-def export_row(row: Patient) -> dict[str, Any]:
+def export_row(row: CaseloadRow) -> dict[str, Any]:
     odi_value, band = latest_odi_shown(row)
     odi_change, nrs_change = measure_change(row, "odi"), measure_change(row, "nrs")
     return {

@@ -70,7 +70,7 @@ def seed(
     patients_per_clinic: int = 12,
     max_weeks: int = 16,
     seed_value: int = 42,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> list[Login]:
     """Idempotent: clinics, staff and programs are got-or-created; patients are added only up to the count."""
     rng = random.Random(seed_value)  # noqa: S311 - demo data, not security
@@ -134,7 +134,11 @@ def _service_patients(
                     continue
                 week, answers, pain = row
                 flags = {"rf_night_pain": True} if red_flag and n == 0 and week == weeks else None
-                services.submit_checkin(patient=patient, week=week, odi=answers, pain_nrs=pain, red_flags=flags)
+                services.submit_checkin(
+                    patient=patient,
+                    week=week,
+                    answers=services.CheckInAnswers(odi=answers, pain_nrs=pain, red_flags=flags),
+                )
 
 
 def _bulk_patients(
@@ -145,7 +149,7 @@ def _bulk_patients(
     max_weeks: int,
     rng: random.Random,
     tz: str,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> None:
     """Benchmark scale: bulk inserts, scores computed by the same scoring module as the service."""
     batch = 1000

@@ -1,7 +1,7 @@
 """The patient's weekly check-in form. Its field names are the paths the API and the service use for the same
 answers (`odi[3]`, `pain_nrs`, `red_flags.rf_fever`, `activities[0].done`, `coping[1].helpful`, `note`), so a
-service ValidationError lands on the control it names. `payload()` is the body `submit_checkin` takes, with
-the same keys as the API's CheckInInputSerializer."""
+service ValidationError lands on the control it names. `payload()` gives the `CheckInAnswers` that
+`submit_checkin` takes, with the same fields as the API's CheckInInputSerializer."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.db.models import Q
 from patients.models import RED_FLAGS, CheckIn, OdiWording
 from patients.plans import WeekPlan
 from patients.scoring import ODI_SECTION_COUNT
+from patients.services import ActivityAnswer, CheckInAnswers, CopingAnswer
 
 SKIP = "skip"
 YES, NO = "yes", "no"
@@ -132,30 +133,30 @@ class CheckInForm(forms.Form):
 
     # --- to and from the service ---------------------------------------------------------------------------------
 
-    def payload(self) -> dict[str, Any]:
-        """The cleaned answers as `submit_checkin` (and the API) takes them."""
+    def payload(self) -> CheckInAnswers:
+        """The cleaned answers as `submit_checkin` takes them."""
         data = self.cleaned_data
         odi = [None if data[f"odi[{i}]"] == SKIP else int(data[f"odi[{i}]"]) for i in range(ODI_SECTION_COUNT)]
-        activities = []
+        activities: list[ActivityAnswer] = []
         for index, quota in enumerate(self.plan.activities):
             done = data.get(f"activities[{index}].done")
             if done is not None:
                 self._paths[f"activities[{len(activities)}]"] = f"activities[{index}].done"
-                activities.append({"item": quota.item.pk, "done": done})
-        coping = []
+                activities.append(ActivityAnswer(item=quota.item.pk, done=done))
+        coping: list[CopingAnswer] = []
         for index, item in enumerate(self.plan.coping):
             used, helpful = data.get(f"coping[{index}].used"), data.get(f"coping[{index}].helpful")
             if used or helpful is not None:
                 self._paths[f"coping[{len(coping)}]"] = f"coping[{index}]"
-                coping.append({"item": item.pk, "used": used == YES, "helpful": helpful})
-        return {
-            "odi": odi,
-            "pain_nrs": data["pain_nrs"],
-            "red_flags": {key: data[f"red_flags.{key}"] == YES for key in RED_FLAGS},
-            "activities": activities,
-            "coping": coping,
-            "note": data.get("note", ""),
-        }
+                coping.append(CopingAnswer(item=item.pk, used=used == YES, helpful=helpful))
+        return CheckInAnswers(
+            odi=odi,
+            pain_nrs=data["pain_nrs"],
+            red_flags={key: data[f"red_flags.{key}"] == YES for key in RED_FLAGS},
+            activities=activities,
+            coping=coping,
+            note=data.get("note", ""),
+        )
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put each of the service's errors on the field its path names (or at the top of the form)."""

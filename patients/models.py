@@ -5,6 +5,7 @@ import unicodedata
 import uuid
 import zoneinfo
 from fractions import Fraction
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -128,6 +129,11 @@ class Patient(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def patient(self) -> Patient:
+        """Itself: every record about one patient exposes `patient` (what `audit.record` reads)."""
+        return self
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
@@ -139,10 +145,21 @@ class Patient(models.Model):
         return self.episodes.filter(ended_on__isnull=True).with_week_one().order_by("-started_on").first()
 
 
-class EpisodeQuerySet(models.QuerySet):
-    def with_week_one(self) -> EpisodeQuerySet:
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class WeekOne(TypedDict):
+        week_one: dt.date | None
+
+
+class EpisodeQuerySet(models.QuerySet["Episode"]):
+    def with_week_one(self) -> models.QuerySet[WithAnnotations[Episode, WeekOne]]:
         """Each episode's week one as `week_one`: the one annotation every program-week count reads."""
-        return self.annotate(week_one=Assignment.objects.filter(episode=OuterRef("pk")).week_one())
+        # The annotation is passed as a keyword, which the django-stubs plugin types as Any: say what it holds.
+        annotated = self.annotate(week_one=Assignment.objects.filter(episode=OuterRef("pk")).week_one())
+        return cast("models.QuerySet[WithAnnotations[Episode, WeekOne]]", annotated)
 
 
 class Episode(models.Model):
@@ -202,6 +219,10 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.title} from {self.start_date}"
 
+    @property
+    def patient(self) -> Patient:
+        return self.episode.patient
+
 
 class AssignmentItem(ActivityPlanFields):
     """A component as this patient has it. Activity plan fields are used only for kind 'activity'."""
@@ -229,13 +250,13 @@ class AssignmentItem(ActivityPlanFields):
         "programs.GradedActivity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     activity = models.CharField(max_length=200, blank=True)
-    # Plan fields are nullable here because only activities have them.
+    # Plan fields are nullable here because only activities have them (hence the ignores: a narrower override).
     unit = models.CharField(max_length=20, blank=True)
-    baseline = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    baseline = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)  # type: ignore[assignment]
     increase_kind = models.CharField(max_length=10, blank=True)
-    increase = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
-    goal = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
-    flare_margin = models.PositiveSmallIntegerField(null=True, blank=True)
+    increase = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)  # type: ignore[assignment]
+    goal = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)  # type: ignore[assignment]
+    flare_margin = models.PositiveSmallIntegerField(null=True, blank=True)  # type: ignore[assignment]
     flare_response = models.CharField(max_length=10, blank=True)
 
     class Meta:
@@ -243,6 +264,10 @@ class AssignmentItem(ActivityPlanFields):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def patient(self) -> Patient:
+        return self.assignment.episode.patient
 
     def is_active_in(self, week: int) -> bool:
         return self.start_week <= week and (self.end_week is None or week <= self.end_week)
@@ -322,6 +347,11 @@ class CheckIn(models.Model):
     @property
     def odi_band(self) -> str | None:
         return scoring.odi_band(self.odi_exact)
+
+    @property
+    def red_flag_questions(self) -> list[str]:
+        """The red-flag questions answered yes, in their words."""
+        return [RED_FLAGS[key][0] for key in self.red_flags if key in RED_FLAGS]
 
 
 class CheckInVersion(models.Model):

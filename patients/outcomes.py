@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import GreaterThanOrEqual
@@ -20,6 +20,31 @@ from patients import scoring
 from patients.models import Alert, CheckIn, Episode, Patient
 
 MEASURES = ("odi_score", "pain_nrs")
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class PatientOutcomes(TypedDict):
+        """What `with_patient_outcomes` adds to each patient (`with_episode_outcomes` to each episode)."""
+
+        baseline_odi: Decimal | None
+        baseline_odi_points: int | None
+        baseline_odi_answered: int | None
+        baseline_nrs: int | None
+        latest_odi: Decimal | None
+        latest_odi_points: int | None
+        latest_odi_answered: int | None
+        latest_nrs: int | None
+        latest_week: int | None
+        last_checkin_at: dt.datetime | None
+        has_open_alert: bool
+        has_red_flag: bool
+        has_worsening: bool
+        has_missed: bool
+        odi_change: Decimal | None
+        nrs_change: int | None
 
 
 def _first(checkins: QuerySet, order: str, field: str) -> Subquery:
@@ -55,14 +80,14 @@ def _changes(qs: QuerySet) -> QuerySet:
     )
 
 
-def with_patient_outcomes(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+def with_patient_outcomes(qs: QuerySet[Patient]) -> QuerySet[WithAnnotations[Patient, PatientOutcomes]]:
     """Annotate patients with the outcomes of their open episode."""
     checkins = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True)
     alerts = Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
     return _changes(qs.annotate(**_annotations(checkins, alerts)))
 
 
-def with_episode_outcomes(qs: QuerySet[Episode]) -> QuerySet[Episode]:
+def with_episode_outcomes(qs: QuerySet[Episode]) -> QuerySet[WithAnnotations[Episode, PatientOutcomes]]:
     checkins = CheckIn.objects.filter(episode=OuterRef("pk"))
     alerts = Alert.objects.filter(episode=OuterRef("pk"), acknowledged_at__isnull=True)
     return _changes(qs.annotate(**_annotations(checkins, alerts)))

@@ -55,7 +55,7 @@ def export_patient_data(patient: Patient, *, by: Any = None) -> dict[str, Any]:
         }
         for c in patient.checkins.prefetch_related("versions").order_by("episode__started_on", "week")
     ]
-    record(action="patient.export_data", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=patient)
+    record("patient.export_data", patient, by)
     return {
         "exported_at": timezone.now().isoformat(),
         "patient": {
@@ -95,5 +95,5 @@ def erase_patient(*, patient: Patient, by: Any = None) -> Patient:
         version.save(update_fields=["answers"])
     if hasattr(patient, "api_tokens"):
         patient.api_tokens.all().delete()
-    record(action="patient.erase", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=patient)
+    record("patient.erase", patient, by)
     return patient

@@ -159,9 +159,7 @@ class Change:
         return bool(self.responder_points or self.responder_percent)
 
 
-def change_from_baseline(
-    baseline: Fraction | Decimal | int | None, follow_up: Fraction | Decimal | int | None, mcid_points: int
-) -> Change:
+def change_from_baseline(baseline: Fraction | int | None, follow_up: Fraction | int | None, mcid_points: int) -> Change:
     """Responder = improvement >= MCID points, or improvement x 100 >= 30 x baseline (percent undefined at 0).
     A None score makes that measure's flags None."""
     if baseline is None or follow_up is None:
@@ -188,7 +186,7 @@ def describe_change(change: Change, measure: str) -> str:
         return "no follow-up yet"
     if change.improvement == 0:
         return "no change"
-    size = abs(change.improvement)
+    size = -change.improvement if change.improvement < 0 else change.improvement
     amount = f"{one_decimal(size)}" if measure == "odi" else f"{size}"
     unit = "point" if size == 1 and measure != "odi" else "points"
     words = f"{amount} {unit} {'better' if change.improvement > 0 else 'worse'}"

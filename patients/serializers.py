@@ -5,7 +5,7 @@ the models, the check-in form (patients/forms.py) and the service: `odi`, `pain_
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
@@ -69,20 +69,17 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
     red_flags = RedFlagAnswersSerializer(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
-    def service_kwargs(self) -> dict[str, Any]:
-        """validated_data as `submit_checkin` takes it (plain dicts and lists)."""
+    def answers(self) -> services.CheckInAnswers:
+        """validated_data as `submit_checkin` takes it (the week is its own argument)."""
         data = self.validated_data
-        kwargs: dict[str, Any] = {
-            "odi": list(data["odi"]),
-            "pain_nrs": data["pain_nrs"],
-            "activities": [dict(entry) for entry in data.get("activities", [])],
-            "coping": [dict(entry) for entry in data.get("coping", [])],
-            "red_flags": dict(data.get("red_flags") or {}),
-            "note": data.get("note", ""),
-        }
-        if "week" in data:
-            kwargs["week"] = data["week"]
-        return kwargs
+        return services.CheckInAnswers(
+            odi=list(data["odi"]),
+            pain_nrs=data["pain_nrs"],
+            activities=[services.ActivityAnswer(**entry) for entry in data.get("activities", [])],
+            coping=[services.CopingAnswer(**entry) for entry in data.get("coping", [])],
+            red_flags=dict(data.get("red_flags") or {}),
+            note=data.get("note", ""),
+        )
 
 
 # --- check-in output ------------------------------------------------------------------------------------------
@@ -354,8 +351,8 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not getattr(user, "patient", None):
             ids = Clinic.objects.values_list("pk", flat=True) if user.is_superuser else clinic_ids_for(user)
-            self.fields["clinic"].queryset = Clinic.objects.filter(pk__in=ids)
-            self.fields["primary_therapist"].queryset = (
+            cast(serializers.RelatedField, self.fields["clinic"]).queryset = Clinic.objects.filter(pk__in=ids)
+            cast(serializers.RelatedField, self.fields["primary_therapist"]).queryset = (
                 get_user_model().objects.filter(memberships__clinic__in=ids).distinct()
             )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -58,7 +60,7 @@ def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
     patient.save()
-    record(action="patient.create", actor=by, clinic_id=clinic.pk, patient_id=patient.pk, obj=patient)
+    record("patient.create", patient, by)
     return patient
 
 
@@ -91,14 +93,7 @@ def update_patient(*, patient: Patient, by: Any = None, status: str | None = Non
             setattr(patient, name, value)
         patient.full_clean()
         patient.save(update_fields=list(changes))
-        record(
-            action="patient.update",
-            actor=by,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            obj=patient,
-            details={"fields": sorted(changes)},
-        )
+        record("patient.update", patient, by, details={"fields": sorted(changes)})
     if status is not None and status != patient.status:
         if status == Patient.Status.DISCHARGED:
             discharge_patient(patient=patient, by=by)
@@ -118,7 +113,7 @@ def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: 
     if patient.episodes.filter(ended_on__isnull=True).exists():
         raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
     episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)
-    record(action="episode.open", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=episode)
+    record("episode.open", episode, by)
     return episode
 
 
@@ -144,14 +139,7 @@ def assign_program(*, episode: Episode, program: Program, start_date: dt.date, b
         ),
     )
     AssignmentItem.objects.bulk_create(items)
-    record(
-        action="assignment.create",
-        actor=by,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=assignment,
-        details={"program_id": program.pk},
-    )
+    record("assignment.create", assignment, by, details={"program_id": program.pk})
     return assignment
 
 
@@ -219,15 +207,13 @@ def tailor_item(*, item: AssignmentItem, by: Any = None, **changes: Any) -> Assi
     if week_errors:
         raise ValidationError(week_errors)
     item.save()
-    patient = item.assignment.episode.patient
-    record(action="assignment.tailor", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=item)
+    record("assignment.tailor", item, by)
     return item
 
 
 @transaction.atomic
 def drop_item(*, item: AssignmentItem, by: Any = None) -> None:
-    patient = item.assignment.episode.patient
-    record(action="assignment.drop_item", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=item)
+    record("assignment.drop_item", item, by)
     item.delete()
 
 
@@ -251,6 +237,38 @@ class CheckInResult:
         return "emergency" if "emergency" in urgencies else "urgent"
 
 
+@dataclass(frozen=True)
+class ActivityAnswer:
+    """What was done of one activity of this week's plan, in its unit."""
+
+    item: int
+    done: Decimal
+
+
+@dataclass(frozen=True)
+class CopingAnswer:
+    """Whether one coping strategy of this week's plan was used, and how helpful it was (0-10)."""
+
+    item: int
+    used: bool = False
+    helpful: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckInAnswers:
+    """One week's answers, as the patient page, the API or staff give them to `submit_checkin`.
+
+    `odi`: the ten ODI answers in section order, None for a skipped section. `red_flags`: {question key: yes}
+    or the keys answered yes. The values are checked by `submit_checkin`, which names the bad one."""
+
+    odi: Sequence[int | None]
+    pain_nrs: int
+    red_flags: Mapping[str, bool] | Sequence[str] | None = None
+    activities: Sequence[ActivityAnswer] = ()
+    coping: Sequence[CopingAnswer] = ()
+    note: str = ""
+
+
 def _clean_red_flags(value: Any) -> list[str]:
     """Accepts {key: bool} or a list of keys answered yes."""
     if value is None:
@@ -271,19 +289,21 @@ def _clean_red_flags(value: Any) -> list[str]:
     raise ValidationError({"red_flags": "Give the red-flag answers as an object of yes/no answers."})
 
 
-def _clean_activities(value: Any, items: dict[int, AssignmentItem], quotas: dict[int, Any]) -> list[dict[str, Any]]:
+def _clean_activities(
+    value: Sequence[ActivityAnswer], items: dict[int, AssignmentItem], quotas: dict[int, Any]
+) -> list[dict[str, Any]]:
     from programs.services import to_decimal
 
     if not isinstance(value, (list, tuple)):
         raise ValidationError({"activities": "Must be a list."})
     cleaned = []
     for index, entry in enumerate(value):
-        if not isinstance(entry, dict) or "item" not in entry or "done" not in entry:
+        if not isinstance(entry, ActivityAnswer):
             raise ValidationError({f"activities[{index}]": "Give the activity's item id and what was done."})
-        item = items.get(entry["item"]) if isinstance(entry["item"], int) else None
+        item = items.get(entry.item) if isinstance(entry.item, int) else None
         if item is None or item.kind != AssignmentItem.Kind.ACTIVITY:
             raise ValidationError({f"activities[{index}].item": "Not an activity of this week's plan."})
-        done = to_decimal(entry["done"], f"activities[{index}].done")
+        done = to_decimal(entry.done, f"activities[{index}].done")
         if done < 0:
             raise ValidationError({f"activities[{index}].done": "Cannot be negative."})
         most = WEEKLY_MAXIMUM.get(item.unit)
@@ -295,20 +315,20 @@ def _clean_activities(value: Any, items: dict[int, AssignmentItem], quotas: dict
     return cleaned
 
 
-def _clean_coping(value: Any, items: dict[int, AssignmentItem]) -> list[dict[str, Any]]:
+def _clean_coping(value: Sequence[CopingAnswer], items: dict[int, AssignmentItem]) -> list[dict[str, Any]]:
     if not isinstance(value, (list, tuple)):
         raise ValidationError({"coping": "Must be a list."})
     cleaned = []
     for index, entry in enumerate(value):
-        if not isinstance(entry, dict) or "item" not in entry:
+        if not isinstance(entry, CopingAnswer):
             raise ValidationError({f"coping[{index}]": "Give the strategy's item id."})
-        item = items.get(entry["item"]) if isinstance(entry["item"], int) else None
+        item = items.get(entry.item) if isinstance(entry.item, int) else None
         if item is None or item.kind != AssignmentItem.Kind.COPING:
             raise ValidationError({f"coping[{index}].item": "Not a coping strategy of this week's plan."})
-        used = entry.get("used", False)
+        used = entry.used
         if not isinstance(used, bool):
             raise ValidationError({f"coping[{index}].used": "Answer yes (true) or no (false)."})
-        helpful = entry.get("helpful")
+        helpful: int | None = entry.helpful
         if helpful is not None and not used:
             raise ValidationError(
                 {f"coping[{index}].helpful": "Say how helpful the strategy was only if you used it this week."}
@@ -325,13 +345,8 @@ def _clean_coping(value: Any, items: dict[int, AssignmentItem]) -> list[dict[str
 def submit_checkin(
     *,
     patient: Patient,
-    odi: Any,
-    pain_nrs: Any,
+    answers: CheckInAnswers,
     week: int | None = None,
-    red_flags: Any = None,
-    activities: Any = (),
-    coping: Any = (),
-    note: str = "",
     by: Any = None,
     now: dt.datetime | None = None,
     episode: Episode | None = None,
@@ -368,12 +383,12 @@ def submit_checkin(
     if week > (today_week or 0):
         raise ValidationError({"week": "This week is in the future."})
     try:
-        odi_result = scoring.score_odi(odi)
-        nrs = scoring.validate_nrs(pain_nrs)
+        odi_result = scoring.score_odi(answers.odi)
+        nrs = scoring.validate_nrs(answers.pain_nrs)
     except scoring.ScoringError as exc:
         raise ValidationError({exc.field: exc.message}) from None
-    flags = _clean_red_flags(red_flags)
-    if not isinstance(note, str):
+    flags = _clean_red_flags(answers.red_flags)
+    if not isinstance(answers.note, str):
         raise ValidationError({"note": "Must be text."})
 
     # Narratives are never answered: an item id naming one is rejected like any id not in the plan.
@@ -393,23 +408,21 @@ def submit_checkin(
             for pk, item in by_id.items()
             if item.kind == AssignmentItem.Kind.ACTIVITY
         }
-        answers = {
-            "odi": list(odi),
+        stored = {
+            "odi": list(answers.odi),
             "pain_nrs": nrs,
             "red_flags": flags,
-            "activities": _clean_activities(activities or [], by_id, quotas),
-            "coping": _clean_coping(coping or [], by_id),
-            "note": note,
+            "activities": _clean_activities(answers.activities or [], by_id, quotas),
+            "coping": _clean_coping(answers.coping or [], by_id),
+            "note": answers.note,
         }
-        checkin, created = _upsert_checkin(patient, episode, week, odi_result, answers, user, now, existing)
+        checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
         alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
         record(
-            action="checkin.update" if not created else "checkin.create",
-            actor=user,
+            "checkin.update" if not created else "checkin.create",
+            checkin,
+            user,
             actor_label="" if staff else "patient",
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            obj=checkin,
             details={"week": week, "version": checkin.version},
         )
     return CheckInResult(checkin=checkin, created=created, alerts=alerts)
@@ -534,6 +547,7 @@ def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[s
     if raised:
         return raised
     alert = Alert.objects.select_for_update().get(episode=episode, kind=Alert.Kind.RED_FLAG, week=week)
+    alert.patient = patient  # the one in hand: the audit record reads it without a query
     known = alert.details.get("questions", [])
     added = [key for key in flags if key not in known]
     if not added:
@@ -544,12 +558,10 @@ def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[s
     alert.acknowledged_at = alert.acknowledged_by = None
     alert.save(update_fields=["details", "urgent", "escalation", "acknowledged_at", "acknowledged_by"])
     record(
-        action="alert.escalate",
-        actor=None,
+        "alert.escalate",
+        alert,
+        None,
         actor_label="patient",
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=alert,
         details={"week": week, "added": added, "escalation": alert.escalation},
     )
     enqueue(ALERT_TASK, alert_id=alert.pk, escalation=alert.escalation)
@@ -578,14 +590,7 @@ def acknowledge_alert(*, alert: Alert, by: Any, ip_address: str | None = None) -
     )
     alert.refresh_from_db()
     if updated:
-        record(
-            action="alert.acknowledge",
-            actor=by,
-            clinic_id=alert.patient.clinic_id,
-            patient_id=alert.patient_id,
-            obj=alert,
-            ip_address=ip_address,
-        )
+        record("alert.acknowledge", alert, by, ip_address=ip_address)
     return alert
 
 
@@ -595,13 +600,7 @@ def set_reminders_paused(*, patient: Patient, paused: bool, by: Any = None) -> P
         raise ValidationError({"status": "A discharged patient gets no reminders."})
     patient.status = Patient.Status.PAUSED if paused else Patient.Status.ACTIVE
     patient.save(update_fields=["status"])
-    record(
-        action="patient.pause" if paused else "patient.resume",
-        actor=by,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        obj=patient,
-    )
+    record("patient.pause" if paused else "patient.resume", patient, by)
     return patient
 
 
@@ -629,7 +628,7 @@ def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = 
     for episode in patient.episodes.filter(ended_on__isnull=True):
         episode.ended_on = max(on, episode.started_on)
         episode.save(update_fields=["ended_on"])
-    record(action="patient.discharge", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk, obj=patient)
+    record("patient.discharge", patient, by)
     return patient
 
 
@@ -647,13 +646,7 @@ def issue_patient_token(*, patient: Patient, now: dt.datetime | None = None) -> 
             link_generation=patient.link_generation,
             expires_at=now + dt.timedelta(hours=settings.PATIENT_TOKEN_MAX_AGE_HOURS),
         )
-        record(
-            action="patient.api_session",
-            actor_label="patient",
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            obj=token,
-        )
+        record("patient.api_session", token, actor_label="patient")
     return key, token
 
 

@@ -59,9 +59,11 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
 
 def _own_session(request: HttpRequest, patient_id: int) -> bool:
     """Whether this browser already holds a live session of this patient."""
+    generation = request.session.get(SESSION_GENERATION)
     return (
         request.session.get(SESSION_PATIENT) == patient_id
-        and Patient.objects.filter(pk=patient_id, link_generation=request.session.get(SESSION_GENERATION))
+        and isinstance(generation, int)
+        and Patient.objects.filter(pk=patient_id, link_generation=generation)
         .exclude(status=Patient.Status.DISCHARGED)
         .exists()
     )
@@ -122,7 +124,9 @@ def checkin(request: HttpRequest) -> HttpResponse:
         form = CheckInForm(request.POST, plan=plan, sections=sections)
         if form.is_valid():
             try:
-                services.submit_checkin(patient=patient, week=week, episode=episode, items=items, **form.payload())
+                services.submit_checkin(
+                    patient=patient, answers=form.payload(), week=week, episode=episode, items=items
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:

@@ -3,7 +3,7 @@ clinics; "Copy into my clinic" makes an editable copy). Writes with rules go thr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -25,6 +25,14 @@ from programs.models import (
     Program,
     ProgramItem,
 )
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class ItemCount(TypedDict):
+        n_items: int
 
 
 def own_clinic(request: HttpRequest) -> Clinic | None:
@@ -53,7 +61,7 @@ class LibraryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     view_capability = Can.VIEW_LIBRARY
     add_capability = change_capability = delete_capability = Can.CHANGE_LIBRARY
-    list_filter = (LibraryFilter,)
+    list_filter: ClassVar[tuple[Any, ...]] = (LibraryFilter,)
     search_fields = ("title",)
 
     @admin.display(description="Library", ordering="clinic__name")
@@ -149,7 +157,8 @@ class GradedActivityForm(forms.ModelForm):
         )  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if all(data.get(name) is not None for name in PLAN_FIELDS):
             plan = quotas.QuotaPlan(**{name: data[name] for name in PLAN_FIELDS})
             try:
@@ -181,7 +190,8 @@ class ProgramItemForm(forms.ModelForm):
         fields = ("order", "start_week", "end_week", "narrative", "coping_strategy", "graded_activity")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         chosen = [name for name in ("narrative", "coping_strategy", "graded_activity") if data.get(name)]
         if len(chosen) != 1:
             raise ValidationError("Choose exactly one component: a narrative, a coping strategy or an activity.")
@@ -218,7 +228,7 @@ class ProgramAdmin(LibraryAdmin):
         return super().get_queryset(request).annotate(n_items=Count("items"))
 
     @admin.display(description="Components", ordering="n_items")
-    def item_count(self, obj: Program) -> int:
+    def item_count(self, obj: WithAnnotations[Program, ItemCount]) -> int:
         return obj.n_items
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
@@ -279,7 +289,7 @@ class ProgramAdmin(LibraryAdmin):
                 ),
             )
             for item in items
-            if item.graded_activity_id
+            if item.graded_activity is not None
         ]
         return {
             "preview_week": week,

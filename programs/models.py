@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import Any, Self
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -30,7 +31,7 @@ def week_range_errors(start_week: int, end_week: int | None) -> dict[str, str]:
 class LibraryQuerySet(ClinicScopedQuerySet):
     """Components and programs: a clinic's own plus the built-in library (clinic = NULL)."""
 
-    def for_user(self, user):  # type: ignore[no-untyped-def]
+    def for_user(self, user: Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_superuser:
@@ -39,7 +40,7 @@ class LibraryQuerySet(ClinicScopedQuerySet):
 
         return self.filter(Q(clinic__isnull=True) | Q(clinic__in=clinic_ids_for(user)))
 
-    def builtin(self) -> LibraryQuerySet:
+    def builtin(self) -> Self:
         return self.filter(clinic__isnull=True)
 
 

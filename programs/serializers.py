@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import serializers
 
@@ -82,7 +82,7 @@ class ProgramInputSerializer(StrictFieldsMixin, serializers.Serializer):
         if request is not None:
             user = request.user
             ids = Clinic.objects.values_list("pk", flat=True) if user.is_superuser else clinic_ids_for(user)
-            self.fields["clinic"].queryset = Clinic.objects.filter(pk__in=ids)
+            cast(serializers.RelatedField, self.fields["clinic"]).queryset = Clinic.objects.filter(pk__in=ids)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "copy_from" in attrs:

@@ -187,5 +187,5 @@ def create_program(
             raise ValidationError(
                 {f"items[{index}].{name}": messages for name, messages in exc.message_dict.items()}
             ) from None
-    record(action="program.create", actor=by, clinic_id=clinic.pk, obj=program)
+    record("program.create", program, by)
     return program

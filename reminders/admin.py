@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,7 +14,8 @@ class ScopedAdmin(admin.ModelAdmin):
     """Rows of the user's clinics only (`for_user`, clinics/models.py); the rows are written by the app."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).for_user(request.user)
+        qs: Any = super().get_queryset(request)  # each model's queryset has its own `for_user`
+        return qs.for_user(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -19,7 +19,7 @@ from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.core.mail.message import DNS_NAME
+from django.core.mail.utils import DNS_NAME
 from django.utils import timezone
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"

@@ -261,6 +261,7 @@ def due_follow_ups(now: dt.datetime, batch_size: int) -> Iterator[list[DueRemind
     )
     batch: list[DueReminder] = []
     for patient_id, episode_id, week, sent_at, zone in weekly.iterator(chunk_size=batch_size):
+        assert sent_at is not None  # the sent_at filters above exclude NULL
         batch.append(DueReminder(patient_id, episode_id, week, sent_at + FOLLOW_UP_AFTER, zone))
         if len(batch) >= batch_size:
             yield batch
@@ -540,7 +541,7 @@ def schedule_retry(reminder_id: int, attempts: int) -> None:
 
 
 def send_reminder_batch(
-    reminder_ids: Sequence[int], *, connection: Any = None, progress: Callable[[Outcome], None] | None = None
+    reminder_ids: Sequence[int], *, connection: Any = None, progress: Callable[[Outcome], object] | None = None
 ) -> Counter[str]:
     """Send a batch over one SMTP connection. A failed send drops the connection (it may be broken) and hands
     that reminder to `send_reminder` with a backoff; the rest of the batch goes on. More ids than
@@ -575,14 +576,7 @@ def resend_reminder(*, reminder: Reminder, by: Any) -> bool:
     )
     if not updated:
         return False
-    record(
-        action="reminder.resend",
-        actor=by,
-        clinic_id=reminder.patient.clinic_id,
-        patient_id=reminder.patient_id,
-        obj=reminder,
-        details={"kind": reminder.kind, "week": reminder.week},
-    )
+    record("reminder.resend", reminder, by, details={"kind": reminder.kind, "week": reminder.week})
     enqueue(SEND_TASK, reminder_id=reminder.pk)
     return True
 

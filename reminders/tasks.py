@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils.dateparse import parse_datetime
 
 from reminders import services
@@ -32,7 +32,7 @@ def send_reminder_batch(reminder_ids: list[int]) -> dict[str, int]:
 
 
 @shared_task(bind=True, name="reminders.send_reminder", max_retries=None)
-def send_reminder(self, reminder_id: int) -> str:  # type: ignore[no-untyped-def]
+def send_reminder(self: Task, reminder_id: int) -> str:
     """One reminder (retries and admin resends). The attempt count lives on the row, so the limit holds across
     the batch task, these retries and a redelivery; after the last attempt the row is marked failed."""
     outcome = services.send_one_reminder(reminder_id)
@@ -42,7 +42,7 @@ def send_reminder(self, reminder_id: int) -> str:  # type: ignore[no-untyped-def
 
 
 @shared_task(bind=True, name="reminders.notify_alert", max_retries=None)
-def notify_alert(self, alert_id: int, escalation: int = 0) -> str:  # type: ignore[no-untyped-def]
+def notify_alert(self: Task, alert_id: int, escalation: int = 0) -> str:
     outcome = services.notify_alert(alert_id=alert_id, escalation=escalation)
     if outcome.status == "retry":
         # Red flags must reach the therapist within minutes: short waits, whatever the reminder backoff is.
@@ -51,7 +51,7 @@ def notify_alert(self, alert_id: int, escalation: int = 0) -> str:  # type: igno
 
 
 @shared_task(bind=True, name="reminders.send_checkin_link_now", max_retries=5)
-def send_checkin_link_now(self, patient_id: int) -> None:  # type: ignore[no-untyped-def]
+def send_checkin_link_now(self: Task, patient_id: int) -> None:
     try:
         services.send_checkin_link_now(patient_id=patient_id)
     except services.SMTP_ERRORS as exc:

@@ -30,7 +30,7 @@ def pause_reminders(request: HttpRequest, token: str) -> HttpResponse:
     try:
         patient = read_token(token, PAUSE_SALT, max_age=PAUSE_LINK_MAX_AGE)
     except LinkError as exc:
-        context = {"title": "This link does not work", "message": PROBLEMS[exc.problem]}
+        context: dict[str, object] = {"title": "This link does not work", "message": PROBLEMS[exc.problem]}
         return render(request, "reminders/pause.html", context, status=400)
     clinic_name = patient.clinic.name
     if patient.status == Patient.Status.PAUSED:

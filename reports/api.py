@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -13,6 +15,9 @@ from audit.services import client_ip
 from clinics.admin_scoping import Can, clinics_where
 from reports.selectors import outcome_report
 from reports.serializers import ReportQuerySerializer, report_data
+
+if TYPE_CHECKING:
+    from reports.models import ExportJob
 
 
 class IsClinicAdmin(permissions.BasePermission):
@@ -45,11 +50,11 @@ class OutcomeReportView(APIView):
 class ExportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[])
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from reports.models import ExportJob
 
-        self.fields["kind"].choices = ExportJob.Kind.choices
+        cast(serializers.ChoiceField, self.fields["kind"]).choices = ExportJob.Kind.choices
 
 
 class ExportJobSerializer(serializers.Serializer):
@@ -125,7 +130,7 @@ class ExportJobDownloadView(APIView):
         return FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name)
 
 
-def job_data(job, request: Request) -> dict:  # type: ignore[no-untyped-def]
+def job_data(job: ExportJob, request: Request) -> dict[str, Any]:
     from django.urls import reverse
 
     return {

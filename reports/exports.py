@@ -30,12 +30,12 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Func, TextField
+from django.db.models import Func, QuerySet, TextField
 from django.db.models.functions import Cast, Round
 
 from cft import spreadsheets
 from patients import scoring
-from patients.models import RED_FLAGS
+from patients.models import RED_FLAGS, CheckIn
 from reports.selectors import (
     TIMEPOINTS,
     EpisodeRow,
@@ -77,13 +77,13 @@ class IsoUtc(Func):
 
     output_field = TextField()
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""", params
+        return f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""", tuple(params)
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])  # Django stores UTC text in SQLite
-        return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', {sql})", params
+        return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', {sql})", tuple(params)
 
 
 class RedFlagList(Func):
@@ -91,17 +91,17 @@ class RedFlagList(Func):
 
     output_field = TextField()
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
         # `sql` is a compiled column reference, never user input.
         # Most check-ins have no red flag: skip the set-returning function for them.
         template = "CASE WHEN %s = '[]'::jsonb THEN NULL ELSE (SELECT string_agg(flag, ';' ORDER BY n) "
         template += "FROM jsonb_array_elements_text(%s) WITH ORDINALITY AS rf(flag, n)) END"
-        return template % (sql, sql), [*params, *params]
+        return template % (sql, sql), (*params, *params)
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(SELECT group_concat(value, ';') FROM json_each({sql}))", params  # noqa: S608 - compiled column
+        return f"(SELECT group_concat(value, ';') FROM json_each({sql}))", tuple(params)  # noqa: S608 - compiled column
 
 
 # --- Check-ins ---------------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def episode_labels(user: Any, filters: ReportFilter, research: bool = False) -> 
     return {pk: (pseudonym(clinic_id, uid), number, title or "") for pk, uid, number, title in rows}
 
 
-def checkin_queryset(user: Any, filters: ReportFilter, research: bool = False):  # type: ignore[no-untyped-def]
+def checkin_queryset(user: Any, filters: ReportFilter, research: bool = False) -> QuerySet[CheckIn, tuple[Any, ...]]:
     """The one query of the check-in export (the benchmark hands this same SQL to COPY)."""
     qs = report_checkins(user, filters).order_by("episode_id", "week")
     if research:
@@ -303,10 +303,10 @@ def write_xlsx(
     for row in checkin_rows(user, filters, progress=progress):
         # Excel has no time zones: write UTC wall time, as the column `submitted_at_utc` says (the CSV writes
         # the same instant with a Z); numbers stay numbers.
-        row = list(row)
-        row[4] = dt.datetime.fromisoformat(row[4]).replace(tzinfo=None) if row[4] else None
-        row[5] = Decimal(row[5]) if row[5] is not None else None
-        checkins.append(spreadsheets.xlsx_row(row))
+        cells = list(row)
+        cells[4] = dt.datetime.fromisoformat(cells[4]).replace(tzinfo=None) if cells[4] else None
+        cells[5] = Decimal(cells[5]) if cells[5] is not None else None
+        checkins.append(spreadsheets.xlsx_row(cells))
         count += 1
     episodes = book.create_sheet("Episodes")
     episodes.append(list(EPISODE_COLUMNS))

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -37,6 +37,22 @@ from patients.models import Assignment, CheckIn, Episode, Patient
 from patients.outcomes import exact_odi, with_episode_outcomes
 from programs.quotas import weekly_target
 from reports import statistics as st
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from patients.outcomes import PatientOutcomes
+
+    class ReportEpisode(PatientOutcomes):
+        """What `report_episodes` adds to each episode, beyond `with_episode_outcomes`."""
+
+        week_one: dt.date | None
+        report_program_id: int | None
+        report_program_title: str | None
+        report_program_weeks: int | None
+        baseline_week: int | None
+        report_started: dt.date
+
 
 FOLLOW_UP_WEEKS = (4, 8, 12)
 TIMEPOINTS = ("week_4", "week_8", "week_12", "latest")
@@ -58,7 +74,7 @@ def report_patients(user: Any, clinic: Clinic) -> QuerySet[Patient]:
     return base.filter(clinic=clinic)
 
 
-def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[Episode]:
+def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotations[Episode, ReportEpisode]]:
     """Episodes of the clinic's patients in scope, annotated with week one, program and outcomes."""
     first = Assignment.objects.filter(episode=OuterRef("pk")).order_by("start_date", "pk")
     qs = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).with_week_one()
@@ -77,7 +93,8 @@ def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[Episode]:
         qs = qs.filter(report_program_id=filters.program_id)
     if filters.therapist_id:
         qs = qs.filter(patient__primary_therapist_id=filters.therapist_id)
-    return with_episode_outcomes(qs)
+    # The outcome annotations are passed as **kwargs, which the django-stubs plugin cannot follow.
+    return cast("QuerySet[WithAnnotations[Episode, ReportEpisode]]", with_episode_outcomes(qs))
 
 
 def report_checkins(user: Any, filters: ReportFilter) -> QuerySet[CheckIn]:
@@ -199,9 +216,10 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
         .iterator(chunk_size=2000)
     )
     for episode_id, week, odi_points, odi_answered, pain_nrs, activities in checkins:
-        row = rows.get(episode_id)
-        if row is None:
+        found = rows.get(episode_id)
+        if found is None:
             continue
+        row = found
         if 1 <= week <= caps[episode_id]:
             row.done += 1
         if week in FOLLOW_UP_WEEKS and row.baseline_week is not None and week > row.baseline_week:
@@ -321,7 +339,9 @@ class Comparison:
     differences: dict[str, st.Difference]
 
 
-def compare(a_rows: list[EpisodeRow], b_rows: list[EpisodeRow], a: GroupReport, b: GroupReport, timepoint: str):
+def compare(
+    a_rows: list[EpisodeRow], b_rows: list[EpisodeRow], a: GroupReport, b: GroupReport, timepoint: str
+) -> Comparison:
     def improvements(rows: list[EpisodeRow], measure: str) -> list[Any]:
         return [
             r.changes[timepoint][measure].improvement

@@ -114,13 +114,7 @@ def request_export(
     if compare_programs:
         params |= {"compare": list(compare_programs), "at": compare_at}
     job = ExportJob.objects.create(clinic=filters.clinic, requested_by=user, kind=kind, params=params)
-    record(
-        action="export.request",
-        actor=user,
-        clinic_id=filters.clinic.pk,
-        obj=job,
-        details={"kind": kind, **params},
-    )
+    record("export.request", job, user, details={"kind": kind, **params})
     enqueue(EXPORT_TASK, job_id=job.pk)
     return job
 
@@ -167,13 +161,7 @@ def run_export(job_id: int) -> ExportJob:
     job.status, job.progress, job.rows_done, job.file_name = ExportJob.Status.DONE, 100, count, name
     job.finished_at, job.expires_at = now, now + dt.timedelta(hours=settings.REPORTS_EXPORT_KEEP_HOURS)
     job.save(update_fields=["status", "progress", "rows_done", "file_name", "finished_at", "expires_at"])
-    record(
-        action=f"export.{job.kind}",
-        actor=user,
-        clinic_id=job.clinic_id,
-        obj=job,
-        details={"rows": count, **job.params},
-    )
+    record(f"export.{job.kind}", job, user, details={"rows": count, **job.params})
     return job
 
 
@@ -182,7 +170,7 @@ def export_path(job: ExportJob) -> Path:
 
 
 def record_download(*, job: ExportJob, user: Any, ip_address: str | None = None) -> None:
-    record(action="export.download", actor=user, clinic_id=job.clinic_id, obj=job, ip_address=ip_address)
+    record("export.download", job, user, ip_address=ip_address)
 
 
 def record_streamed_export(*, kind: str, user: Any, filters: ReportFilter, ip_address: str | None = None) -> None:

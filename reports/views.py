@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -96,12 +97,13 @@ def download(request: HttpRequest, uuid: str) -> FileResponse:
 
 @login_required
 @require_GET
-def stream_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def stream_csv(request: HttpRequest, kind: str) -> HttpResponseBase:
     """The check-in or episode CSV streamed straight to the browser (no job, no file)."""
     query = _admin_query(request)
     if not query.is_valid():
         return HttpResponse(str(query.errors), status=400)
     filters = query.report_filter()
+    header: tuple[str, ...]
     if kind == "checkins":
         header, rows = exports.CHECKIN_COLUMNS, exports.checkin_rows(request.user, filters)
     else:

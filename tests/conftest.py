@@ -4,6 +4,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -54,6 +55,28 @@ def wait_for(condition: Callable[[], object], timeout: float, message: str) -> o
     raise AssertionError(message)
 
 
+LIST_SIZES = (10, 100)
+
+
+def queries_at_sizes(grow: Callable[[int], object], run: Callable[[], object]) -> list[int]:
+    """The number of queries `run()` makes with 10 rows and again with 100 (`grow(n)` adds rows up to n). A list
+    that reads each page in a fixed number of queries gives the same two numbers; one that reads per row differs."""
+    counts = []
+    for size in LIST_SIZES:
+        grow(size)
+        counts.append(count_queries(run))
+    return counts
+
+
+def count_queries(run: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return len(queries)
+
+
 def require_chromium() -> None:
     """Browser tests drive Debian's Chromium: skipped without it, except with REQUIRE_BROWSER=1 (CI)."""
     if os.path.exists(CHROMIUM):
@@ -61,6 +84,33 @@ def require_chromium() -> None:
     if REQUIRE_BROWSER:
         pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install -y chromium)")
     pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
+
+
+@pytest.fixture
+def two_clinics(db: None) -> SimpleNamespace:
+    """The two-clinic world the isolation and scoping tests share (tests/admin adds each clinic's program).
+    Alpha: therapists Tess (patient Alice) and Theo (patient Aaron), clinic admin Ada. Beta: therapist Bea with
+    patient Bob. Every patient is on the built-in program, started four weeks ago, without check-ins."""
+    from tests.factories import ClinicFactory, make_clinic_admin, make_therapist, patient_on_program
+
+    alpha, beta = ClinicFactory(name="Alpha clinic", slug="alpha"), ClinicFactory(name="Beta clinic", slug="beta")
+    tess = make_therapist(alpha, user__username="tess", user__first_name="Tess", user__last_name="Alpha")
+    theo = make_therapist(alpha, user__username="theo", user__first_name="Theo", user__last_name="Alpha")
+    ada = make_clinic_admin(alpha, user__username="ada")
+    bea = make_therapist(beta, user__username="bea", user__first_name="Bea", user__last_name="Beta")
+    return SimpleNamespace(
+        alpha=alpha,
+        beta=beta,
+        tess=tess,
+        theo=theo,
+        ada=ada,
+        bea=bea,
+        alice=patient_on_program(
+            clinic=alpha, therapist=tess, first_name="Alice", last_name="Anders", record_number="A-100"
+        ),
+        aaron=patient_on_program(clinic=alpha, therapist=theo, first_name="Aaron", last_name="Colleague"),
+        bob=patient_on_program(clinic=beta, therapist=bea, first_name="Bob", last_name="Beta", record_number="B-1"),
+    )
 
 
 @pytest.fixture
@@ -111,13 +161,24 @@ def _no_login_lockout(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that commits for real (transactional_db, live_server) restores the database as migrations
-    left it (built-in library, ODI wording, beat schedule) and leaves it so for the next one. Mixing flushed and
-    serialized transactional tests makes the next restore collide with re-created content types."""
-    for item in items:
+    """Tests that commit for real (transaction=True, transactional_db, live_server) flush the tables when they
+    end. Only the browser tests (live_server) need what the migrations left (ODI wording, the built-in library)
+    while they run, so only they restore it (serialized_rollback); the others build what they use (the
+    factories reload the library). The restoring tests run first: a plain flush re-creates the content types
+    (post_migrate), which a later restore would collide with. pytest-django has already put the database tests
+    before the transactional ones; the sort is stable."""
+
+    def restores(item: pytest.Item) -> bool:
         marker = item.get_closest_marker("django_db")
-        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        return bool(marker and marker.kwargs.get("serialized_rollback"))
+
+    def transactional(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction")) or bool(
             {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
         )
-        if transactional:
+
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()) and not restores(item):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+    items.sort(key=lambda item: transactional(item) and not restores(item))

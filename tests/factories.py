@@ -128,9 +128,47 @@ def odi(*answers: int | None) -> list[int | None]:
     return list(answers)
 
 
-def checkin(patient: Patient, week: int, odi_answers: list[int | None] | int, nrs: int, **kwargs: object):
-    answers = odi_answers if isinstance(odi_answers, list) else odi(odi_answers)
-    return services.submit_checkin(patient=patient, week=week, odi=answers, pain_nrs=nrs, **kwargs).checkin
+def answers(
+    odi_answers: list[int | None],
+    nrs: object,
+    *,
+    red_flags: object = None,
+    activities: object = (),
+    coping: object = (),
+    note: object = "",
+) -> services.CheckInAnswers:
+    """CheckInAnswers from a test's plain values: activity and coping entries may be dicts, as in the API body.
+    Values are passed on as given, so a test of bad input reaches the service's checks."""
+
+    def entries(value: object, kind: type) -> object:
+        if not isinstance(value, (list, tuple)):
+            return value
+        return [kind(**entry) if isinstance(entry, dict) else entry for entry in value]
+
+    return services.CheckInAnswers(
+        odi=odi_answers,
+        pain_nrs=nrs,
+        red_flags=red_flags,
+        activities=entries(activities, services.ActivityAnswer),
+        coping=entries(coping, services.CopingAnswer),
+        note=note,
+    )
+
+
+def checkin(
+    patient: Patient,
+    week: int,
+    odi_answers: list[int | None] | int,
+    nrs: int,
+    *,
+    by: object = None,
+    now: dt.datetime | None = None,
+    **given: object,
+):
+    odi_list = odi_answers if isinstance(odi_answers, list) else odi(odi_answers)
+    return services.submit_checkin(
+        patient=patient, week=week, answers=answers(odi_list, nrs, **given), by=by, now=now
+    ).checkin
 
 
 def staff_token(user: object) -> str:

@@ -12,10 +12,10 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_get_a_token_for_their_username_and_password(world):
+def test_staff_get_a_token_for_their_username_and_password(two_clinics):
     response = APIClient().post(
         "/api/v1/auth/token/",
-        {"username": world.therapist_a.username, "password": "correct-horse-battery"},
+        {"username": two_clinics.tess.username, "password": "correct-horse-battery"},
         format="json",
     )
     assert response.status_code == 200
@@ -25,9 +25,9 @@ def test_staff_get_a_token_for_their_username_and_password(world):
     assert client.get("/api/v1/patients/").status_code == 200
 
 
-def test_a_wrong_password_is_an_error_naming_the_field(world):
+def test_a_wrong_password_is_an_error_naming_the_field(two_clinics):
     response = APIClient().post(
-        "/api/v1/auth/token/", {"username": world.therapist_a.username, "password": "nope"}, format="json"
+        "/api/v1/auth/token/", {"username": two_clinics.tess.username, "password": "nope"}, format="json"
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
@@ -42,7 +42,7 @@ def test_an_account_with_no_clinic_gets_no_token(db):
     assert response.status_code == 400
 
 
-def test_password_guessing_is_throttled(world):
+def test_password_guessing_is_throttled(two_clinics):
     client = APIClient()
     codes = [
         client.post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json").status_code
@@ -54,40 +54,40 @@ def test_password_guessing_is_throttled(world):
     )
 
 
-def test_a_magic_link_token_is_exchanged_for_a_patient_token(world):
-    response = APIClient().post("/api/v1/me/session/", {"token": links.issue_token(world.patient_a1)}, format="json")
+def test_a_magic_link_token_is_exchanged_for_a_patient_token(two_clinics):
+    response = APIClient().post("/api/v1/me/session/", {"token": links.issue_token(two_clinics.alice)}, format="json")
     assert response.status_code == 201
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert client.get("/api/v1/me/program/").status_code == 200
 
 
-def test_an_expired_magic_link_is_refused_naming_the_token(world, settings):
-    token = links.issue_token(world.patient_a1)
+def test_an_expired_magic_link_is_refused_naming_the_token(two_clinics, settings):
+    token = links.issue_token(two_clinics.alice)
     settings.MAGIC_LINK_MAX_AGE_DAYS = -1
     response = APIClient().post("/api/v1/me/session/", {"token": token}, format="json")
     assert response.status_code == 400
     assert "expired" in response.json()["fields"]["token"][0]
 
 
-def test_a_tampered_magic_link_is_refused(world):
-    token = links.issue_token(world.patient_a1)
+def test_a_tampered_magic_link_is_refused(two_clinics):
+    token = links.issue_token(two_clinics.alice)
     response = APIClient().post("/api/v1/me/session/", {"token": token[:-2] + "xx"}, format="json")
     assert response.status_code == 400
     assert "not valid" in response.json()["fields"]["token"][0]
 
 
-def test_discharge_ends_a_patients_api_access(world):
-    client = patient_client(world.patient_a1)
+def test_discharge_ends_a_patients_api_access(two_clinics):
+    client = patient_client(two_clinics.alice)
     assert client.get("/api/v1/me/checkins/").status_code == 200
-    services.discharge_patient(patient=world.patient_a1)
+    services.discharge_patient(patient=two_clinics.alice)
     response = client.get("/api/v1/me/checkins/")
     assert response.status_code == 401
     assert response.json()["fields"] == {}
 
 
-def test_a_patient_token_expires(world):
-    key, token = services.issue_patient_token(patient=world.patient_a1)
+def test_a_patient_token_expires(two_clinics):
+    key, token = services.issue_patient_token(patient=two_clinics.alice)
     token.expires_at -= dt.timedelta(days=1)
     token.save()
     client = APIClient()
@@ -95,20 +95,20 @@ def test_a_patient_token_expires(world):
     assert client.get("/api/v1/me/program/").status_code == 401
 
 
-def test_only_a_digest_of_the_patient_token_is_stored(world):
-    key, token = services.issue_patient_token(patient=world.patient_a1)
+def test_only_a_digest_of_the_patient_token_is_stored(two_clinics):
+    key, token = services.issue_patient_token(patient=two_clinics.alice)
     assert key not in token.digest
 
 
-def test_a_patient_token_opens_no_staff_endpoint(world):
-    client = patient_client(world.patient_a1)
+def test_a_patient_token_opens_no_staff_endpoint(two_clinics):
+    client = patient_client(two_clinics.alice)
     assert client.get("/api/v1/patients/").status_code == 401
     assert client.get("/api/v1/alerts/").status_code == 401
     assert client.get("/api/v1/programs/").status_code == 401
 
 
-def test_a_staff_token_opens_no_patient_endpoint(world):
-    client = staff_client(world.therapist_a)
+def test_a_staff_token_opens_no_patient_endpoint(two_clinics):
+    client = staff_client(two_clinics.tess)
     assert client.get("/api/v1/me/checkins/").status_code in {401, 403}
 
 

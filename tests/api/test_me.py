@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 GOOD = {"odi": [2, 2, 2, 2, 2, 2, 1, 1, 2, None], "pain_nrs": 6}
 
 
-def test_this_weeks_plan_has_quotas_and_safe_narratives(world):
-    body = patient_client(world.patient_a1).get("/api/v1/me/program/").json()
+def test_this_weeks_plan_has_quotas_and_safe_narratives(two_clinics):
+    body = patient_client(two_clinics.alice).get("/api/v1/me/program/").json()
     assert body["week"] == 5
     assert [a["title"] for a in body["activities"]] == ["Walking", "Sit to stand"]
     assert body["activities"][0]["quota"] == 20.8  # DOMAIN.md section 7: week 5 of 10 min +20 %
@@ -35,8 +35,8 @@ def test_narrative_html_never_carries_script(db):
     assert Narrative.objects.filter(title="Tricky").exists()
 
 
-def test_a_checkin_is_scored_and_stored_for_the_current_week(world):
-    response = patient_client(world.patient_a1).post("/api/v1/me/checkins/", GOOD, format="json")
+def test_a_checkin_is_scored_and_stored_for_the_current_week(two_clinics):
+    response = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", GOOD, format="json")
     assert response.status_code == 201
     body = response.json()
     assert body["odi_score"] == 35.6  # DOMAIN.md section 2: 16/45, half up
@@ -45,18 +45,18 @@ def test_a_checkin_is_scored_and_stored_for_the_current_week(world):
     assert body["week"] == 5
     assert body["odi"] == GOOD["odi"]
     assert body["red_flag_urgency"] is None
-    assert CheckIn.objects.get(patient=world.patient_a1).odi_answers == GOOD["odi"]
+    assert CheckIn.objects.get(patient=two_clinics.alice).odi_answers == GOOD["odi"]
 
 
-def test_odi_is_null_when_three_sections_are_skipped(world):
+def test_odi_is_null_when_three_sections_are_skipped(two_clinics):
     payload = {"odi": [3, 3, 3, 3, 3, 3, 3, None, None, None], "pain_nrs": 4}
-    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", payload, format="json").json()
+    body = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", payload, format="json").json()
     assert body["odi_score"] is None
     assert body["odi_band"] is None
 
 
-def test_activities_coping_red_flags_and_note_are_stored(world):
-    client = patient_client(world.patient_a1)
+def test_activities_coping_red_flags_and_note_are_stored(two_clinics):
+    client = patient_client(two_clinics.alice)
     plan = client.get("/api/v1/me/program/").json()
     payload = {
         **GOOD,
@@ -72,12 +72,12 @@ def test_activities_coping_red_flags_and_note_are_stored(world):
     assert body["note"] == "Better on Tuesday."
 
 
-def test_a_red_flag_answered_yes_tells_the_patient_and_alerts_the_therapist(world):
+def test_a_red_flag_answered_yes_tells_the_patient_and_alerts_the_therapist(two_clinics):
     payload = {**GOOD, "red_flags": {"rf_saddle": True}}
-    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", payload, format="json").json()
+    body = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", payload, format="json").json()
     assert body["red_flag_urgency"] == "emergency"
     assert body["red_flag_message"] == "Call emergency services or go to an emergency department now."
-    assert Alert.objects.get(patient=world.patient_a1).kind == Alert.Kind.RED_FLAG
+    assert Alert.objects.get(patient=two_clinics.alice).kind == Alert.Kind.RED_FLAG
 
 
 @pytest.mark.parametrize(
@@ -96,9 +96,9 @@ def test_a_red_flag_answered_yes_tells_the_patient_and_alerts_the_therapist(worl
         ({"red_flags": {"rf_fever": "perhaps"}}, "red_flags.rf_fever"),
     ],
 )
-def test_bad_input_names_the_field_and_saves_nothing(world, change, field):
+def test_bad_input_names_the_field_and_saves_nothing(two_clinics, change, field):
     events = AuditEvent.objects.count()
-    response = patient_client(world.patient_a1).post("/api/v1/me/checkins/", {**GOOD, **change}, format="json")
+    response = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", {**GOOD, **change}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -108,8 +108,8 @@ def test_bad_input_names_the_field_and_saves_nothing(world, change, field):
     assert AuditEvent.objects.count() == events + 1  # only the token issue
 
 
-def test_a_second_submission_in_the_same_week_keeps_the_first_in_history(world):
-    client = patient_client(world.patient_a1)
+def test_a_second_submission_in_the_same_week_keeps_the_first_in_history(two_clinics):
+    client = patient_client(two_clinics.alice)
     assert client.post("/api/v1/me/checkins/", GOOD, format="json").status_code == 201
     response = client.post("/api/v1/me/checkins/", {**GOOD, "pain_nrs": 3}, format="json")
     assert response.status_code == 200
@@ -120,10 +120,10 @@ def test_a_second_submission_in_the_same_week_keeps_the_first_in_history(world):
     assert listed[0]["history"][0]["answers"]["pain_nrs"] == 6
 
 
-def test_a_patient_sees_only_their_own_checkins_and_outcomes(world):
-    checkin(world.patient_a1, 1, odi(3), 7)
-    checkin(world.patient_a2, 1, odi(1), 2)
-    client = patient_client(world.patient_a2)
+def test_a_patient_sees_only_their_own_checkins_and_outcomes(two_clinics):
+    checkin(two_clinics.alice, 1, odi(3), 7)
+    checkin(two_clinics.aaron, 1, odi(1), 2)
+    client = patient_client(two_clinics.aaron)
     listed = client.get("/api/v1/me/checkins/").json()
     assert listed["count"] == 1
     assert listed["results"][0]["pain_nrs"] == 2
@@ -132,20 +132,20 @@ def test_a_patient_sees_only_their_own_checkins_and_outcomes(world):
     assert [p["week"] for p in outcomes["series"]] == [1]
 
 
-def test_outcomes_show_change_and_responder_flags(world):
-    checkin(world.patient_a1, 1, odi(3), 7)  # ODI 60
-    checkin(world.patient_a1, 4, odi(1), 4)  # ODI 20
-    body = patient_client(world.patient_a1).get("/api/v1/me/outcomes/").json()
+def test_outcomes_show_change_and_responder_flags(two_clinics):
+    checkin(two_clinics.alice, 1, odi(3), 7)  # ODI 60
+    checkin(two_clinics.alice, 4, odi(1), 4)  # ODI 20
+    body = patient_client(two_clinics.alice).get("/api/v1/me/outcomes/").json()
     assert body["odi"]["improvement"] == 40.0
     assert body["odi"]["responder"] is True
     assert body["nrs"]["improvement"] == 3.0
     assert body["done"] == 2 and body["due"] == 5
 
 
-def test_checkin_list_filters_by_week(world):
+def test_checkin_list_filters_by_week(two_clinics):
     for week in (1, 2, 3):
-        checkin(world.patient_a1, week, odi(2), 5)
-    body = patient_client(world.patient_a1).get("/api/v1/me/checkins/?week_min=2&page_size=1").json()
+        checkin(two_clinics.alice, week, odi(2), 5)
+    body = patient_client(two_clinics.alice).get("/api/v1/me/checkins/?week_min=2&page_size=1").json()
     assert body["count"] == 2
     assert len(body["results"]) == 1
     assert body["next"]
@@ -213,8 +213,8 @@ def test_a_checkin_post_reads_each_thing_once(db, django_assert_max_num_queries)
         ({"coping": [{"used": False, "helpful": 8}]}, "coping[0].helpful", "only if you used it"),
     ],
 )
-def test_answers_no_clinician_would_accept_are_refused_naming_the_field(world, answers, field, message):
-    client = patient_client(world.patient_a1)
+def test_answers_no_clinician_would_accept_are_refused_naming_the_field(two_clinics, answers, field, message):
+    client = patient_client(two_clinics.alice)
     plan = client.get("/api/v1/me/program/").json()
     payload = dict(GOOD)
     for kind, entries in answers.items():
@@ -225,18 +225,18 @@ def test_answers_no_clinician_would_accept_are_refused_naming_the_field(world, a
     assert not CheckIn.objects.exists()
 
 
-def test_a_full_week_of_minutes_is_accepted(world):
-    client = patient_client(world.patient_a1)
+def test_a_full_week_of_minutes_is_accepted(two_clinics):
+    client = patient_client(two_clinics.alice)
     plan = client.get("/api/v1/me/program/").json()
     payload = {**GOOD, "activities": [{"item": plan["activities"][0]["item"], "done": 7 * 24 * 60}]}
     assert client.post("/api/v1/me/checkins/", payload, format="json").status_code == 201
 
 
-def test_a_week_with_three_sections_skipped_says_why_it_has_no_score(world):
+def test_a_week_with_three_sections_skipped_says_why_it_has_no_score(two_clinics):
     payload = {**GOOD, "odi": [2, None, 2, None, 2, 2, 2, None, 2, 2]}
-    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", payload, format="json").json()
+    body = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", payload, format="json").json()
     assert body["odi_score"] is None
     assert body["odi_not_scored_reason"].startswith("Your daily-life score was not worked out this week: 3 of the 10")
     two_skipped = {**GOOD, "odi": [2, None, 2, None, 2, 2, 2, 2, 2, 2]}
-    body = patient_client(world.patient_a1).post("/api/v1/me/checkins/", two_skipped, format="json").json()
+    body = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", two_skipped, format="json").json()
     assert body["odi_score"] is not None and body["odi_not_scored_reason"] is None

@@ -8,7 +8,7 @@ from outbox.models import OutboxMessage
 from patients import services
 from patients.models import Alert, CheckIn, CheckInVersion
 from patients.plans import week_plan
-from tests.factories import checkin, make_therapist, odi, patient_on_program
+from tests.factories import answers, checkin, make_therapist, odi, patient_on_program
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_too_many_skips_store_a_null_score_never_zero(patient):
 
 
 def test_week_defaults_to_the_current_program_week_in_the_patients_time_zone(patient):
-    result = services.submit_checkin(patient=patient, odi=odi(1), pain_nrs=4)
+    result = services.submit_checkin(patient=patient, answers=answers(odi(1), 4))
     assert result.checkin.week == 7
 
 
@@ -69,8 +69,9 @@ def test_resubmission_in_the_same_week_replaces_answers_and_keeps_history(patien
 )
 def test_bad_input_names_the_field_and_saves_nothing(patient, kwargs, field):
     body = {"odi": odi(1), "pain_nrs": 4, "week": 3, **kwargs}
+    week, odi_answers, nrs = body.pop("week"), body.pop("odi"), body.pop("pain_nrs")
     with pytest.raises(ValidationError) as error:
-        services.submit_checkin(patient=patient, **body)
+        services.submit_checkin(patient=patient, answers=answers(odi_answers, nrs, **body), week=week)
     assert field in error.value.message_dict
     assert not CheckIn.objects.exists()
     assert not Alert.objects.exists()
@@ -79,14 +80,14 @@ def test_bad_input_names_the_field_and_saves_nothing(patient, kwargs, field):
 def test_checkin_for_a_discharged_patient_is_rejected(patient):
     services.discharge_patient(patient=patient)
     with pytest.raises(ValidationError) as error:
-        services.submit_checkin(patient=patient, odi=odi(1), pain_nrs=4, week=3)
+        services.submit_checkin(patient=patient, answers=answers(odi(1), 4), week=3)
     assert "patient" in error.value.message_dict
     assert not CheckIn.objects.exists()
 
 
 def test_staff_may_enter_a_week_zero_intake_that_becomes_the_baseline(patient):
     therapist = make_therapist(patient.clinic)
-    result = services.submit_checkin(patient=patient, odi=odi(3), pain_nrs=6, week=0, by=therapist)
+    result = services.submit_checkin(patient=patient, answers=answers(odi(3), 6), week=0, by=therapist)
     assert result.checkin.entered_by == "staff"
     assert result.checkin.entered_by_user == therapist
 
@@ -101,19 +102,19 @@ def test_activity_done_is_stored_with_the_weeks_quota(patient):
 def test_a_red_flag_raises_one_urgent_alert_and_queues_its_notification(patient, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         result = services.submit_checkin(
-            patient=patient, odi=odi(2), pain_nrs=5, week=2, red_flags={"rf_saddle": True, "rf_fever": False}
+            patient=patient, answers=answers(odi(2), 5, red_flags={"rf_saddle": True, "rf_fever": False}), week=2
         )
     assert result.red_flag_urgency == "emergency"
     alert = Alert.objects.get(kind=Alert.Kind.RED_FLAG)
     assert alert.urgent and alert.details == {"questions": ["rf_saddle"]}
     assert OutboxMessage.objects.get().kwargs == {"alert_id": alert.pk}
     assert len(callbacks) == 1
-    services.submit_checkin(patient=patient, odi=odi(2), pain_nrs=5, week=2, red_flags={"rf_saddle": True})
+    services.submit_checkin(patient=patient, answers=answers(odi(2), 5, red_flags={"rf_saddle": True}), week=2)
     assert Alert.objects.filter(kind=Alert.Kind.RED_FLAG).count() == 1
 
 
 def test_urgent_but_not_emergency_red_flag(patient):
-    result = services.submit_checkin(patient=patient, odi=odi(2), pain_nrs=5, week=2, red_flags=["rf_weight_loss"])
+    result = services.submit_checkin(patient=patient, answers=answers(odi(2), 5, red_flags=["rf_weight_loss"]), week=2)
     assert result.red_flag_urgency == "urgent"
 
 
@@ -173,7 +174,7 @@ def test_no_missed_alert_when_one_of_the_two_weeks_has_a_check_in(patient):
 
 def test_acknowledging_an_alert_records_who_and_when(patient):
     therapist = make_therapist(patient.clinic)
-    services.submit_checkin(patient=patient, odi=odi(2), pain_nrs=5, week=2, red_flags=["rf_trauma"])
+    services.submit_checkin(patient=patient, answers=answers(odi(2), 5, red_flags=["rf_trauma"]), week=2)
     alert = Alert.objects.get()
     services.acknowledge_alert(alert=alert, by=therapist)
     assert alert.acknowledged_by == therapist and alert.acknowledged_at is not None

@@ -8,7 +8,7 @@ from django.db import connection
 from patients import services
 from patients.models import CheckIn, CheckInVersion
 from tests.api.conftest import patient_client
-from tests.factories import ClinicFactory, odi, patient_on_program
+from tests.factories import ClinicFactory, answers, odi, patient_on_program
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ def test_fifty_concurrent_submissions_of_one_week_leave_one_checkin_with_its_his
 
     @in_thread
     def submit(n):
-        return services.submit_checkin(patient=patient, odi=odi(n % 6), pain_nrs=n % 11, week=2).created
+        return services.submit_checkin(patient=patient, answers=answers(odi(n % 6), n % 11), week=2).created
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         created = list(pool.map(submit, range(50)))
@@ -45,7 +45,7 @@ def test_five_hundred_patients_in_parallel_are_all_stored_and_scored(transaction
 
     @in_thread
     def submit(patient):
-        return services.submit_checkin(patient=patient, odi=odi(2), pain_nrs=5).checkin.pk
+        return services.submit_checkin(patient=patient, answers=answers(odi(2), 5)).checkin.pk
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         ids = list(pool.map(submit, patients))

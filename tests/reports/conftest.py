@@ -31,18 +31,23 @@ def build_clinic(n: int = 6, name: str = "North") -> ClinicData:
     """n patients on the built-in persistent program, 13 weeks in: intake (week 0, by staff) then weeks 4, 8
     and 12 through `submit_checkin`. Patient i starts at ODI answers 3 (ODI 60) and NRS 7, improving by i."""
     clinic = ClinicFactory(name=f"{name} clinic", slug=f"{name.lower()}-clinic")
-    admin = make_clinic_admin(clinic)
-    therapist = make_therapist(clinic)
-    patients = []
-    for i in range(n):
-        patient = patient_on_program(clinic=clinic, therapist=therapist, weeks_ago=13, program=builtin_program())
+    data = ClinicData(clinic, make_clinic_admin(clinic), make_therapist(clinic), [])
+    add_patients(data, n)
+    return data
+
+
+def add_patients(data: ClinicData, n: int) -> None:
+    """`build_clinic`'s patients up to `n` in all."""
+    for i in range(len(data.patients), n):
+        patient = patient_on_program(
+            clinic=data.clinic, therapist=data.therapist, weeks_ago=13, program=builtin_program()
+        )
         walking = AssignmentItem.objects.get(assignment__episode__patient=patient, title="Walking")
-        checkin(patient, 0, 3, 7, by=admin)
-        checkin(patient, 4, 3, 6, by=admin, activities=[{"item": walking.pk, "done": 1000 if i % 2 else 0}])
-        checkin(patient, 8, [3] * 9 + [None], 6, by=admin)
-        checkin(patient, 12, 3 - (i % 4), 7 - i % 7, by=admin)
-        patients.append(patient)
-    return ClinicData(clinic, admin, therapist, patients)
+        checkin(patient, 0, 3, 7, by=data.admin)
+        checkin(patient, 4, 3, 6, by=data.admin, activities=[{"item": walking.pk, "done": 1000 if i % 2 else 0}])
+        checkin(patient, 8, [3] * 9 + [None], 6, by=data.admin)
+        checkin(patient, 12, 3 - (i % 4), 7 - i % 7, by=data.admin)
+        data.patients.append(patient)
 
 
 @pytest.fixture

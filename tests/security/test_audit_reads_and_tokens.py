@@ -16,7 +16,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program, staff_token
+from tests.factories import ClinicFactory, checkin, make_therapist, staff_token
 
 PASSWORD = "correct-horse-battery"
 
@@ -27,13 +27,10 @@ def _fresh_throttles() -> None:
 
 
 @pytest.fixture
-def clinic_world(db: None):  # type: ignore[no-untyped-def]
-    clinic, other = ClinicFactory(), ClinicFactory()
-    therapist = make_therapist(clinic)
-    patient = patient_on_program(clinic=clinic, therapist=therapist, weeks_ago=3)
-    checkin(patient, 1, 2, 5)
-    stranger = make_therapist(other)
-    return therapist, patient, stranger
+def clinic_world(two_clinics):  # type: ignore[no-untyped-def]
+    """A therapist, a patient of their clinic with a check-in, and a therapist of the other clinic."""
+    checkin(two_clinics.alice, 1, 2, 5)
+    return two_clinics.tess, two_clinics.alice, two_clinics.bea
 
 
 def api_as(user: object) -> APIClient:

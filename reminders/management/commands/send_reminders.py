@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             return
         result = services.dispatch_due_reminders(publish=False)
         self.stdout.write(f"{result.created} reminder(s) created; sending.")
-        with tqdm(total=result.created, unit="email", disable=no_progress, file=self.stderr._out) as bar:
+        with tqdm(total=result.created, unit="email", disable=no_progress, file=cast(TextIO, self.stderr._out)) as bar:
             counts = services.send_reminder_batch(result.reminder_ids, progress=lambda outcome: bar.update(1))
         summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items())) or "nothing to send"
         self.stdout.write(self.style.SUCCESS(f"Done: {summary}."))
@@ -32,7 +32,7 @@ class Command(BaseCommand):
     def _list(self, disable: bool) -> None:
         due = [item for batch in services.due_weekly(services.timezone.now(), 1000) for item in batch]
         names = dict(Patient.objects.filter(pk__in=[d.patient_id for d in due]).values_list("pk", "email").iterator())
-        for item in tqdm(due, unit="patient", disable=disable, file=self.stderr._out):
+        for item in tqdm(due, unit="patient", disable=disable, file=cast(TextIO, self.stderr._out)):
             local = item.due_at.astimezone(zoneinfo.ZoneInfo(item.time_zone))
             self.stdout.write(
                 f"patient {item.patient_id} <{names.get(item.patient_id, '?')}> week {item.week} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         if not path.parent.is_dir():
             raise CommandError(f"--output: the folder {str(path.parent)!r} does not exist.")
         total = count_checkins(None, filters) * (3 if options["kind"] == ExportJob.Kind.FHIR else 1)
-        with tqdm(total=total, unit="row", desc=options["kind"], file=self.stderr._out) as bar:
+        with tqdm(total=total, unit="row", desc=options["kind"], file=cast(TextIO, self.stderr._out)) as bar:
 
             def progress(done: int) -> None:
                 bar.update(done - bar.n)
