@@ -153,6 +153,7 @@ def advisory_lock_batch(reminder_ids: list[int], *, connection) -> int:
 
     from reminders import services
     from reminders.models import DeliveryStatus
+    from reminders.services import delivery
 
     key = "(id %% 2147483648)::integer"
     ids = list(dict.fromkeys(reminder_ids))
@@ -164,19 +165,19 @@ def advisory_lock_batch(reminder_ids: list[int], *, connection) -> int:
         claimed = [pk for (pk,) in cursor.fetchall()]
     sent = 0
     try:
-        rows = services._reminders().filter(status=DeliveryStatus.PENDING).in_bulk(claimed)
+        rows = delivery._reminders().filter(status=DeliveryStatus.PENDING).in_bulk(claimed)
         for pk in ids:
             row = rows.get(pk)
             if row is None:
                 continue
-            outcome, fields = services._attempt(
+            outcome, fields = delivery._attempt(
                 row,
                 connection=connection,
-                compose=lambda r: services._reminder_email(r, set()),  # the bench sends weekly reminders only
+                compose=lambda r: delivery._reminder_email(r, set()),  # the bench sends weekly reminders only
                 now=timezone.now(),
                 max_attempts=settings.REMINDER_MAX_ATTEMPTS,
             )
-            services._mark(pk, fields)
+            delivery._mark(pk, fields)
             if outcome.status in ("retry", "failed"):
                 services.reset_connection(connection)
             sent += outcome.status == "sent"

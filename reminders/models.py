@@ -1,6 +1,6 @@
 """Every email the app sends is first a row here, under a unique constraint. The insert that wins the
 constraint owns the send; the send takes the row (a claim on reminders, a row lock on the others,
-reminders/services.py), sends only while it is still pending, and marks it sent right after the SMTP server
+reminders/services/delivery.py), sends only while it is still pending, and marks it sent right after the SMTP server
 accepts it. So a task that runs twice, is retried, or races another worker sends one email."""
 
 from __future__ import annotations

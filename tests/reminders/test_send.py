@@ -15,6 +15,7 @@ from patients.models import Alert
 from reminders import services
 from reminders.emails import SUBJECTS
 from reminders.models import AlertNotification, DeliveryStatus, Reminder, TherapistDigest
+from reminders.services import delivery
 from tests.factories import checkin, make_clinic_admin, patient_on_program
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_a_batch_reuses_one_smtp_connection(due_patient, now):
 
 def test_an_smtp_error_is_retried_later_and_recorded(reminder, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "schedule_retry", lambda pk, attempts: queued.append((pk, attempts)))
+    monkeypatch.setattr(delivery, "schedule_retry", lambda pk, attempts: queued.append((pk, attempts)))
     counts = services.send_reminder_batch([reminder.pk], connection=CountingConnection(refuse=1))
     assert counts == {"retry": 1}
     assert queued == [(reminder.pk, 1)]

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -61,7 +62,7 @@ def test_the_admin_refuses_an_implausible_start_date(client):
 
 def test_the_service_refuses_an_implausible_start_date():
     patient = patient_on_program()
-    with pytest.raises(services.ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught:
         services.assign_program(
             episode=patient.current_episode(), program=builtin_program(), start_date=dt.date(1, 1, 2)
         )

@@ -4,6 +4,7 @@ import zoneinfo
 from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from tqdm import tqdm
 
 from patients.models import Patient
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Done: {summary}."))
 
     def _list(self, disable: bool) -> None:
-        due = [item for batch in services.due_weekly(services.timezone.now(), 1000) for item in batch]
+        due = [item for batch in services.due_weekly(timezone.now(), 1000) for item in batch]
         names = dict(Patient.objects.filter(pk__in=[d.patient_id for d in due]).values_list("pk", "email").iterator())
         for item in tqdm(due, unit="patient", disable=disable, file=cast(TextIO, self.stderr._out)):
             local = item.due_at.astimezone(zoneinfo.ZoneInfo(item.time_zone))

@@ -1,220 +1,36 @@
-"""Every write to patient data with a rule or a side effect. Called the same way from the admin, the patient
-pages, the API and tasks. Each raises django ValidationError with a dict naming the bad field."""
+"""Check-ins and alerts: a week's answers scored and stored, the alerts they raise, acknowledging them, and
+the daily missed check-in job."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record
 from cft.jobs import JobRun
-from clinics.models import is_staff_of
 from outbox.services import enqueue
 from patients import scoring
-from patients.dates import checked_week, validate_program_start
+from patients.dates import checked_week
 from patients.models import (
     RED_FLAGS,
     Alert,
-    Assignment,
     AssignmentItem,
     CheckIn,
     CheckInVersion,
     Episode,
     Patient,
-    PatientToken,
-    validate_time_zone,
 )
 from patients.plans import activity_quota, episode_tasks
-from programs.models import PLAN_FIELDS, Program, week_range_errors
-from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, validate_plan
+from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare
 
 ALERT_TASK = "reminders.notify_alert"
-
-
-def _check_time_zone(value: str) -> None:
-    try:
-        validate_time_zone(value)
-    except ValidationError as exc:
-        raise ValidationError({"time_zone": exc.messages}) from None
-
-
-def check_primary_therapist(therapist: Any, clinic_id: int) -> None:
-    """A patient's primary therapist is staff of the patient's clinic (the service and the admin form ask)."""
-    if therapist is not None and not is_staff_of(therapist, clinic_id):
-        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
-
-
-@transaction.atomic
-def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
-    _check_time_zone(fields.get("time_zone", "UTC"))
-    check_primary_therapist(fields.get("primary_therapist"), clinic.pk)
-    patient = Patient(clinic=clinic, **fields)
-    patient.full_clean()
-    patient.save()
-    record("patient.create", patient, by)
-    return patient
-
-
-EDITABLE_PATIENT_FIELDS = (
-    "first_name",
-    "last_name",
-    "record_number",
-    "email",
-    "phone",
-    "time_zone",
-    "checkin_weekday",
-    "checkin_hour",
-    "reminder_consent",
-    "primary_therapist",
-)
-
-
-@transaction.atomic
-def update_patient(*, patient: Patient, by: Any = None, status: str | None = None, **changes: Any) -> Patient:
-    """Edit a patient's details. A status change goes through its own rule: pause/resume reminders, or
-    discharge (which also closes the episode and revokes every link)."""
-    unknown = set(changes) - set(EDITABLE_PATIENT_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
-    if "time_zone" in changes:
-        _check_time_zone(changes["time_zone"])
-    check_primary_therapist(changes.get("primary_therapist"), patient.clinic_id)
-    if changes:
-        for name, value in changes.items():
-            setattr(patient, name, value)
-        patient.full_clean()
-        patient.save(update_fields=list(changes))
-        record("patient.update", patient, by, details={"fields": sorted(changes)})
-    if status is not None and status != patient.status:
-        if status == Patient.Status.DISCHARGED:
-            discharge_patient(patient=patient, by=by)
-        elif patient.status == Patient.Status.DISCHARGED:
-            raise ValidationError({"status": "A discharged patient cannot be made active again."})
-        else:
-            set_reminders_paused(patient=patient, paused=status == Patient.Status.PAUSED, by=by)
-    return patient
-
-
-@transaction.atomic
-def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: Any = None) -> Episode:
-    if patient.status == Patient.Status.DISCHARGED:
-        raise ValidationError(
-            {"patient": "This patient has been discharged; make them active again before starting new care."}
-        )
-    if patient.episodes.filter(ended_on__isnull=True).exists():
-        raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
-    episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)
-    record("episode.open", episode, by)
-    return episode
-
-
-@transaction.atomic
-def assign_program(*, episode: Episode, program: Program, start_date: dt.date, by: Any = None) -> Assignment:
-    """Copy the program's items into the episode, pinning each narrative's current version, so that a later
-    edit of the template (or of a narrative) never changes what this patient has."""
-    patient = episode.patient
-    if program.clinic_id is not None and program.clinic_id != patient.clinic_id:
-        raise ValidationError({"program": "This program belongs to another clinic."})
-    validate_program_start(start_date, field="start_date")
-    if start_date < episode.started_on:
-        raise ValidationError({"start_date": "The start date cannot be before the episode starts."})
-    if episode.ended_on is not None:
-        raise ValidationError({"episode": "This episode has ended."})
-    assignment = Assignment.objects.create(
-        episode=episode, program=program, title=program.title, start_date=start_date, assigned_by=by
-    )
-    items = copy_program_items(
-        assignment,
-        program.items.select_related("narrative", "coping_strategy", "graded_activity").prefetch_related(
-            "narrative__versions"
-        ),
-    )
-    AssignmentItem.objects.bulk_create(items)
-    record("assignment.create", assignment, by, details={"program_id": program.pk})
-    return assignment
-
-
-@transaction.atomic
-def assign_program_to_patient(
-    *, patient: Patient, program: Program, start_date: dt.date, goals: str = "", by: Any = None
-) -> Assignment:
-    """Assign to the patient's open episode; with none, open one that starts with the program (all or nothing,
-    `goals` are the new episode's)."""
-    episode = patient.current_episode() or open_episode(patient=patient, started_on=start_date, goals=goals, by=by)
-    return assign_program(episode=episode, program=program, start_date=start_date, by=by)
-
-
-def copy_program_items(assignment: Assignment, program_items: Any) -> list[AssignmentItem]:
-    """Unsaved copies of a program's items for one assignment (narratives pinned to their current version)."""
-    items = []
-    for item in program_items:
-        copy = AssignmentItem(
-            assignment=assignment, order=item.order, start_week=item.start_week, end_week=item.end_week
-        )
-        if item.narrative_id:
-            copy.kind = AssignmentItem.Kind.NARRATIVE
-            copy.title = item.narrative.title
-            copy.narrative_version = item.narrative.current_version()
-        elif item.coping_strategy_id:
-            strategy = item.coping_strategy
-            copy.kind = AssignmentItem.Kind.COPING
-            copy.title, copy.coping_strategy = strategy.title, strategy
-            copy.instructions, copy.when_to_use = strategy.instructions, strategy.when_to_use
-        else:
-            activity = item.graded_activity
-            copy.kind = AssignmentItem.Kind.ACTIVITY
-            copy.title, copy.graded_activity, copy.activity = activity.title, activity, activity.activity
-            for name in PLAN_FIELDS:
-                setattr(copy, name, getattr(activity, name))
-        items.append(copy)
-    return items
-
-
-TAILORABLE = (
-    "baseline",
-    "goal",
-    "increase",
-    "increase_kind",
-    "flare_margin",
-    "flare_response",
-    "start_week",
-    "end_week",
-)
-
-
-@transaction.atomic
-def tailor_item(*, item: AssignmentItem, by: Any = None, **changes: Any) -> AssignmentItem:
-    """Per-patient tailoring: changes this patient's copy only, never the clinic's template."""
-    unknown = set(changes) - set(TAILORABLE)
-    if unknown:
-        raise ValidationError({name: "This field cannot be tailored." for name in unknown})
-    for name, value in changes.items():
-        setattr(item, name, value)
-    if item.kind == AssignmentItem.Kind.ACTIVITY:
-        errors = validate_plan(item.quota_plan())
-        if errors:
-            raise ValidationError(errors)
-    week_errors = week_range_errors(item.start_week, item.end_week)
-    if week_errors:
-        raise ValidationError(week_errors)
-    item.save()
-    record("assignment.tailor", item, by)
-    return item
-
-
-@transaction.atomic
-def drop_item(*, item: AssignmentItem, by: Any = None) -> None:
-    record("assignment.drop_item", item, by)
-    item.delete()
 
 
 def current_week(patient: Patient, episode: Episode, now: dt.datetime | None = None) -> int | None:
@@ -592,62 +408,6 @@ def acknowledge_alert(*, alert: Alert, by: Any, ip_address: str | None = None) -
     if updated:
         record("alert.acknowledge", alert, by, ip_address=ip_address)
     return alert
-
-
-@transaction.atomic
-def set_reminders_paused(*, patient: Patient, paused: bool, by: Any = None) -> Patient:
-    if patient.status == Patient.Status.DISCHARGED:
-        raise ValidationError({"status": "A discharged patient gets no reminders."})
-    patient.status = Patient.Status.PAUSED if paused else Patient.Status.ACTIVE
-    patient.save(update_fields=["status"])
-    record("patient.pause" if paused else "patient.resume", patient, by)
-    return patient
-
-
-CHECKIN_LINK_TASK = "reminders.send_checkin_link_now"
-
-
-@transaction.atomic
-def send_checkin_link_now(*, patient: Patient, by: Any = None) -> None:
-    """Queue an email with a fresh check-in link now (outside the weekly schedule), through the outbox."""
-    if patient.status == Patient.Status.DISCHARGED:
-        raise ValidationError({"status": "A discharged patient gets no check-in links."})
-    if not patient.reminder_consent:
-        raise ValidationError({"reminder_consent": "The patient has not agreed to be emailed."})
-    enqueue(CHECKIN_LINK_TASK, patient_id=patient.pk)
-    record(action="patient.send_checkin_link", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk)
-
-
-@transaction.atomic
-def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = None) -> Patient:
-    """Discharge: close the open episode, stop reminders and revoke every magic link."""
-    on = on or patient.local_today()
-    patient.status = Patient.Status.DISCHARGED
-    patient.link_generation += 1
-    patient.save(update_fields=["status", "link_generation"])
-    for episode in patient.episodes.filter(ended_on__isnull=True):
-        episode.ended_on = max(on, episode.started_on)
-        episode.save(update_fields=["ended_on"])
-    record("patient.discharge", patient, by)
-    return patient
-
-
-def issue_patient_token(*, patient: Patient, now: dt.datetime | None = None) -> tuple[str, PatientToken]:
-    """An API token for a patient who opened a valid magic link. Returns the key (shown once; only its
-    digest is stored) and the row. It stops working when it expires or when the patient's links are revoked."""
-    from patients.authentication import PATIENT_TOKEN_PREFIX, token_digest
-
-    now = now or timezone.now()
-    key = PATIENT_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        token = PatientToken.objects.create(
-            patient=patient,
-            digest=token_digest(key),
-            link_generation=patient.link_generation,
-            expires_at=now + dt.timedelta(hours=settings.PATIENT_TOKEN_MAX_AGE_HOURS),
-        )
-        record("patient.api_session", token, actor_label="patient")
-    return key, token
 
 
 def raise_missed_checkin_alerts(now: dt.datetime | None = None) -> int:

@@ -1,0 +1,65 @@
+"""Every write to patient data with a rule or a side effect, by capability (as zulip's `actions/`): `care`
+(patients, episodes, discharge, links), `assignments` (programs on an episode, tailoring) and `checkins` (a week's
+answers and the alerts they raise). Called the same way from the admin, the patient pages, the API and tasks;
+each raises django ValidationError with a dict naming the bad field. Import from here: `from patients import
+services`, then `services.submit_checkin(...)`."""
+
+from patients.services.assignments import (
+    TAILORABLE,
+    assign_program,
+    assign_program_to_patient,
+    copy_program_items,
+    drop_item,
+    tailor_item,
+)
+from patients.services.care import (
+    CHECKIN_LINK_TASK,
+    EDITABLE_PATIENT_FIELDS,
+    check_primary_therapist,
+    create_patient,
+    discharge_patient,
+    issue_patient_token,
+    open_episode,
+    send_checkin_link_now,
+    set_reminders_paused,
+    update_patient,
+)
+from patients.services.checkins import (
+    ALERT_TASK,
+    ActivityAnswer,
+    CheckInAnswers,
+    CheckInResult,
+    CopingAnswer,
+    acknowledge_alert,
+    current_week,
+    raise_missed_checkin_alerts,
+    submit_checkin,
+)
+
+__all__ = [
+    "ALERT_TASK",
+    "CHECKIN_LINK_TASK",
+    "EDITABLE_PATIENT_FIELDS",
+    "TAILORABLE",
+    "ActivityAnswer",
+    "CheckInAnswers",
+    "CheckInResult",
+    "CopingAnswer",
+    "acknowledge_alert",
+    "assign_program",
+    "assign_program_to_patient",
+    "check_primary_therapist",
+    "copy_program_items",
+    "create_patient",
+    "current_week",
+    "discharge_patient",
+    "drop_item",
+    "issue_patient_token",
+    "open_episode",
+    "raise_missed_checkin_alerts",
+    "send_checkin_link_now",
+    "set_reminders_paused",
+    "submit_checkin",
+    "tailor_item",
+    "update_patient",
+]

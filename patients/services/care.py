@@ -1,0 +1,156 @@
+"""Care: patients, episodes, discharge and their links (check-in email, API token). Each raises django
+ValidationError with a dict naming the bad field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record
+from clinics.models import is_staff_of
+from outbox.services import enqueue
+from patients.models import (
+    Episode,
+    Patient,
+    PatientToken,
+    validate_time_zone,
+)
+
+
+def _check_time_zone(value: str) -> None:
+    try:
+        validate_time_zone(value)
+    except ValidationError as exc:
+        raise ValidationError({"time_zone": exc.messages}) from None
+
+
+def check_primary_therapist(therapist: Any, clinic_id: int) -> None:
+    """A patient's primary therapist is staff of the patient's clinic (the service and the admin form ask)."""
+    if therapist is not None and not is_staff_of(therapist, clinic_id):
+        raise ValidationError({"primary_therapist": "The therapist is not staff of this clinic."})
+
+
+@transaction.atomic
+def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
+    _check_time_zone(fields.get("time_zone", "UTC"))
+    check_primary_therapist(fields.get("primary_therapist"), clinic.pk)
+    patient = Patient(clinic=clinic, **fields)
+    patient.full_clean()
+    patient.save()
+    record("patient.create", patient, by)
+    return patient
+
+
+EDITABLE_PATIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "record_number",
+    "email",
+    "phone",
+    "time_zone",
+    "checkin_weekday",
+    "checkin_hour",
+    "reminder_consent",
+    "primary_therapist",
+)
+
+
+@transaction.atomic
+def update_patient(*, patient: Patient, by: Any = None, status: str | None = None, **changes: Any) -> Patient:
+    """Edit a patient's details. A status change goes through its own rule: pause/resume reminders, or
+    discharge (which also closes the episode and revokes every link)."""
+    unknown = set(changes) - set(EDITABLE_PATIENT_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    if "time_zone" in changes:
+        _check_time_zone(changes["time_zone"])
+    check_primary_therapist(changes.get("primary_therapist"), patient.clinic_id)
+    if changes:
+        for name, value in changes.items():
+            setattr(patient, name, value)
+        patient.full_clean()
+        patient.save(update_fields=list(changes))
+        record("patient.update", patient, by, details={"fields": sorted(changes)})
+    if status is not None and status != patient.status:
+        if status == Patient.Status.DISCHARGED:
+            discharge_patient(patient=patient, by=by)
+        elif patient.status == Patient.Status.DISCHARGED:
+            raise ValidationError({"status": "A discharged patient cannot be made active again."})
+        else:
+            set_reminders_paused(patient=patient, paused=status == Patient.Status.PAUSED, by=by)
+    return patient
+
+
+@transaction.atomic
+def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: Any = None) -> Episode:
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError(
+            {"patient": "This patient has been discharged; make them active again before starting new care."}
+        )
+    if patient.episodes.filter(ended_on__isnull=True).exists():
+        raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
+    episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)
+    record("episode.open", episode, by)
+    return episode
+
+
+@transaction.atomic
+def set_reminders_paused(*, patient: Patient, paused: bool, by: Any = None) -> Patient:
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError({"status": "A discharged patient gets no reminders."})
+    patient.status = Patient.Status.PAUSED if paused else Patient.Status.ACTIVE
+    patient.save(update_fields=["status"])
+    record("patient.pause" if paused else "patient.resume", patient, by)
+    return patient
+
+
+CHECKIN_LINK_TASK = "reminders.send_checkin_link_now"
+
+
+@transaction.atomic
+def send_checkin_link_now(*, patient: Patient, by: Any = None) -> None:
+    """Queue an email with a fresh check-in link now (outside the weekly schedule), through the outbox."""
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError({"status": "A discharged patient gets no check-in links."})
+    if not patient.reminder_consent:
+        raise ValidationError({"reminder_consent": "The patient has not agreed to be emailed."})
+    enqueue(CHECKIN_LINK_TASK, patient_id=patient.pk)
+    record(action="patient.send_checkin_link", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk)
+
+
+@transaction.atomic
+def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = None) -> Patient:
+    """Discharge: close the open episode, stop reminders and revoke every magic link."""
+    on = on or patient.local_today()
+    patient.status = Patient.Status.DISCHARGED
+    patient.link_generation += 1
+    patient.save(update_fields=["status", "link_generation"])
+    for episode in patient.episodes.filter(ended_on__isnull=True):
+        episode.ended_on = max(on, episode.started_on)
+        episode.save(update_fields=["ended_on"])
+    record("patient.discharge", patient, by)
+    return patient
+
+
+def issue_patient_token(*, patient: Patient, now: dt.datetime | None = None) -> tuple[str, PatientToken]:
+    """An API token for a patient who opened a valid magic link. Returns the key (shown once; only its
+    digest is stored) and the row. It stops working when it expires or when the patient's links are revoked."""
+    from patients.authentication import PATIENT_TOKEN_PREFIX, token_digest
+
+    now = now or timezone.now()
+    key = PATIENT_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = PatientToken.objects.create(
+            patient=patient,
+            digest=token_digest(key),
+            link_generation=patient.link_generation,
+            expires_at=now + dt.timedelta(hours=settings.PATIENT_TOKEN_MAX_AGE_HOURS),
+        )
+        record("patient.api_session", token, actor_label="patient")
+    return key, token

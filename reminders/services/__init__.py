@@ -1,0 +1,63 @@
+"""Reminders, alert notifications and digests, by capability: `dispatch` (who is due, in their local time,
+and their rows), `delivery` (the exactly-once engine: claims, sends, retries, resends) and `alerts` (alert
+emails and the therapists' digests). Callers import from here: `from reminders import services`."""
+
+from reminders.services.alerts import alert_recipients, notify_alert, send_therapist_digests
+from reminders.services.delivery import (
+    CLAIM_LEASE,
+    GIVE_UP_AFTER,
+    SEND_BATCH_TASK,
+    SEND_TASK,
+    SMTP_ERRORS,
+    STALE_AFTER,
+    Outcome,
+    Undeliverable,
+    resend_reminder,
+    reset_connection,
+    retry_delay,
+    schedule_retry,
+    send_checkin_link_now,
+    send_one_reminder,
+    send_reminder_batch,
+)
+from reminders.services.dispatch import (
+    FOLLOW_UP_AFTER,
+    DispatchResult,
+    DueReminder,
+    dispatch_due_reminders,
+    dispatch_follow_ups,
+    due_follow_ups,
+    due_weekly,
+    requeue_stale_reminders,
+    window,
+)
+
+__all__ = [
+    "CLAIM_LEASE",
+    "FOLLOW_UP_AFTER",
+    "GIVE_UP_AFTER",
+    "SEND_BATCH_TASK",
+    "SEND_TASK",
+    "SMTP_ERRORS",
+    "STALE_AFTER",
+    "DispatchResult",
+    "DueReminder",
+    "Outcome",
+    "Undeliverable",
+    "alert_recipients",
+    "dispatch_due_reminders",
+    "dispatch_follow_ups",
+    "due_follow_ups",
+    "due_weekly",
+    "notify_alert",
+    "requeue_stale_reminders",
+    "resend_reminder",
+    "reset_connection",
+    "retry_delay",
+    "schedule_retry",
+    "send_checkin_link_now",
+    "send_one_reminder",
+    "send_reminder_batch",
+    "send_therapist_digests",
+    "window",
+]
