@@ -1,8 +1,8 @@
 """SMTP-ready bytes for the simple emails this app sends, without Python's `email` header machinery.
 
 Django's `EmailMessage.message()` builds an `email.message.EmailMessage` and the SMTP backend serializes it:
-both steps parse and refold every header through the standard library's header registry. For a two-part
-reminder that took about 4 ms of CPU, most of the send path at hundreds of emails a second. `serialize` writes
+both steps parse and refold every header through the standard library's header registry, which was most of
+the send path's CPU (docs/BENCHMARKS.md, reminder send: MIME, measured in the same run). `serialize` writes
 the same message directly (plain text, optionally one HTML alternative, UTF-8 bodies, ASCII headers) and
 returns None for anything outside that shape, so the caller falls back to Django. Whatever the mail client sees
 (headers, decoded parts) is what Django would have produced: tests/reminders/test_mime.py compares them.

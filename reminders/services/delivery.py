@@ -273,8 +273,8 @@ def _send_reminders(
 
 
 def _mark(reminder_id: int, fields: dict[str, Any]) -> None:
-    """Record an attempt's outcome: one autocommit UPDATE by primary key. Raw SQL: the ORM's query building
-    cost about as much CPU as the rest of an email."""
+    """Record an attempt's outcome: one autocommit UPDATE by primary key. Raw SQL: it runs once per email on the
+    hot send path, where the ORM's query building was a large share of the cost (docs/BENCHMARKS.md, send)."""
     values = [db.ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else v for v in fields.values()]
     assignments = ", ".join(f"{db.ops.quote_name(name)} = %s" for name in fields)
     table = db.ops.quote_name(Reminder._meta.db_table)
