@@ -166,7 +166,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     while they run, so only they restore it (serialized_rollback); the others build what they use (the
     factories reload the library). The restoring tests run first: a plain flush re-creates the content types
     (post_migrate), which a later restore would collide with. pytest-django has already put the database tests
-    before the transactional ones; the sort is stable."""
+    before the transactional ones; the sort is stable. The journeys run last of all."""
 
     def restores(item: pytest.Item) -> bool:
         marker = item.get_closest_marker("django_db")
@@ -178,7 +178,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
         )
 
+    def journey(item: pytest.Item) -> bool:
+        # The journeys share one Playwright session (an event loop in this thread until the session ends), so
+        # they go last: a transactional test's teardown after them would find the loop and refuse to flush.
+        return item.get_closest_marker("journey") is not None
+
     for item in items:
         if "live_server" in getattr(item, "fixturenames", ()) and not restores(item):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
-    items.sort(key=lambda item: transactional(item) and not restores(item))
+    items.sort(key=lambda item: (journey(item), transactional(item) and not restores(item)))
