@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.urls import reverse
 
     from bench.report import write_section
+    from cft.db import analyze
     from patients.demo import DEMO_CLINICS, seed
     from patients.models import Alert, CheckIn, Patient
 
@@ -62,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     seed(password=settings.DEMO_PASSWORD, patients_per_clinic=PATIENTS, max_weeks=WEEKS)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     seeded_s = time.perf_counter() - started
     patients, checkins = Patient.objects.count(), CheckIn.objects.count()
     print(f"data: {patients} patients, {checkins} check-ins (seeded/checked in {seeded_s:.0f} s)")

@@ -38,6 +38,7 @@ def build_data(rows: int) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from cft.db import analyze
     from clinics.models import Clinic
     from patients.models import CheckIn
 
@@ -94,8 +95,7 @@ def build_data(rows: int) -> None:
                WHERE p.clinic_id = %s""",
             [WEEKS, clinic.pk],
         )
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+    analyze()
 
 
 def _filters():  # type: ignore[no-untyped-def]

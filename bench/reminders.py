@@ -80,11 +80,9 @@ def _make_patients(count: int, now: dt.datetime, offset: int) -> None:
 
 def _analyze() -> None:
     """Fresh planner statistics after a bulk load, as autovacuum would have them in production."""
-    from django.db import connection
+    from cft.db import analyze
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
 
 
 def _dispatch(now: dt.datetime) -> tuple[float, int, int, int]:

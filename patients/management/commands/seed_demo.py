@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
+from cft.db import analyze
 from patients.demo import seed
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
                 seed_value=options["seed"],
                 progress=bar.update,
             )
+        analyze()  # the planner's statistics for what was just loaded
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password from DEMO_PASSWORD):"))
         for login in logins:
             self.stdout.write(f"  {login.username:<20} {login.role:<13} {login.clinic}")
