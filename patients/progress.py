@@ -7,11 +7,19 @@ from __future__ import annotations
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from patients import scoring
 from patients.charts import PATIENT_LAYOUT, Labels, trend_chart_svg
 from patients.outcomes import EpisodeOutcome
+
+# The units a graded activity is measured in (`programs.models.GradedActivity.Unit`), marked for the catalogue.
+UNIT_WORDS = (gettext_noop("minutes"), gettext_noop("metres"), gettext_noop("repetitions"), gettext_noop("steps"))
+
+
+def unit_word(unit: str) -> str:
+    """An activity's unit in the patient's language."""
+    return _(unit) if unit in UNIT_WORDS else unit
 
 
 def _number(value: object) -> str:
