@@ -1,4 +1,5 @@
-"""The patient's pages: open a magic link, check in, see progress. Server-rendered, no JavaScript.
+"""The patient's pages: open a magic link, read their program, check in, see progress, choose their language.
+Server-rendered, no JavaScript, in the patient's language (`patient_page`).
 
 A link is read once: GET shows a page with one button and uses nothing up (mail scanners and link previews
 fetch links before the patient does); the button's POST redeems the link and starts a patient session that
