@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from patients import links
-from patients.models import Patient
+from patients.models import RED_FLAGS, Patient
 from reminders.emails import patient_link_message
 from tests.factories import checkin, patient_on_program
 
@@ -107,3 +107,11 @@ def test_the_therapist_chooses_the_language_in_the_patient_admin(admin_client, p
 def test_the_pause_page_is_in_the_patients_language(patient):
     page = Client().get(urlsplit(links.pause_url(patient)).path).content.decode()
     assert "Vil du sette påminnelsene på pause?" in page
+
+
+def test_the_services_weekly_limit_error_reaches_a_norwegian_patient_in_norwegian(patient):
+    data = {f"odi[{i}]": "2" for i in range(10)}
+    data.update({"pain_nrs": "4", "activities[0].done": "20000"})  # minutes: more than a week holds
+    data.update({f"red_flags.{key}": "no" for key in RED_FLAGS})
+    page = _signed_in(patient).post("/checkin/", data).content.decode()
+    assert "Du kan ikke gjøre mer enn 10\xa0080 minutter i løpet av en uke. Sjekk tallet." in page
