@@ -9,7 +9,7 @@ export DEBUG ?= 1
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test test-fast test-journeys lint bench install migrate seed clean
+.PHONY: run test test-fast test-journeys lint bench install migrate seed clean messages compilemessages
 
 # axe-core for the journey tests' accessibility checks, from npm (skipped, with the journeys, without npm).
 AXE := tests/journeys/node_modules/axe-core/axe.min.js
@@ -50,6 +50,14 @@ test-fast: install
 ## The journeys alone: the running product (make run) driven in Chromium; docs/journeys.md.
 test-journeys: install $(AXE)
 	$(PY) -m pytest tests/journeys
+
+## The patient's pages and emails in Norwegian Bokmål: extract their strings into locale/nb (needs GNU gettext),
+## translate the new entries, then compile; commit the .po and the .mo (tests need no gettext).
+messages: install
+	$(PY) manage.py makemessages -l nb -e html,txt,py --add-location=file --ignore=.venv --ignore=tests --ignore=var --ignore=bench
+
+compilemessages: install
+	$(PY) manage.py compilemessages -l nb --ignore=.venv
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+
+# A number a phone can dial: digits, spaces and dashes, an optional leading "+".
+validate_phone_number = RegexValidator(
+    r"^\+?[0-9][0-9 -]*[0-9]$|^[0-9]$", "Enter a phone number: digits, spaces or dashes, optionally starting with +."
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser, AnonymousUser
@@ -15,6 +21,17 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     require_two_factor = models.BooleanField(default=False)
+    # Shown to patients beside the advice on warning signs (the emergency panel of every patient page).
+    phone = models.CharField(
+        max_length=30, blank=True, validators=[validate_phone_number], help_text="The number patients call."
+    )
+    emergency_number = models.CharField(
+        max_length=10,
+        default="112",
+        validators=[validate_phone_number],
+        help_text="The local emergency number patients are told to call (112 across Europe; 113 is Norway's "
+        "medical emergency number).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -22,6 +39,15 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def phone_tel(self) -> str:
+        """The clinic's phone as a `tel:` URI target (no spaces or dashes)."""
+        return "".join(c for c in self.phone if c.isdigit() or c == "+")
+
+    @property
+    def emergency_tel(self) -> str:
+        return "".join(c for c in self.emergency_number if c.isdigit() or c == "+")
 
 
 class StaffMembership(models.Model):

@@ -222,7 +222,10 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
     fieldsets = (
         ("Patient", {"fields": ("first_name", "last_name", "record_number", "email", "phone")}),
         ("Care", {"fields": ("clinic", "primary_therapist", "status")}),
-        ("Check-in schedule", {"fields": ("time_zone", "checkin_weekday", "checkin_hour", "reminder_consent")}),
+        (
+            "Check-in schedule",
+            {"fields": ("time_zone", "checkin_weekday", "checkin_hour", "reminder_consent", "language")},
+        ),
     )
 
     # --- rows ---------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Server-side SVG trend chart of ODI (0-100, left axis) and pain NRS (0-10, right axis) over program weeks,
 with each measure's baseline and MCID line (baseline - 10 ODI, baseline - 2 NRS). No JavaScript, no CDN: the
-same chart serves the admin and the patient's progress page. Pair it with a text table for screen readers."""
+admin draws it with the therapist's words; the patient's progress page draws it in plain words, at a size whose
+text stays legible on a phone (`PATIENT_LAYOUT`). Pair it with a text table for screen readers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
@@ -12,68 +14,133 @@ from django.utils.safestring import SafeString, mark_safe
 
 from patients.scoring import NRS_MCID_POINTS, ODI_MCID_POINTS
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 48, 20, 40
 ODI_COLOUR, NRS_COLOUR = "#1f4e99", "#a3361b"  # both >= 4.5:1 on white
 
 
-def _x(week: int, last_week: int) -> float:
-    span = max(last_week, 1)
-    return LEFT + (WIDTH - LEFT - RIGHT) * (week / span)
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    font: int  # user units; on screen font x shown width / width
+    dot: float
+    stroke: float
 
 
-def _y(value: float, maximum: float) -> float:
-    return TOP + (HEIGHT - TOP - BOTTOM) * (1 - value / maximum)
+# The admin's chart is read on a desktop screen, 640 units shown about 640 px wide.
+ADMIN_LAYOUT = Layout(width=640, height=300, left=48, right=48, top=20, bottom=40, font=11, dot=3.5, stroke=2.5)
+# The patient's is shown about 330 px wide on a 390 px phone: 16 units of text stay about 15 px there.
+PATIENT_LAYOUT = Layout(width=360, height=340, left=40, right=32, top=24, bottom=50, font=16, dot=5, stroke=3)
 
 
-def _line(points: Sequence[tuple[int, float]], maximum: float, last_week: int, colour: str, label: str) -> SafeString:
-    if not points:
-        return mark_safe("")  # noqa: S308 - constant
-    coords = " ".join(f"{_x(w, last_week):.1f},{_y(v, maximum):.1f}" for w, v in points)
-    dots = format_html_join(
-        "",
-        '<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}</title></circle>',
-        ((f"{_x(w, last_week):.1f}", f"{_y(v, maximum):.1f}", colour, f"{label} week {w}: {v}") for w, v in points),
-    )
-    return format_html('<polyline fill="none" stroke="{}" stroke-width="2.5" points="{}"/>{}', colour, coords, dots)
+@dataclass(frozen=True)
+class Labels:
+    odi: str = "ODI"
+    nrs: str = "NRS"
+    week: str = "week"
+    axis: str = "Program week"
+    odi_baseline: str = "ODI baseline {value}"
+    odi_mcid: str = "ODI MCID (-10)"
+    nrs_baseline: str = "NRS baseline {value}"
+    nrs_mcid: str = "NRS MCID (-2)"
+    number: Callable[[float], str] = "{:g}".format  # a baseline in its label
+    value: Callable[[float], str] = str  # a point in its tooltip
 
 
-def _hline(value: float, maximum: float, colour: str, dash: str, text: str, *, right: bool = False) -> SafeString:
-    """A dashed reference line; ODI labels sit at the left end and NRS labels at the right, so that the two
-    measures' labels never overlap when their lines fall at the same height."""
-    y = f"{_y(value, maximum):.1f}"
-    x, anchor = (WIDTH - RIGHT - 4, "end") if right else (LEFT + 4, "start")
-    return format_html(
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-dasharray="{}" stroke-width="1.5"/>'
-        '<text x="{}" y="{}" font-size="11" text-anchor="{}" fill="{}">{}</text>',
-        LEFT, WIDTH - RIGHT, y, y, colour, dash, x, float(y) - 3, anchor, colour, text,
-    )  # fmt: skip
+THERAPIST_LABELS = Labels()
+
+
+class _Chart:
+    def __init__(self, layout: Layout, labels: Labels, last_week: int) -> None:
+        self.layout, self.labels, self.last_week = layout, labels, last_week
+
+    def x(self, week: int) -> float:
+        lay = self.layout
+        return lay.left + (lay.width - lay.left - lay.right) * (week / max(self.last_week, 1))
+
+    def y(self, value: float, maximum: float) -> float:
+        lay = self.layout
+        return lay.top + (lay.height - lay.top - lay.bottom) * (1 - value / maximum)
+
+    def line(self, points: Sequence[tuple[int, float]], maximum: float, colour: str, label: str) -> SafeString:
+        if not points:
+            return mark_safe("")  # noqa: S308 - constant
+        coords = " ".join(f"{self.x(w):.1f},{self.y(v, maximum):.1f}" for w, v in points)
+        week = self.labels.week
+        number = self.labels.value
+        dots = format_html_join(
+            "",
+            '<circle cx="{}" cy="{}" r="{}" fill="{}"><title>{}</title></circle>',
+            (
+                (
+                    f"{self.x(w):.1f}",
+                    f"{self.y(v, maximum):.1f}",
+                    self.layout.dot,
+                    colour,
+                    f"{label} {week} {w}: {number(v)}",
+                )
+                for w, v in points
+            ),
+        )
+        return format_html(
+            '<polyline fill="none" stroke="{}" stroke-width="{}" points="{}"/>{}',
+            colour,
+            self.layout.stroke,
+            coords,
+            dots,
+        )
+
+    def hline(
+        self, value: float, maximum: float, colour: str, dash: str, text: str, *, right: bool = False
+    ) -> SafeString:
+        """A dashed reference line; ODI labels sit at the left end and NRS labels at the right, so that the two
+        measures' labels never overlap when their lines fall at the same height. On the patient's narrow chart
+        the NRS labels also sit below their line (the ODI's above), as long labels there reach across."""
+        lay = self.layout
+        y = self.y(value, maximum)
+        x, anchor = (lay.width - lay.right - 4, "end") if right else (lay.left + 4, "start")
+        below = right and lay is PATIENT_LAYOUT
+        text_y = y + lay.font + 1 if below else y - 3
+        return format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-dasharray="{}" stroke-width="1.5"/>'
+            '<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="{}">{}</text>',
+            lay.left, lay.width - lay.right, f"{y:.1f}", f"{y:.1f}", colour, dash, x, f"{text_y:.1f}", lay.font, anchor,
+            colour, text,
+        )  # fmt: skip
 
 
 def trend_chart_svg(
     series: Sequence[tuple[int, Decimal | float | None, int | None]],
     *,
     title: str = "ODI and pain NRS by program week",
+    layout: Layout = ADMIN_LAYOUT,
+    labels: Labels = THERAPIST_LABELS,
 ) -> SafeString:
     """`series` is (week, ODI or None, NRS or None) in week order; the first point is the baseline."""
     last_week = max([w for w, _, _ in series] + [4])
+    chart = _Chart(layout, labels, last_week)
+    lay = layout
     odi_points = [(w, float(o)) for w, o, _ in series if o is not None]
     nrs_points = [(w, float(n)) for w, _, n in series if n is not None]
     parts = [
         format_html(
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#555"/>',
-            LEFT,
-            WIDTH - RIGHT,
-            HEIGHT - BOTTOM,
-            HEIGHT - BOTTOM,
+            lay.left,
+            lay.width - lay.right,
+            lay.height - lay.bottom,
+            lay.height - lay.bottom,
         )
     ]
     for value in range(0, 101, 20):
         parts.append(
             format_html(
-                '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="{}">{}</text>',
-                LEFT - 6,
-                f"{_y(value, 100) + 4:.1f}",
+                '<text x="{}" y="{}" font-size="{}" text-anchor="end" fill="{}">{}</text>',
+                lay.left - 6,
+                f"{chart.y(value, 100) + lay.font * 4 / 11:.1f}",
+                lay.font,
                 ODI_COLOUR,
                 value,
             )  # fmt: skip
@@ -81,45 +148,52 @@ def trend_chart_svg(
     for value in range(0, 11, 2):
         parts.append(
             format_html(
-                '<text x="{}" y="{}" font-size="11" fill="{}">{}</text>',
-                WIDTH - RIGHT + 6,
-                f"{_y(value, 10) + 4:.1f}",
+                '<text x="{}" y="{}" font-size="{}" fill="{}">{}</text>',
+                lay.width - lay.right + 6,
+                f"{chart.y(value, 10) + lay.font * 4 / 11:.1f}",
+                lay.font,
                 NRS_COLOUR,
                 value,
             )  # fmt: skip
         )
-    step = max(1, last_week // 12)
+    # Week numbers spaced so that they never touch: about 3 characters of room each.
+    room = (lay.width - lay.left - lay.right) / (lay.font * 2)
+    step = max(1, -(-last_week // int(room)) if lay is PATIENT_LAYOUT else last_week // 12)
     for week in range(0, last_week + 1, step):
         parts.append(
             format_html(
-                '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#333">{}</text>',
-                f"{_x(week, last_week):.1f}",
-                HEIGHT - BOTTOM + 16,
+                '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="#333">{}</text>',
+                f"{chart.x(week):.1f}",
+                lay.height - lay.bottom + lay.font + 5,
+                lay.font,
                 week,
             )  # fmt: skip
         )
     parts.append(
         format_html(
-            '<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="#333">Program week</text>',
-            WIDTH / 2,
-            HEIGHT - 6,
+            '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="#333">{}</text>',
+            lay.width / 2,
+            lay.height - 6,
+            lay.font + 1,
+            labels.axis,
         )  # fmt: skip
     )
     if odi_points:
         base = odi_points[0][1]
-        parts.append(_hline(base, 100, ODI_COLOUR, "6 3", f"ODI baseline {base:g}"))
+        parts.append(chart.hline(base, 100, ODI_COLOUR, "6 3", labels.odi_baseline.format(value=labels.number(base))))
         if base - ODI_MCID_POINTS >= 0:
-            parts.append(_hline(base - ODI_MCID_POINTS, 100, ODI_COLOUR, "2 3", "ODI MCID (-10)"))
+            parts.append(chart.hline(base - ODI_MCID_POINTS, 100, ODI_COLOUR, "2 3", labels.odi_mcid))
     if nrs_points:
         base = nrs_points[0][1]
-        parts.append(_hline(base, 10, NRS_COLOUR, "6 3", f"NRS baseline {base:g}", right=True))
+        text = labels.nrs_baseline.format(value=labels.number(base))
+        parts.append(chart.hline(base, 10, NRS_COLOUR, "6 3", text, right=True))
         if base - NRS_MCID_POINTS >= 0:
-            parts.append(_hline(base - NRS_MCID_POINTS, 10, NRS_COLOUR, "2 3", "NRS MCID (-2)", right=True))
-    parts.append(_line(odi_points, 100, last_week, ODI_COLOUR, "ODI"))
-    parts.append(_line(nrs_points, 10, last_week, NRS_COLOUR, "NRS"))
+            parts.append(chart.hline(base - NRS_MCID_POINTS, 10, NRS_COLOUR, "2 3", labels.nrs_mcid, right=True))
+    parts.append(chart.line(odi_points, 100, ODI_COLOUR, labels.odi))
+    parts.append(chart.line(nrs_points, 10, NRS_COLOUR, labels.nrs))
     body = mark_safe("".join(parts))  # noqa: S308 - every part is built with format_html
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" aria-label="{}" class="trend-chart">'
         "<title>{}</title>{}</svg>",
-        WIDTH, HEIGHT, title, title, body,
+        lay.width, lay.height, title, title, body,
     )  # fmt: skip

@@ -42,3 +42,12 @@ def checked_week(week: int | None) -> int | None:
     if week is not None and week > MAX_PROGRAM_WEEK:
         raise ProgramWeekOutOfRange("program week out of range")
     return week
+
+
+def next_checkin_day(today: dt.date, weekday: int, *, checked_in: bool) -> dt.date:
+    """The day of the patient's next check-in: their check-in weekday (Monday = 0), today included unless this
+    week's check-in is already in."""
+    days = (weekday - today.weekday()) % 7
+    if days == 0 and checked_in:
+        days = 7
+    return today + dt.timedelta(days=days)

@@ -12,9 +12,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from patients.models import RED_FLAGS, CheckIn, OdiWording
 from patients.plans import WeekPlan
+from patients.progress import unit_word
 from patients.scoring import ODI_SECTION_COUNT
 from patients.services import ActivityAnswer, CheckInAnswers, CopingAnswer
 
@@ -36,13 +38,20 @@ def odi_sections(clinic_id: int | None) -> list[OdiSection]:
     for row in rows:
         if row.section not in chosen or row.clinic_id is not None:
             chosen[row.section] = row
-    return [OdiSection(n, chosen[n].title, list(chosen[n].options)) for n in sorted(chosen)]
+    return [_section(chosen[n]) for n in sorted(chosen)]
+
+
+def _section(row: OdiWording) -> OdiSection:
+    """A clinic's own (licensed) wording is shown as loaded; the built-in placeholder is translated."""
+    if row.clinic_id is not None:
+        return OdiSection(row.section, row.title, list(row.options))
+    return OdiSection(row.section, _(row.title), [_(option) for option in row.options])
 
 
 def _yes_no(label: str, required: bool, required_message: str = "") -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
-        choices=[(NO, "No"), (YES, "Yes")],
+        choices=[(NO, _("No")), (YES, _("Yes"))],
         widget=forms.RadioSelect,
         required=required,
         error_messages={"required": required_message} if required_message else {},
@@ -60,25 +69,26 @@ class CheckInForm(forms.Form):
             self.fields[f"odi[{index}]"] = forms.ChoiceField(
                 label=f"{section.number}. {section.title}",
                 choices=[(str(value), text) for value, text in enumerate(section.options)]
-                + [(SKIP, "I prefer not to answer, or this does not apply to me")],
+                + [(SKIP, _("I prefer not to answer, or this does not apply to me"))],
                 widget=forms.RadioSelect,
-                error_messages={"required": "Choose the sentence that fits you best, or 'I prefer not to answer'."},
+                error_messages={"required": _("Choose the sentence that fits you best, or 'I prefer not to answer'.")},
             )
         self.fields["pain_nrs"] = forms.TypedChoiceField(
-            label="On average, how bad has your back pain been over the past 7 days?",
-            help_text="0 means no pain. 10 means the worst pain imaginable.",
+            label=_("On average, how bad has your back pain been over the past 7 days?"),
+            help_text=_("0 means no pain. 10 means the worst pain imaginable."),
             choices=[(n, str(n)) for n in range(11)],
             coerce=int,
             widget=forms.RadioSelect,
-            error_messages={"required": "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."},
+            error_messages={"required": _("Choose a number from 0 (no pain) to 10 (worst pain imaginable).")},
         )
-        for key, (question, _) in RED_FLAGS.items():
-            self.fields[f"red_flags.{key}"] = _yes_no(question, True, "Answer yes or no.")
+        for key, (question, _urgency) in RED_FLAGS.items():
+            self.fields[f"red_flags.{key}"] = _yes_no(_(question), True, _("Answer yes or no."))
         for index, quota in enumerate(plan.activities):
             item = quota.item
+            unit = unit_word(item.unit)
             self.fields[f"activities[{index}].done"] = forms.DecimalField(
-                label=f"{item.title}: how many {item.unit} did you do this week?",
-                help_text=f"Your goal this week: {quota.target} {item.unit}.",
+                label=_("%(title)s: how many %(unit)s did you do this week?") % {"title": item.title, "unit": unit},
+                help_text=_("Your goal this week: %(target)s %(unit)s.") % {"target": quota.target, "unit": unit},
                 min_value=Decimal("0"),
                 max_digits=9,
                 decimal_places=1,
@@ -86,16 +96,16 @@ class CheckInForm(forms.Form):
                 widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1", "min": "0"}),
             )
         for index, item in enumerate(plan.coping):
-            self.fields[f"coping[{index}].used"] = _yes_no(f"Did you use “{item.title}” this week?", False)
+            self.fields[f"coping[{index}].used"] = _yes_no(_("Did you use “%s” this week?") % item.title, False)
             self.fields[f"coping[{index}].helpful"] = forms.TypedChoiceField(
-                label=f"How helpful was “{item.title}”? (0 not at all, 10 very helpful)",
-                choices=[("", "Not used / no answer")] + [(n, str(n)) for n in range(11)],
+                label=_("How helpful was “%s”? (0 not at all, 10 very helpful)") % item.title,
+                choices=[("", _("Not used / no answer"))] + [(n, str(n)) for n in range(11)],
                 coerce=int,
                 empty_value=None,
                 required=False,
             )
         self.fields["note"] = forms.CharField(
-            label="Anything else you want your physiotherapist to know? (optional)",
+            label=_("Anything else you want your physiotherapist to know? (optional)"),
             widget=forms.Textarea(attrs={"rows": 4}),
             required=False,
             max_length=4000,

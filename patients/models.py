@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from clinics.models import ClinicScopedQuerySet
 from patients import scoring
@@ -22,34 +23,37 @@ from programs.models import WEEK_VALIDATORS, ActivityPlanFields
 RED_FLAGS: dict[str, tuple[str, str]] = {
     # key: (question, urgency) - docs/clinical-rules.md, red flags
     "rf_bladder_bowel": (
-        "Any new trouble passing urine or controlling your bladder or bowels?",
+        gettext_noop("Any new trouble passing urine or controlling your bladder or bowels?"),
         "emergency",
     ),
-    "rf_saddle": ("Any new numbness around your back passage, genitals or inner thighs?", "emergency"),
+    "rf_saddle": (gettext_noop("Any new numbness around your back passage, genitals or inner thighs?"), "emergency"),
     "rf_leg_weakness": (
-        "Are your legs getting weaker, or is numbness spreading or now in both legs?",
+        gettext_noop("Are your legs getting weaker, or is numbness spreading or now in both legs?"),
         "emergency",
     ),
-    "rf_fever": ("Have you had a fever or felt hot and shivery with your back pain?", "urgent_same_day"),
-    "rf_infection_risk": ("Have you injected drugs, or been told your immune system is weak?", "urgent_same_day"),
-    "rf_trauma": ("Have you had a fall, accident or blow to your back?", "urgent_same_day"),
+    "rf_fever": (gettext_noop("Have you had a fever or felt hot and shivery with your back pain?"), "urgent_same_day"),
+    "rf_infection_risk": (
+        gettext_noop("Have you injected drugs, or been told your immune system is weak?"),
+        "urgent_same_day",
+    ),
+    "rf_trauma": (gettext_noop("Have you had a fall, accident or blow to your back?"), "urgent_same_day"),
     "rf_bone_risk": (
-        "Have you started long-term steroid tablets or been told you have thin bones?",
+        gettext_noop("Have you started long-term steroid tablets or been told you have thin bones?"),
         "urgent_1_day",
     ),
-    "rf_weight_loss": ("Have you lost weight without trying?", "urgent_1_day"),
+    "rf_weight_loss": (gettext_noop("Have you lost weight without trying?"), "urgent_1_day"),
     "rf_cancer_new": (
-        "Have you been told you have cancer, or had cancer treatment, that we don't know about?",
+        gettext_noop("Have you been told you have cancer, or had cancer treatment, that we don't know about?"),
         "urgent_1_day",
     ),
     "rf_night_pain": (
-        "Is your pain constant, and still bad at night when you rest or change position?",
+        gettext_noop("Is your pain constant, and still bad at night when you rest or change position?"),
         "urgent_1_day",
     ),
 }
 RED_FLAG_MESSAGES = {
-    "emergency": "Call emergency services or go to an emergency department now.",
-    "urgent": "Contact your clinic today; if it is closed and you feel unwell, call emergency services.",
+    "emergency": gettext_noop("Call emergency services or go to an emergency department now."),
+    "urgent": gettext_noop("Contact your clinic today; if it is closed and you feel unwell, call emergency services."),
 }
 
 
@@ -111,6 +115,8 @@ class Patient(models.Model):
     checkin_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     checkin_hour = models.PositiveSmallIntegerField(default=9, validators=[MaxValueValidator(23)])
     reminder_consent = models.BooleanField(default=False)
+    # The language of the patient's pages and emails: chosen by the therapist, changeable by the patient.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en-gb")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     # Bumped on discharge or on request: every magic link signed with an older value stops working.
     link_generation = models.PositiveIntegerField(default=0)
@@ -335,10 +341,10 @@ class CheckIn(models.Model):
         if skipped <= scoring.ODI_MAX_SKIPPED:
             return None
         answered = scoring.ODI_SECTION_COUNT - scoring.ODI_MAX_SKIPPED
-        return (
-            f"Your daily-life score was not worked out this week: {skipped} of the {scoring.ODI_SECTION_COUNT} "
-            f"parts were left unanswered, and it needs at least {answered} answered to be accurate."
-        )
+        return gettext(
+            "Your disability score was not worked out this week: %(skipped)s of the %(sections)s parts were left "
+            "unanswered, and it needs at least %(answered)s answered to be accurate."
+        ) % {"skipped": skipped, "sections": scoring.ODI_SECTION_COUNT, "answered": answered}
 
     @property
     def odi_shown(self) -> object:

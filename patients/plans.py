@@ -60,6 +60,23 @@ def activity_quota(item: AssignmentItem, week: int, baseline_nrs: int | None, nr
     )
 
 
+def reported_done(checkin: CheckIn | None) -> dict[int, Decimal]:
+    """What a check-in reported done, by activity item id (none before the week's check-in)."""
+    if checkin is None:
+        return {}
+    return {entry["item"]: Decimal(entry["done"]) for entry in checkin.activities}
+
+
+def earlier_narratives(week: int, items: list[AssignmentItem]) -> list[AssignmentItem]:
+    """Narratives of earlier weeks no longer due this week, newest first, for the patient to read again."""
+    earlier = [
+        item
+        for item in items
+        if item.kind == AssignmentItem.Kind.NARRATIVE and item.start_week < week and not item.is_active_in(week)
+    ]
+    return sorted(earlier, key=lambda item: -item.start_week)
+
+
 def week_plan(episode: Episode, week: int | None, items: list[AssignmentItem] | None = None) -> WeekPlan:
     """Narratives due, coping strategies and each activity's quota in `week`. Two queries whatever the size."""
     plan = WeekPlan(week=week)

@@ -12,7 +12,7 @@ Rules (docs/clinical-rules.md: ODI scoring, pain NRS, responders):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -178,21 +178,41 @@ def change_from_baseline(baseline: Fraction | int | None, follow_up: Fraction | 
     )
 
 
-def describe_change(change: Change, measure: str) -> str:
+@dataclass(frozen=True)
+class ChangeWords:
+    """The words `describe_change` writes a change in: the therapist's by default; the patient's pages pass
+    their own (plain words, in the patient's language) so the direction is decided in one place."""
+
+    no_follow_up: str = "no follow-up yet"
+    no_change: str = "no change"
+    better: str = "{amount} {unit} better"
+    worse: str = "{amount} {unit} worse"
+    point: str = "point"
+    points: str = "points"
+    met: str = " (MCID met)"
+    below: str = " (below MCID)"
+    number: Callable[[Decimal | int], str] = str
+
+
+THERAPIST_WORDS = ChangeWords()
+
+
+def describe_change(change: Change, measure: str, words: ChangeWords = THERAPIST_WORDS) -> str:
     """A change since baseline in words, the direction never left to a sign: "12.0 points better (MCID met)",
     "4.0 points better (below MCID)", "12.0 points worse", "no change". ODI to one decimal, NRS whole points.
     The one formatter every page, email and label uses (docs/clinical-rules.md, describing change)."""
     if change.improvement is None:
-        return "no follow-up yet"
+        return words.no_follow_up
     if change.improvement == 0:
-        return "no change"
-    size = -change.improvement if change.improvement < 0 else change.improvement
-    amount = f"{one_decimal(size)}" if measure == "odi" else f"{size}"
-    unit = "point" if size == 1 and measure != "odi" else "points"
-    words = f"{amount} {unit} {'better' if change.improvement > 0 else 'worse'}"
+        return words.no_change
+    size: Fraction | int = -change.improvement if change.improvement < 0 else change.improvement
+    shown = one_decimal(size) if measure == "odi" else int(size)
+    amount = words.number(shown if shown is not None else 0)
+    unit = words.point if size == 1 and measure != "odi" else words.points
+    text = (words.better if change.improvement > 0 else words.worse).format(amount=amount, unit=unit)
     if change.improvement > 0:
-        words += " (MCID met)" if change.responder else " (below MCID)"
-    return words
+        text += words.met if change.responder else words.below
+    return text
 
 
 def meets_worsening(

@@ -1,4 +1,5 @@
-"""The patient's pages: open a magic link, check in, see progress. Server-rendered, no JavaScript.
+"""The patient's pages: open a magic link, read their program, check in, see progress, choose their language.
+Server-rendered, no JavaScript, in the patient's language (`patient_page`).
 
 A link is read once: GET shows a page with one button and uses nothing up (mail scanners and link previews
 fetch links before the patient does); the button's POST redeems the link and starts a patient session that
@@ -8,20 +9,24 @@ carries on in that session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from patients import links, services
-from patients.charts import trend_chart_svg
+from patients import dates, links, progress, services
 from patients.forms import CheckInForm, odi_sections
-from patients.models import RED_FLAG_MESSAGES, CheckIn, Episode, Patient
+from patients.models import RED_FLAG_MESSAGES, AssignmentItem, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome
-from patients.plans import WeekPlan, episode_items, week_plan
+from patients.plans import earlier_narratives, episode_items, reported_done, week_plan
 from programs.rendering import render_markdown
 
 SESSION_PATIENT = "cft_patient_id"
@@ -35,6 +40,15 @@ PROBLEM_STATUS = {
 }
 
 
+# Where a link's button leads (`?next=` on the emailed link): the check-in by default. A fixed table, so the
+# parameter can never send the patient to another site.
+NEXT_PAGES = {"program": "patients:program"}
+
+
+def _next_page(request: HttpRequest) -> str:
+    return NEXT_PAGES.get(request.GET.get("next", ""), "patients:checkin")
+
+
 def _problem(request: HttpRequest, problem: str, status: int) -> HttpResponse:
     return render(request, "patients/link_problem.html", {"problem": problem}, status=status)
 
@@ -46,15 +60,35 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         patient = links.redeem(token) if request.method == "POST" else links.check_checkin_token(token)
     except links.LinkError as exc:
         if exc.patient_id is not None and _own_session(request, exc.patient_id):
-            return redirect("patients:checkin")
+            return redirect(_next_page(request))
         return _problem(request, exc.problem.value, PROBLEM_STATUS[exc.problem])
     if request.method == "GET":
-        return render(request, "patients/open_link.html", {"clinic_name": patient.clinic.name})
+        return _render(
+            request, patient, "patients/open_link.html", {"clinic_name": patient.clinic.name}, signed_in=False
+        )
     # A new session key, holding nothing but who this patient is (no staff login or earlier patient survives).
     request.session.flush()
     request.session[SESSION_PATIENT] = patient.pk
     request.session[SESSION_GENERATION] = patient.link_generation
-    return redirect("patients:checkin")  # the token leaves the address bar and the browser history
+    return redirect(_next_page(request))  # the token leaves the address bar and the browser history
+
+
+def _render(
+    request: HttpRequest,
+    patient: Patient,
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+    *,
+    here: str = "",
+    signed_in: bool = True,
+) -> HttpResponse:
+    """A patient page in the patient's own language, with their clinic for the emergency panel and, once signed
+    in, the links between their pages and the choice of language (`here` names this page for its return)."""
+    context = {**context, "patient": patient, "clinic": patient.clinic, "signed_in": signed_in, "here": here}
+    context["languages"] = settings.LANGUAGES
+    with translation.override(patient.language):
+        return render(request, template, context, status=status)
 
 
 def _own_session(request: HttpRequest, patient_id: int) -> bool:
@@ -84,9 +118,23 @@ def _session_patient(request: HttpRequest) -> Patient | HttpResponse:
     return patient
 
 
-def _narratives(plan: WeekPlan) -> list[dict[str, Any]]:
+def patient_page(view: Callable[[HttpRequest, Patient], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """A page of the signed-in patient, run in the patient's language (forms, messages and dates included)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        patient = _session_patient(request)
+        if isinstance(patient, HttpResponse):
+            return patient
+        with translation.override(patient.language):
+            return view(request, patient)
+
+    return wrapped
+
+
+def _narratives(items: list[AssignmentItem]) -> list[dict[str, Any]]:
     shown = []
-    for item in plan.narratives:
+    for item in items:
         version = item.narrative_version
         shown.append(
             {
@@ -102,16 +150,14 @@ def _week_or_problem(request: HttpRequest, patient: Patient) -> tuple[Episode, i
     episode = patient.current_episode()
     week = services.current_week(patient, episode) if episode else None
     if episode is None or week is None:
-        return render(request, "patients/not_started.html", {"patient": patient}, status=200)
+        return _render(request, patient, "patients/not_started.html", {})
     return episode, week
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def checkin(request: HttpRequest) -> HttpResponse:
-    patient = _session_patient(request)
-    if isinstance(patient, HttpResponse):
-        return patient
+@patient_page
+def checkin(request: HttpRequest, patient: Patient) -> HttpResponse:
     found = _week_or_problem(request, patient)
     if isinstance(found, HttpResponse):
         return found
@@ -140,19 +186,17 @@ def checkin(request: HttpRequest) -> HttpResponse:
         "patient": patient,
         "week": week,
         "plan": plan,
-        "narratives": _narratives(plan),
+        "narratives": _narratives(plan.narratives),
         "form": form,
         "existing": existing,
     }
-    return render(request, "patients/checkin.html", context, status=status)
+    return _render(request, patient, "patients/checkin.html", context, status=status, here="checkin")
 
 
 @never_cache
 @require_GET
-def checkin_done(request: HttpRequest) -> HttpResponse:
-    patient = _session_patient(request)
-    if isinstance(patient, HttpResponse):
-        return patient
+@patient_page
+def checkin_done(request: HttpRequest, patient: Patient) -> HttpResponse:
     found = _week_or_problem(request, patient)
     if isinstance(found, HttpResponse):
         return found
@@ -162,10 +206,6 @@ def checkin_done(request: HttpRequest) -> HttpResponse:
         return redirect("patients:checkin")
     urgency = services.CheckInResult(checkin=latest, created=False, alerts=[]).red_flag_urgency
     outcome = episode_outcome(episode)
-    chart = trend_chart_svg(
-        [(point.week, point.odi, point.pain_nrs) for point in outcome.series],
-        title="Your back pain and activity scores",
-    )
     next_plan = week_plan(episode, week + 1, episode_items(episode))
     context = {
         "patient": patient,
@@ -174,7 +214,52 @@ def checkin_done(request: HttpRequest) -> HttpResponse:
         "urgency": urgency,
         "urgent_message": RED_FLAG_MESSAGES[urgency] if urgency else "",
         "outcome": outcome,
-        "chart": chart,
         "next_plan": next_plan,
     }
-    return render(request, "patients/checkin_done.html", context)
+    context["chart"] = progress.progress_chart(outcome)
+    context["change"] = progress.progress_sentences(outcome)
+    return _render(request, patient, "patients/checkin_done.html", context, here="done")
+
+
+@never_cache
+@require_GET
+@patient_page
+def program(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The patient's program to read between check-ins: this week's narratives (and earlier ones), each coping
+    strategy in full, this week's activity goals beside what they reported, and the next check-in day."""
+    found = _week_or_problem(request, patient)
+    if isinstance(found, HttpResponse):
+        return found
+    episode, week = found
+    items = episode_items(episode)
+    plan = week_plan(episode, week, items)
+    existing = CheckIn.objects.filter(episode=episode, week=week).first()
+    done = reported_done(existing)
+    context = {
+        "patient": patient,
+        "week": week,
+        "plan": plan,
+        "narratives": _narratives(plan.narratives),
+        "earlier_narratives": _narratives(earlier_narratives(week, items)),
+        "activities": [(quota, done.get(quota.item.pk)) for quota in plan.activities],
+        "existing": existing,
+        "next_checkin": dates.next_checkin_day(
+            patient.local_today(), patient.checkin_weekday, checked_in=existing is not None
+        ),
+    }
+    return _render(request, patient, "patients/program.html", context, here="program")
+
+
+LANGUAGE_RETURN = {"checkin": "patients:checkin", "done": "patients:checkin-done", "program": "patients:program"}
+
+
+@never_cache
+@require_POST
+@patient_page
+def change_language(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The patient chooses the language of their pages and emails (`Patient.language`)."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(_("language: choose one of the languages offered."))
+    services.update_patient(patient=patient, language=language)
+    return redirect(LANGUAGE_RETURN.get(request.POST.get("next", ""), "patients:checkin"))

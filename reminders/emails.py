@@ -9,15 +9,18 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from patients.links import checkin_url, pause_url
 from patients.models import RED_FLAGS, Alert, Patient
 from reminders.models import AlertNotification, Reminder, TherapistDigest
 
 SUBJECTS = {
-    Reminder.Kind.WEEKLY: "Your weekly check-in",
-    Reminder.Kind.FOLLOW_UP: "A gentle reminder: your weekly check-in",
-    "link": "Your check-in link",
+    # The patient's subjects are translated into the patient's language when the email is built.
+    Reminder.Kind.WEEKLY: gettext_noop("Your weekly check-in"),
+    Reminder.Kind.FOLLOW_UP: gettext_noop("A gentle reminder: your weekly check-in"),
+    "link": gettext_noop("Your check-in link"),
     "alert": "Urgent: please review a patient in CFT Tracker",
     "digest": "Your daily CFT Tracker digest",
 }
@@ -52,24 +55,29 @@ def patient_link_message(
     patient: Patient, kind: str, message_id: str, token: str | None = None
 ) -> EmailMultiAlternatives:
     """A check-in email to a patient: `kind` is a Reminder.Kind or "link" (sent now at the clinic's request).
-    It carries a new check-in link (`token`, when the caller issued a batch's at once), ending the older ones."""
+    It carries a new check-in link (`token`, when the caller issued a batch's at once), ending the older ones,
+    twice: to the check-in, and to the program page (`?next=program`); whichever the patient opens first uses it.
+    Written in the patient's language."""
     pause = pause_url(patient)
+    link = checkin_url(patient, token)
     context = {
         "patient": patient,
         "clinic_name": patient.clinic.name,
-        "checkin_url": checkin_url(patient, token),
+        "checkin_url": link,
+        "program_url": f"{link}?next=program",
         "pause_url": pause,
         "kind": kind,
         "follow_up": kind == Reminder.Kind.FOLLOW_UP,
     }
-    return _message(
-        subject=SUBJECTS[kind],
-        template="checkin",
-        context=context,
-        to=[patient.email],
-        message_id=message_id,
-        headers=_patient_headers(patient, pause),
-    )
+    with translation.override(patient.language):
+        return _message(
+            subject=gettext(SUBJECTS[kind]),
+            template="checkin",
+            context=context,
+            to=[patient.email],
+            message_id=message_id,
+            headers=_patient_headers(patient, pause),
+        )
 
 
 def reminder_message(reminder: Reminder, token: str | None = None) -> EmailMultiAlternatives:

@@ -4,6 +4,9 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -15,38 +18,46 @@ from patients.services import set_reminders_paused
 PAUSE_LINK_MAX_AGE = dt.timedelta(days=90)
 
 PROBLEMS = {
-    LinkProblem.EXPIRED: "This pause link has expired. Use the link in your most recent reminder email, "
-    "or contact your clinic.",
-    LinkProblem.INVALID: "This pause link is not valid. Check that you copied the whole link from the email, "
-    "or contact your clinic.",
-    LinkProblem.REVOKED: "This pause link no longer works. If you still receive reminders, contact your clinic.",
+    LinkProblem.EXPIRED: gettext_noop(
+        "This pause link has expired. Use the link in your most recent reminder email, or contact your clinic."
+    ),
+    LinkProblem.INVALID: gettext_noop(
+        "This pause link is not valid. Check that you copied the whole link from the email, or contact your clinic."
+    ),
+    LinkProblem.REVOKED: gettext_noop(
+        "This pause link no longer works. If you still receive reminders, contact your clinic."
+    ),
 }
 
 
 @csrf_exempt  # the signed token is the credential; RFC 8058 one-click POSTs come without a CSRF cookie
 @require_http_methods(["GET", "POST"])
 def pause_reminders(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks for confirmation (mail scanners follow links; they must not pause anyone); POST pauses."""
+    """GET asks for confirmation (mail scanners follow links; they must not pause anyone); POST pauses.
+    In the patient's language once the link names them."""
     try:
         patient = read_token(token, PAUSE_SALT, max_age=PAUSE_LINK_MAX_AGE)
     except LinkError as exc:
-        context: dict[str, object] = {"title": "This link does not work", "message": PROBLEMS[exc.problem]}
+        context: dict[str, object] = {"title": _("This link does not work"), "message": _(PROBLEMS[exc.problem])}
         return render(request, "reminders/pause.html", context, status=400)
-    clinic_name = patient.clinic.name
+    with translation.override(patient.language):
+        return _pause(request, patient)
+
+
+def _pause(request: HttpRequest, patient: Patient) -> HttpResponse:
+    clinic = {"clinic": patient.clinic.name}
+    paused = _("Your reminders from %(clinic)s are paused. You will get no more reminder emails.") % clinic
     if patient.status == Patient.Status.PAUSED:
-        message = f"Your reminders from {clinic_name} are paused. You will get no more reminder emails."
-        return render(request, "reminders/pause.html", {"title": "Reminders paused", "message": message})
+        return render(request, "reminders/pause.html", {"title": _("Reminders paused"), "message": paused})
     if request.method == "POST":
         set_reminders_paused(patient=patient, paused=True)
-        message = (
-            f"Your reminders from {clinic_name} are paused. You will get no more reminder emails. "
-            "You can ask your clinic to start them again at any time."
-        )
-        return render(request, "reminders/pause.html", {"title": "Reminders paused", "message": message})
+        again = _("You can ask your clinic to start them again at any time.")
+        message = f"{paused} {again}"
+        return render(request, "reminders/pause.html", {"title": _("Reminders paused"), "message": message})
     context = {
-        "title": "Pause your reminders?",
-        "message": f"You will stop receiving weekly check-in reminders from {clinic_name}.",
+        "title": _("Pause your reminders?"),
+        "message": _("You will stop receiving weekly check-in reminders from %(clinic)s.") % clinic,
         "show_button": True,
-        "clinic_name": clinic_name,
+        "clinic_name": patient.clinic.name,
     }
     return render(request, "reminders/pause.html", context)

@@ -57,6 +57,7 @@ EDITABLE_PATIENT_FIELDS = (
     "checkin_weekday",
     "checkin_hour",
     "reminder_consent",
+    "language",
     "primary_therapist",
 )
 

@@ -12,6 +12,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from audit.services import record
 from cft.jobs import JobRun
@@ -124,9 +126,12 @@ def _clean_activities(
             raise ValidationError({f"activities[{index}].done": "Cannot be negative."})
         most = WEEKLY_MAXIMUM.get(item.unit)
         if most is not None and done > most:
-            raise ValidationError(
-                {f"activities[{index}].done": f"At most {most:,} {item.unit} can be done in a week; check the number."}
-            )
+            # In the language active for the caller: the patient's on their pages, English in the API.
+            message = gettext("At most %(most)s %(unit)s can be done in a week; check the number.") % {
+                "most": number_format(most, force_grouping=True),
+                "unit": gettext(item.unit),
+            }
+            raise ValidationError({f"activities[{index}].done": message})
         cleaned.append({"item": item.pk, "done": str(done), "quota": str(quotas[item.pk])})
     return cleaned
 

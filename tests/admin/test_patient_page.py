@@ -129,6 +129,7 @@ def test_editing_details_keeps_the_status_and_is_audited(tess_client, world):
         "checkin_weekday": 0,
         "checkin_hour": 9,
         "reminder_consent": "on",
+        "language": "en-gb",
         "status": "discharged",  # read-only: ignored
     }
     response = tess_client.post(url, data)
@@ -171,10 +172,12 @@ def test_adding_a_patient_goes_through_the_service(tess_client, world):
             "time_zone": "Europe/Oslo",
             "checkin_weekday": 0,
             "checkin_hour": 9,
+            "language": "nb",  # the therapist chooses the patient's language
         },
     )
     assert response.status_code == 302
     nina = Patient.objects.get(first_name="Nina")
+    assert nina.language == "nb"
     assert AuditEvent.objects.filter(action="patient.create", patient_id=nina.pk, actor=world.tess).exists()
 
 

@@ -236,7 +236,7 @@ def test_a_week_with_three_sections_skipped_says_why_it_has_no_score(two_clinics
     payload = {**GOOD, "odi": [2, None, 2, None, 2, 2, 2, None, 2, 2]}
     body = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", payload, format="json").json()
     assert body["odi_score"] is None
-    assert body["odi_not_scored_reason"].startswith("Your daily-life score was not worked out this week: 3 of the 10")
+    assert body["odi_not_scored_reason"].startswith("Your disability score was not worked out this week: 3 of the 10")
     two_skipped = {**GOOD, "odi": [2, None, 2, None, 2, 2, 2, 2, 2, 2]}
     body = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", two_skipped, format="json").json()
     assert body["odi_score"] is not None and body["odi_not_scored_reason"] is None

@@ -236,4 +236,4 @@ def test_the_done_page_tells_the_patient_why_a_week_has_no_daily_life_score(clie
     answers["pain_nrs"] = "4"
     assert client.post("/checkin/", answers).status_code == 302
     page = client.get("/checkin/done/").content.decode()
-    assert "Your daily-life score was not worked out this week: 3 of the 10 parts were left unanswered" in page
+    assert "Your disability score was not worked out this week: 3 of the 10 parts were left unanswered" in page

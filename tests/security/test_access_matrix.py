@@ -306,6 +306,9 @@ RULES: dict[str, Rule] = {
     "reminders:pause": Rule(public, ("GET", "POST")),
     "patients:checkin": Rule(patient_page, ("GET", "POST"), body=_checkin_answers),
     "patients:checkin-done": Rule(patient_page),
+    "patients:program": Rule(patient_page),
+    # The language the patient already has: the shared world stays as it is for the other cases.
+    "patients:language": Rule(patient_page, ("POST",), body=lambda w: {"language": "en-gb", "next": "program"}),
     "patients:open-link": Rule(public),
 }
 

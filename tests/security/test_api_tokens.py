@@ -115,7 +115,8 @@ def test_the_clinic_turning_the_second_factor_on_revokes_its_staff_tokens(db, cl
     keys = {user: staff_token(user) for user in (therapist, admin_user, outsider)}
     client.force_login(admin_user)
     response = client.post(
-        reverse("admin:clinics_clinic_change", args=[clinic.pk]), {"name": clinic.name, "require_two_factor": "on"}
+        reverse("admin:clinics_clinic_change", args=[clinic.pk]),
+        {"name": clinic.name, "require_two_factor": "on", "emergency_number": clinic.emergency_number},
     )
     assert response.status_code == 302
     assert not works(keys[therapist]) and not works(keys[admin_user])
