@@ -167,6 +167,7 @@ class PatientForm(forms.ModelForm):
             "first_name", "last_name", "record_number", "email", "phone", "clinic", "primary_therapist",
             "time_zone", "checkin_weekday", "checkin_hour", "reminder_consent",
         )  # fmt: skip
+        labels = {"checkin_weekday": "Check-in weekday", "checkin_hour": "Check-in hour"}
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -230,9 +231,17 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         qs = super().get_queryset(request)
         # The outcome annotations are for the list (and the actions and export posted to it); the patient
         # page reads one patient and computes its outcome from one query (`episode_outcome`).
-        if request.resolver_match and request.resolver_match.url_name == "patients_patient_changelist":
+        if self._is_caseload(request):
             return caseload.caseload_queryset(qs)
         return qs
+
+    def _is_caseload(self, request: HttpRequest) -> bool:
+        return bool(request.resolver_match and request.resolver_match.url_name == "patients_patient_changelist")
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Most urgent first on the caseload, where `caseload_queryset` adds the `urgency` it orders by; a
+        # column header the user clicks replaces this order.
+        return caseload.URGENCY_ORDERING if self._is_caseload(request) else super().get_ordering(request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Patient | None = None) -> tuple[str, ...]:
         # Status changes only through the actions (pause, resume, discharge), which call the services.
@@ -375,7 +384,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, {"title": "Caseload", **(extra_context or {})})
         context = getattr(response, "context_data", None)
         changelist = context and context.get("cl")
         if request.method == "GET" and changelist is not None:
@@ -395,6 +404,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         patient = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if patient is not None:
+            extra.setdefault("title", "Patient")
             extra.update(self.patient_page_context(request, patient))
             if request.method == "GET" and self.has_view_or_change_permission(request, patient):
                 record_patient_read(request, patient, "record")

@@ -210,3 +210,13 @@ def test_the_patient_page_says_a_worsening_is_worse(tess_client, world):
     page = page_of(tess_client, world.alice)
     assert "Change since baseline: ODI 12.0 points worse; NRS 2 points worse." in page
     assert "points better" not in page
+
+
+def test_the_patient_page_is_titled_patient_with_natural_labels_and_iso_dates(tess_client, world):
+    page = page_of(tess_client, world.alice)
+    assert "<h1>Patient</h1>" in page
+    assert "Change patient" not in page
+    assert "Check-in weekday" in page and "Check-in hour" in page
+    assert "Checkin" not in page
+    started = world.alice.current_episode().started_on
+    assert f"Episode from {started.isoformat()}" in page
