@@ -339,6 +339,11 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 name="patients_patient_acknowledge",
             ),
             path("<path:object_id>/assign/", wrap(self.assign_view), name="patients_patient_assign"),
+            path(
+                "<path:object_id>/send-checkin-link/",
+                wrap(self.send_checkin_link_view),
+                name="patients_patient_send_checkin_link",
+            ),
             *super().get_urls(),
         ]
 
@@ -360,6 +365,16 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         alert = get_object_or_404(Alert.objects.for_user(request.user), pk=alert_id, patient=patient)
         services.acknowledge_alert(alert=alert, by=request.user, ip_address=client_ip(request))
         self.message_user(request, f"{alert} acknowledged.", messages.SUCCESS)
+        return self._back(patient)
+
+    def send_checkin_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        patient = self._patient_for_change(request, object_id)
+        try:
+            services.send_checkin_link_now(patient=patient, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, f"No check-in link sent: {error_text(exc)}", messages.ERROR)
+        else:
+            self.message_user(request, f"Check-in link queued for {patient}.", messages.SUCCESS)
         return self._back(patient)
 
     def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
