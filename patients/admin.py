@@ -24,7 +24,12 @@ from audit.services import client_ip, record, record_list_read, record_patient_r
 from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
-from patients import caseload, scoring, services
+from patients import (
+    audit_admin,  # noqa: F401 - registers the audit log's admin (it names patients)
+    caseload,
+    scoring,
+    services,
+)
 from patients.charts import trend_chart_svg
 from patients.dates import validate_program_start
 from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient, PatientQuerySet
