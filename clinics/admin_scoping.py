@@ -86,6 +86,11 @@ def clinics_where(user: Any, can: Can) -> list[int]:
     ]
 
 
+def may_view_reports(user: Any) -> bool:
+    """Staff with the reports capability in at least one clinic (clinic admins and superusers)."""
+    return bool(getattr(user, "is_staff", False)) and Can.VIEW_REPORTS in capabilities(user)
+
+
 def is_therapist(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False

@@ -23,6 +23,13 @@ class CftAdminSite(AdminSite):
     index_title = "Clinic workspace"
     index_template = "admin/cft_index.html"
 
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        # Whether to link the outcome reports from every admin page (user tools and the index). Imported here:
+        # this module is loaded with the admin app, before the models `admin_scoping` needs.
+        from clinics.admin_scoping import may_view_reports
+
+        return {**super().each_context(request), "may_view_reports": may_view_reports(request.user)}
+
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         super().register(model_or_iterable, admin_class, **options)
         models = model_or_iterable if isinstance(model_or_iterable, (list, tuple)) else [model_or_iterable]

@@ -24,7 +24,12 @@ from audit.services import client_ip, record, record_list_read, record_patient_r
 from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
-from patients import caseload, scoring, services
+from patients import (
+    audit_admin,  # noqa: F401 - registers the audit log's admin (it names patients)
+    caseload,
+    scoring,
+    services,
+)
 from patients.charts import trend_chart_svg
 from patients.dates import validate_program_start
 from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient, PatientQuerySet
@@ -167,6 +172,7 @@ class PatientForm(forms.ModelForm):
             "first_name", "last_name", "record_number", "email", "phone", "clinic", "primary_therapist",
             "time_zone", "checkin_weekday", "checkin_hour", "reminder_consent",
         )  # fmt: skip
+        labels = {"checkin_weekday": "Check-in weekday", "checkin_hour": "Check-in hour"}
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -233,9 +239,17 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         qs = super().get_queryset(request)
         # The outcome annotations are for the list (and the actions and export posted to it); the patient
         # page reads one patient and computes its outcome from one query (`episode_outcome`).
-        if request.resolver_match and request.resolver_match.url_name == "patients_patient_changelist":
+        if self._is_caseload(request):
             return caseload.caseload_queryset(qs)
         return qs
+
+    def _is_caseload(self, request: HttpRequest) -> bool:
+        return bool(request.resolver_match and request.resolver_match.url_name == "patients_patient_changelist")
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Most urgent first on the caseload, where `caseload_queryset` adds the `urgency` it orders by; a
+        # column header the user clicks replaces this order.
+        return caseload.URGENCY_ORDERING if self._is_caseload(request) else super().get_ordering(request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Patient | None = None) -> tuple[str, ...]:
         # Status changes only through the actions (pause, resume, discharge), which call the services.
@@ -333,6 +347,11 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 name="patients_patient_acknowledge",
             ),
             path("<path:object_id>/assign/", wrap(self.assign_view), name="patients_patient_assign"),
+            path(
+                "<path:object_id>/send-checkin-link/",
+                wrap(self.send_checkin_link_view),
+                name="patients_patient_send_checkin_link",
+            ),
             *super().get_urls(),
         ]
 
@@ -354,6 +373,16 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         alert = get_object_or_404(Alert.objects.for_user(request.user), pk=alert_id, patient=patient)
         services.acknowledge_alert(alert=alert, by=request.user, ip_address=client_ip(request))
         self.message_user(request, f"{alert} acknowledged.", messages.SUCCESS)
+        return self._back(patient)
+
+    def send_checkin_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        patient = self._patient_for_change(request, object_id)
+        try:
+            services.send_checkin_link_now(patient=patient, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, f"No check-in link sent: {error_text(exc)}", messages.ERROR)
+        else:
+            self.message_user(request, f"Check-in link queued for {patient}.", messages.SUCCESS)
         return self._back(patient)
 
     def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -378,7 +407,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, {"title": "Caseload", **(extra_context or {})})
         context = getattr(response, "context_data", None)
         changelist = context and context.get("cl")
         if request.method == "GET" and changelist is not None:
@@ -398,6 +427,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         patient = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if patient is not None:
+            extra.setdefault("title", "Patient")
             extra.update(self.patient_page_context(request, patient))
             if request.method == "GET" and self.has_view_or_change_permission(request, patient):
                 record_patient_read(request, patient, "record")

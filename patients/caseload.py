@@ -9,7 +9,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import BooleanField, Case, Count, F, OuterRef, QuerySet, RowRange, Subquery, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    RowRange,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import FirstValue, LastValue
 
 from patients import dates, scoring
@@ -29,13 +42,15 @@ if TYPE_CHECKING:
         baseline_week: int | None
         open_alert_count: int | None
         is_responder: bool
+        urgency: int
 
     type CaseloadRow = WithAnnotations[Patient, CaseloadAnnotations]
 
 
 def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
     """`with_patient_outcomes` plus the current program, its week one, the baseline week, the number of open
-    alerts and the responder flag (any measure, docs/clinical-rules.md, responders)."""
+    alerts, the responder flag (any measure, docs/clinical-rules.md, responders) and `urgency`, the rank the
+    caseload is ordered by (`URGENCY_ORDERING`)."""
     open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
     open_alerts = (
         Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
@@ -56,9 +71,23 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
         .annotate(
             is_responder=Case(
                 When(any_responder_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
+            ),
+            urgency=Case(
+                When(has_red_flag=True, then=Value(URGENCY_RED_FLAG)),
+                When(has_worsening=True, then=Value(URGENCY_WORSENING)),
+                When(has_missed=True, then=Value(URGENCY_MISSED)),
+                default=Value(URGENCY_NONE),
+                output_field=IntegerField(),
+            ),
         )
     )
+
+
+# The caseload's default order: who needs the therapist first (an open red flag, then open worsening, then
+# missed check-ins), then everyone else; by name within each. `urgency` is annotated by `caseload_queryset`;
+# an F() so the order can be set before the annotation is added (ModelAdmin orders, then annotates).
+URGENCY_RED_FLAG, URGENCY_WORSENING, URGENCY_MISSED, URGENCY_NONE = 0, 1, 2, 3
+URGENCY_ORDERING = (F("urgency").asc(), "last_name", "first_name", "pk")
 
 
 def _open_episode_checkins(patients: QuerySet[Patient]) -> QuerySet[CheckIn]:

@@ -44,6 +44,13 @@ def _user(username: str, password: str, clinic: Clinic, role: str) -> object:
     return user
 
 
+def checkin_time(patient: Patient, week_one: dt.date, week: int) -> dt.datetime:
+    """When a demo patient sends week `week`'s check-in: on the first day of that program week, at their check-in
+    hour in their own time zone (not all on the day the demo is seeded)."""
+    day = week_one + dt.timedelta(weeks=week - 1)
+    return min(dt.datetime.combine(day, dt.time(patient.checkin_hour), tzinfo=patient.tz), timezone.now())
+
+
 def trajectory(rng: random.Random, weeks: int) -> list[tuple[int, list[int | None], int] | None]:
     """(week, ODI answers, NRS) for weeks 1..weeks, or None for a missed week."""
     kind = rng.choices(["improve", "stall", "worsen"], weights=[75, 15, 10])[0]
@@ -138,6 +145,7 @@ def _service_patients(
                     patient=patient,
                     week=week,
                     answers=services.CheckInAnswers(odi=answers, pain_nrs=pain, red_flags=flags),
+                    now=checkin_time(patient, start, week),
                 )
 
 
@@ -191,7 +199,6 @@ def _bulk_patients(
                 items += services.copy_program_items(assignment, program_items[prog.pk])
             AssignmentItem.objects.bulk_create(items)
             checkins = []
-            now = timezone.now()
             for patient, episode, weeks in zip(patients, episodes, weeks_of, strict=True):
                 for row in trajectory(rng, weeks):
                     if row is None:
@@ -208,7 +215,7 @@ def _bulk_patients(
                             odi_answered=result.answered,
                             odi_score=scoring.four_decimals(result.score),
                             pain_nrs=pain,
-                            submitted_at=now - dt.timedelta(weeks=weeks - week),
+                            submitted_at=checkin_time(patient, episode.started_on, week),
                         )
                     )
             CheckIn.objects.bulk_create(checkins, batch_size=5000)

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.text import capfirst
 
 from clinics.admin_scoping import Can, ScopedAdminMixin, ScopedInlineMixin, clinics_where
 from clinics.models import Clinic
@@ -184,6 +187,17 @@ class GradedActivityAdmin(LibraryAdmin):
 
 
 # --- programs ---------------------------------------------------------------------------------------------
+class NamedAutocompleteSelect(AutocompleteSelect):
+    """select2 names its combobox by the text it shows, which is nothing in an empty row of a tabular inline
+    (the column header is no label): the field's label as the placeholder gives every row's box a name. A
+    placeholder is also what lets select2 clear the choice."""
+
+    def build_attrs(self, base_attrs: dict[str, Any], extra_attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = capfirst(self.field.verbose_name)
+        return attrs
+
+
 class ProgramItemForm(forms.ModelForm):
     class Meta:
         model = ProgramItem
@@ -201,9 +215,19 @@ class ProgramItemForm(forms.ModelForm):
         return data
 
 
+class ProgramItemFormSet(BaseInlineFormSet):
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        # A tabular inline's rows have column headers, not <label>s: each input carries its column's name
+        # (DELETE included, which the formset adds here).
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
 class ProgramItemInline(ScopedInlineMixin, admin.TabularInline):
     model = ProgramItem
     form = ProgramItemForm
+    formset = ProgramItemFormSet
     extra = 0
     ordering = ("order", "pk")
     autocomplete_fields = ("narrative", "coping_strategy", "graded_activity")
@@ -212,6 +236,11 @@ class ProgramItemInline(ScopedInlineMixin, admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in self.autocomplete_fields:
+            kwargs.setdefault("widget", NamedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Program)

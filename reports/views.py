@@ -3,6 +3,7 @@ selectors and services, render."""
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import client_ip
 from cft import spreadsheets
-from clinics.admin_scoping import Can, clinics_where
+from clinics.admin_scoping import Can, clinics_where, may_view_reports
 from programs.models import Program
 from reports import exports, services
 from reports.charts import trajectory_chart_svg
@@ -24,7 +25,7 @@ from reports.serializers import ReportQuerySerializer, therapists_of
 
 
 def _admin_query(request: HttpRequest) -> ReportQuerySerializer:
-    if not request.user.is_staff or not clinics_where(request.user, Can.VIEW_REPORTS):
+    if not may_view_reports(request.user):
         raise PermissionDenied("Reports are for clinic admins.")
     params = {k: v for k, v in request.GET.items() if v != ""}
     return ReportQuerySerializer(data=params, context={"user": request.user})
@@ -37,6 +38,10 @@ def _label(timepoint: str) -> str:
 @login_required
 @require_GET
 def report_page(request: HttpRequest) -> HttpResponse:
+    if not may_view_reports(request.user):
+        # Still a 403, but a page in the admin's look that says who may see reports, not a bare refusal.
+        context = {**admin.site.each_context(request), "title": "Outcome reports"}
+        return render(request, "reports/no_access.html", context, status=403)
     query = _admin_query(request)
     if not query.is_valid():
         return render(request, "reports/report.html", {"errors": query.errors, "query": request.GET}, status=400)

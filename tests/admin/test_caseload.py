@@ -207,3 +207,41 @@ def test_the_caseload_csv_export_costs_the_same_queries_for_10_or_100_patients(c
 
     counts = queries_at_sizes(grow, export)
     assert counts[0] == counts[1], counts
+
+
+def _alert(patient: Patient, kind: str, acknowledged: bool = False) -> None:
+    Alert.objects.create(
+        patient=patient,
+        episode=patient.current_episode(),
+        kind=kind,
+        week=2,
+        acknowledged_at=timezone.now() if acknowledged else None,
+    )
+
+
+def test_the_caseload_lists_red_flags_then_worsening_then_missed_then_the_rest_by_name(tess_client, world):
+    clinic, tess = world.alpha, world.tess
+    zed = patient_on_program(clinic=clinic, therapist=tess, first_name="Zed", last_name="Zulu")
+    yan = patient_on_program(clinic=clinic, therapist=tess, first_name="Yan", last_name="Young")
+    xia = patient_on_program(clinic=clinic, therapist=tess, first_name="Xia", last_name="Xu")
+    patient_on_program(clinic=clinic, therapist=tess, first_name="Bea", last_name="Brown")
+    _alert(xia, Alert.Kind.MISSED)
+    _alert(yan, Alert.Kind.WORSENING)
+    _alert(yan, Alert.Kind.MISSED)
+    _alert(zed, Alert.Kind.RED_FLAG)
+    _alert(world.alice, Alert.Kind.RED_FLAG, acknowledged=True)  # acknowledged: no longer urgent
+    response = tess_client.get(CHANGELIST)
+    assert rows(response) == ["Zed Zulu", "Yan Young", "Xia Xu", "Alice Anders", "Bea Brown"]
+
+
+def test_a_clicked_column_replaces_the_urgency_order(tess_client, world):
+    zed = patient_on_program(clinic=world.alpha, therapist=world.tess, first_name="Zed", last_name="Zulu")
+    _alert(zed, Alert.Kind.RED_FLAG)
+    assert rows(tess_client.get(CHANGELIST))[0] == "Zed Zulu"
+    assert rows(tess_client.get(CHANGELIST, {"o": "1"})) == ["Alice Anders", "Zed Zulu"]
+
+
+def test_the_caseload_is_titled_caseload(tess_client, world):
+    page = tess_client.get(CHANGELIST).content.decode()
+    assert "<h1>Caseload</h1>" in page
+    assert "Select patient to change" not in page

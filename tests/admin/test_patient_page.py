@@ -213,3 +213,55 @@ def test_the_patient_page_says_a_worsening_is_worse(tess_client, world):
     page = page_of(tess_client, world.alice)
     assert "Change since baseline: ODI 12.0 points worse; NRS 2 points worse." in page
     assert "points better" not in page
+
+
+def test_the_patient_page_is_titled_patient_with_natural_labels_and_iso_dates(tess_client, world):
+    page = page_of(tess_client, world.alice)
+    assert "<h1>Patient</h1>" in page
+    assert "Change patient" not in page
+    assert "Check-in weekday" in page and "Check-in hour" in page
+    assert "Checkin" not in page
+    started = world.alice.current_episode().started_on
+    assert f"Episode from {started.isoformat()}" in page
+
+
+def _send_link(client, patient):  # type: ignore[no-untyped-def]
+    return client.post(reverse("admin:patients_patient_send_checkin_link", args=[patient.pk]), follow=True)
+
+
+def test_the_patient_page_sends_a_check_in_link_through_the_service(tess_client, world):
+    from outbox.models import OutboxMessage
+    from patients.services import CHECKIN_LINK_TASK
+
+    assert 'name="send_checkin_link"' in page_of(tess_client, world.alice)
+    response = _send_link(tess_client, world.alice)
+    assert "Check-in link queued for Alice Anders." in response.content.decode()
+    assert OutboxMessage.objects.get(task_name=CHECKIN_LINK_TASK).kwargs == {"patient_id": world.alice.pk}
+    assert AuditEvent.objects.filter(action="patient.send_checkin_link", actor=world.tess).exists()
+
+
+def test_sending_a_check_in_link_without_consent_says_why(tess_client, world):
+    from outbox.models import OutboxMessage
+
+    Patient.objects.filter(pk=world.alice.pk).update(reminder_consent=False)
+    response = _send_link(tess_client, world.alice)
+    assert "No check-in link sent: reminder_consent: The patient has not agreed to be emailed." in (
+        response.content.decode()
+    )
+    assert not OutboxMessage.objects.exists()
+
+
+def test_sending_a_check_in_link_needs_a_post_csrf_and_the_patients_clinic(client, world):
+    from django.test import Client
+
+    from outbox.models import OutboxMessage
+
+    url = reverse("admin:patients_patient_send_checkin_link", args=[world.alice.pk])
+    client.force_login(world.tess)
+    assert client.get(url).status_code == 404
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(world.tess)
+    assert csrf_client.post(url).status_code == 403
+    client.force_login(world.bea)
+    assert client.post(url).status_code == 404
+    assert not OutboxMessage.objects.exists()

@@ -237,6 +237,7 @@ RULES: dict[str, Rule] = {
         kind="admin",
         body=lambda w: {"assign-program": builtin_program().pk, "assign-start_date": timezone.localdate()},
     ),
+    "admin:patients_patient_send_checkin_link": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
     "admin:programs_program_copy": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
     "admin:auth_user_password_change": Rule(admin_model_policy("auth.user", "change"), kind="admin"),
     # OTP_ADMIN_HIDE_SENSITIVE_DATA: nobody reads a TOTP secret in the admin, whether the device exists or not.

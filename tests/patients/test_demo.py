@@ -1,0 +1,31 @@
+"""seed_demo's check-ins: each dated in the program week it belongs to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from patients import demo
+from patients.models import CheckIn
+
+
+def _assert_each_checkin_is_in_its_week(checkins: list[CheckIn]) -> None:
+    assert checkins
+    for checkin in checkins:
+        week_one = checkin.episode.started_on
+        local_day = checkin.submitted_at.astimezone(checkin.patient.tz).date()
+        first_day = week_one + dt.timedelta(weeks=checkin.week - 1)
+        assert first_day <= local_day < first_day + dt.timedelta(weeks=1)
+
+
+def test_seeded_checkins_are_submitted_in_their_program_week(db):
+    demo.seed(password="demo-password-123", patients_per_clinic=3, max_weeks=6)
+    checkins = list(CheckIn.objects.select_related("episode", "patient"))
+    _assert_each_checkin_is_in_its_week(checkins)
+    assert len({c.submitted_at.date() for c in checkins}) > 1
+
+
+def test_bulk_seeded_checkins_are_submitted_in_their_program_week(db):
+    demo.seed(password="demo-password-123", patients_per_clinic=201, max_weeks=4)
+    bulk = CheckIn.objects.select_related("episode", "patient").filter(patient__record_number__startswith="B-")
+    checkins = list(bulk)
+    _assert_each_checkin_is_in_its_week(checkins)
