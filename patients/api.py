@@ -38,6 +38,7 @@ from patients.serializers import (
     CheckInInputSerializer,
     CheckInSerializer,
     CheckInSubmittedSerializer,
+    MeSerializer,
     OutcomeSerializer,
     PatientSerializer,
     PatientSessionInputSerializer,
@@ -216,6 +217,21 @@ class PatientSessionView(APIView):
 
 
 # --- the patient's own data ---------------------------------------------------------------------------------
+
+
+class MeView(PatientView):
+    serializer_class = MeSerializer
+
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(self.patient()).data)
+
+    def patch(self, request: Request) -> Response:
+        patient = self.patient()
+        serializer = MeSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data:
+            services.update_patient(patient=patient, **serializer.validated_data)
+        return Response(MeSerializer(patient).data)
 
 
 class MeProgramView(PatientView):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("auth/logout/", api.StaffLogoutView.as_view(), name="api-auth-logout"),
     path("auth/logout-all/", api.StaffLogoutAllView.as_view(), name="api-auth-logout-all"),
     path("me/session/", api.PatientSessionView.as_view(), name="api-me-session"),
+    path("me/", api.MeView.as_view(), name="api-me"),
     path("me/program/", api.MeProgramView.as_view(), name="api-me-program"),
     path("me/checkins/", api.MeCheckInsView.as_view(), name="api-me-checkins"),
     path("me/outcomes/", api.MeOutcomesView.as_view(), name="api-me-outcomes"),

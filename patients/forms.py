@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -31,13 +32,21 @@ class OdiSection:
     options: list[str]
 
 
-def odi_sections(clinic_id: int | None) -> list[OdiSection]:
-    """The ten sections' wording: the clinic's own (licensed) rows where it has them, else the placeholder."""
-    rows = OdiWording.objects.filter(Q(clinic_id=clinic_id) | Q(clinic__isnull=True)).order_by("section")
+def odi_sections(clinic_id: int | None, language: str) -> list[OdiSection]:
+    """The ten sections' wording, each from the first that has it: the clinic's own (licensed) wording in the
+    patient's language, the clinic's own in the default language, the placeholder (translated)."""
+    rows = OdiWording.objects.filter(
+        Q(clinic_id=clinic_id, language__in=[language, settings.LANGUAGE_CODE]) | Q(clinic__isnull=True)
+    )
+
+    def preference(row: OdiWording) -> int:
+        if row.clinic_id is None:
+            return 2
+        return 0 if row.language == language else 1
+
     chosen: dict[int, OdiWording] = {}
-    for row in rows:
-        if row.section not in chosen or row.clinic_id is not None:
-            chosen[row.section] = row
+    for row in sorted(rows, key=preference):
+        chosen.setdefault(row.section, row)
     return [_section(chosen[n]) for n in sorted(chosen)]
 
 

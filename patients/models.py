@@ -420,26 +420,30 @@ class Alert(models.Model):
 
 
 class OdiWording(models.Model):
-    """Wording of one ODI section. Rows with clinic = NULL are the placeholder we ship; a licensed clinic loads
-    the official text (admin or `load_odi_wording`). Scoring never reads this table."""
+    """Wording of one ODI section in one language. Rows with clinic = NULL are the placeholder we ship (written in
+    English and translated through the catalogue); a licensed clinic loads the official text per language with
+    `manage.py load_odi_wording`. Scoring never reads this table."""
 
     clinic = models.ForeignKey("clinics.Clinic", null=True, blank=True, on_delete=models.CASCADE)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en-gb")
     section = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10)])
     title = models.CharField(max_length=200)
     options = models.JSONField(help_text="Six statements, for answers 0 to 5.")
     is_placeholder = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["clinic", "section"]
+        ordering = ["clinic", "language", "section"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "section"], name="one_wording_per_clinic_section"),
+            models.UniqueConstraint(
+                fields=["clinic", "language", "section"], name="one_wording_per_clinic_language_section"
+            ),
             models.UniqueConstraint(
                 fields=["section"], condition=Q(clinic__isnull=True), name="one_placeholder_wording_per_section"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"ODI {self.section}. {self.title}"
+        return f"ODI {self.section} ({self.language}). {self.title}"
 
 
 class PatientTokenQuerySet(models.QuerySet):

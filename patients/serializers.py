@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -426,6 +427,21 @@ class StaffTokenSerializer(serializers.Serializer):
 
 class PatientSessionInputSerializer(StrictFieldsMixin, serializers.Serializer):
     token = serializers.CharField(help_text="The token of the magic link (the part after /checkin/).")
+
+
+class MeClinicSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True, help_text="The clinic's number, for the emergency panel.")
+    emergency_number = serializers.CharField(read_only=True, help_text="The local emergency number.")
+
+
+class MeSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The signed-in patient: their name, their clinic's numbers, and the language of their pages and emails,
+    the one thing they change here (as on their pages)."""
+
+    first_name = serializers.CharField(read_only=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    clinic = MeClinicSerializer(read_only=True)
 
 
 class PatientSessionSerializer(serializers.Serializer):

@@ -240,3 +240,35 @@ def test_a_week_with_three_sections_skipped_says_why_it_has_no_score(two_clinics
     two_skipped = {**GOOD, "odi": [2, None, 2, None, 2, 2, 2, 2, 2, 2]}
     body = patient_client(two_clinics.alice).post("/api/v1/me/checkins/", two_skipped, format="json").json()
     assert body["odi_score"] is not None and body["odi_not_scored_reason"] is None
+
+
+def test_me_gives_the_patients_language_and_clinic_numbers(two_clinics):
+    clinic = two_clinics.alice.clinic
+    clinic.phone, clinic.emergency_number = "+47 22 11 22 33", "113"
+    clinic.save()
+    body = patient_client(two_clinics.alice).get("/api/v1/me/").json()
+    assert body == {
+        "first_name": two_clinics.alice.first_name,
+        "language": "en-gb",
+        "clinic": {"name": clinic.name, "phone": "+47 22 11 22 33", "emergency_number": "113"},
+    }
+
+
+def test_the_patient_changes_their_language_through_the_api(two_clinics):
+    response = patient_client(two_clinics.alice).patch("/api/v1/me/", {"language": "nb"}, format="json")
+    assert response.status_code == 200 and response.json()["language"] == "nb"
+    two_clinics.alice.refresh_from_db()
+    assert two_clinics.alice.language == "nb"
+    assert AuditEvent.objects.filter(action="patient.update", patient_id=two_clinics.alice.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"language": "sv"}, "language"), ({"first_name": "Eve"}, "first_name"), ({"language": None}, "language")],
+)
+def test_a_bad_change_names_the_field_and_changes_nothing(two_clinics, body, field):
+    response = patient_client(two_clinics.alice).patch("/api/v1/me/", body, format="json")
+    assert response.status_code == 400 and list(response.json()["fields"]) == [field]
+    two_clinics.alice.refresh_from_db()
+    assert (two_clinics.alice.language, two_clinics.alice.first_name) != ("sv", "Eve")
+    assert two_clinics.alice.language == "en-gb"

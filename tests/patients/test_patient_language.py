@@ -115,3 +115,33 @@ def test_the_services_weekly_limit_error_reaches_a_norwegian_patient_in_norwegia
     data.update({f"red_flags.{key}": "no" for key in RED_FLAGS})
     page = _signed_in(patient).post("/checkin/", data).content.decode()
     assert "Du kan ikke gjøre mer enn 10\xa0080 minutter i løpet av en uke. Sjekk tallet." in page
+
+
+def test_a_used_link_says_so_in_its_patients_language(patient):
+    token = links.issue_token(patient)
+    Client().post(f"/checkin/{token}/")
+    page = Client().get(f"/checkin/{token}/")
+    assert page.status_code == 410
+    assert "Denne lenken er brukt" in page.content.decode()
+
+
+def test_a_revoked_session_says_so_in_its_patients_language(patient):
+    client = _signed_in(patient)
+    Patient.objects.filter(pk=patient.pk).update(link_generation=patient.link_generation + 1)
+    page = client.get("/checkin/")
+    assert page.status_code == 410
+    assert "Denne lenken er ikke lenger aktiv" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("accept", "heading"),
+    [
+        ("nb-NO,nb;q=0.9,en;q=0.5", "Denne lenken virker ikke"),
+        ("de-DE,de", "This link does not work"),
+        ("", "This link does not work"),
+    ],
+)
+def test_a_link_nobody_can_be_found_for_speaks_the_browsers_language(db, accept, heading):
+    page = Client(headers={"accept-language": accept} if accept else {}).get("/checkin/not-a-token/")
+    assert page.status_code == 404
+    assert heading in page.content.decode()

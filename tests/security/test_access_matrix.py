@@ -253,6 +253,7 @@ RULES: dict[str, Rule] = {
     "api-auth-logout": Rule(any_staff(), ("POST",), kind="api"),
     "api-auth-logout-all": Rule(any_staff(), ("POST",), kind="api"),
     "api-me-session": Rule(public, ("POST",), kind="api", body=lambda w: {"token": w.magic_token_a1}),
+    "api-me": Rule(patient_api, ("GET", "PATCH"), kind="api", body=lambda w: {"language": "nb"}),
     "api-me-program": Rule(patient_api, kind="api"),
     "api-me-checkins": Rule(patient_api, ("GET", "POST"), kind="api", body=_api_checkin),
     "api-me-outcomes": Rule(patient_api, kind="api"),
@@ -510,7 +511,9 @@ def _staff_surface(case: Case) -> bool:
         return False
     if not case.pattern.route.startswith(("admin/", "api/v1/", "reports/")):
         return False
-    if (case.pattern.name or "").startswith("api-me-"):  # the patient's own API: no staff session counts there
+    if (case.pattern.name or "") == "api-me" or (case.pattern.name or "").startswith(
+        "api-me-"
+    ):  # the patient's own API: no staff session counts there
         return False
     if case.pattern.name in ("api-auth-logout", "api-auth-logout-all"):  # a token signs out: no session accepted
         return False

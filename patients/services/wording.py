@@ -1,0 +1,70 @@
+"""The ODI's wording per clinic and language: a licensed clinic replaces the placeholder with the official text
+(© Jeremy Fairbank, licensed through Mapi Research Trust) in each language it holds a licence for. Scoring never
+reads the wording, so loading it changes no score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import record
+from patients.models import OdiWording
+from patients.scoring import ODI_SECTION_COUNT
+
+ODI_OPTION_COUNT = 6
+
+
+def _text(value: Any, field: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise ValidationError({field: "Give a non-empty text."})
+    if len(value) > limit:
+        raise ValidationError({field: f"At most {limit} characters."})
+    return value.strip()
+
+
+def _checked_sections(sections: Any) -> list[dict[str, Any]]:
+    if not isinstance(sections, list) or len(sections) != ODI_SECTION_COUNT:
+        raise ValidationError({"sections": f"Give the {ODI_SECTION_COUNT} sections, numbered 1 to 10, as a list."})
+    checked: dict[int, dict[str, Any]] = {}
+    for index, section in enumerate(sections):
+        where = f"sections[{index}]"
+        if not isinstance(section, dict) or set(section) != {"section", "title", "options"}:
+            raise ValidationError({where: "Give exactly: section, title, options."})
+        number = section["section"]
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= ODI_SECTION_COUNT:
+            raise ValidationError({f"{where}.section": "A section number from 1 to 10."})
+        if number in checked:
+            raise ValidationError({f"{where}.section": f"Section {number} is given twice."})
+        options = section["options"]
+        if not isinstance(options, list) or len(options) != ODI_OPTION_COUNT:
+            raise ValidationError({f"{where}.options": "Six statements, for answers 0 to 5."})
+        checked[number] = {
+            "title": _text(section["title"], f"{where}.title", 200),
+            "options": [_text(option, f"{where}.options[{i}]", 500) for i, option in enumerate(options)],
+        }
+    return [{"section": number, **checked[number]} for number in sorted(checked)]
+
+
+@transaction.atomic
+def load_odi_wording(*, clinic: Any, language: str, sections: Any, by: Any = None) -> list[OdiWording]:
+    """Replace the clinic's ODI wording in `language` with `sections` (all ten, six statements each), in one
+    transaction: a bad file changes nothing."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": f"One of: {', '.join(dict(settings.LANGUAGES))}."})
+    rows = _checked_sections(sections)
+    OdiWording.objects.filter(clinic=clinic, language=language).delete()
+    loaded = OdiWording.objects.bulk_create(
+        OdiWording(clinic=clinic, language=language, section=row["section"], title=row["title"], options=row["options"])
+        for row in rows
+    )
+    record(
+        "odi_wording.load",
+        actor=by,
+        actor_label="" if by else "manage.py",
+        clinic_id=clinic.pk,
+        details={"language": language},
+    )
+    return loaded
