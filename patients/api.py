@@ -229,8 +229,7 @@ class MeView(PatientView):
         patient = self.patient()
         serializer = MeSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        if serializer.validated_data:
-            services.update_patient(patient=patient, **serializer.validated_data)
+        services.update_patient(patient=patient, **serializer.validated_data)  # nothing to change, nothing written
         return Response(MeSerializer(patient).data)
 
 

@@ -49,11 +49,10 @@ def _next_page(request: HttpRequest) -> str:
     return NEXT_PAGES.get(request.GET.get("next", ""), "patients:checkin")
 
 
-def _problem(request: HttpRequest, problem: str, status: int, patient_id: int | None = None) -> HttpResponse:
+def _problem(request: HttpRequest, problem: str, status: int, language: str | None = None) -> HttpResponse:
     """What went wrong with a link, in the language of its patient where we know who it was, else in the one
     the browser asks for (of those we offer)."""
-    known = Patient.objects.filter(pk=patient_id).values_list("language", flat=True).first() if patient_id else None
-    with translation.override(known or translation.get_language_from_request(request)):
+    with translation.override(language or translation.get_language_from_request(request)):
         return render(request, "patients/link_problem.html", {"problem": problem}, status=status)
 
 
@@ -65,7 +64,10 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     except links.LinkError as exc:
         if exc.patient_id is not None and _own_session(request, exc.patient_id):
             return redirect(_next_page(request))
-        return _problem(request, exc.problem.value, PROBLEM_STATUS[exc.problem], exc.patient_id)
+        known = None
+        if exc.patient_id is not None:  # a used link: we know whose it was
+            known = Patient.objects.filter(pk=exc.patient_id).values_list("language", flat=True).first()
+        return _problem(request, exc.problem.value, PROBLEM_STATUS[exc.problem], known)
     if request.method == "GET":
         return _render(
             request, patient, "patients/open_link.html", {"clinic_name": patient.clinic.name}, signed_in=False
@@ -118,7 +120,7 @@ def _session_patient(request: HttpRequest) -> Patient | HttpResponse:
         or patient.link_generation != request.session.get(SESSION_GENERATION)
     ):
         request.session.flush()
-        return _problem(request, links.LinkProblem.REVOKED.value, 410, patient.pk if patient else None)
+        return _problem(request, links.LinkProblem.REVOKED.value, 410, patient.language if patient else None)
     return patient
 
 

@@ -12,9 +12,9 @@ from django.db import transaction
 
 from audit.services import record
 from patients.models import OdiWording
-from patients.scoring import ODI_SECTION_COUNT
+from patients.scoring import ODI_MAX_ANSWER, ODI_SECTION_COUNT
 
-ODI_OPTION_COUNT = 6
+ODI_OPTION_COUNT = ODI_MAX_ANSWER + 1  # a statement for each answer, 0 to 5
 
 
 def _text(value: Any, field: str, limit: int) -> str:
