@@ -8,6 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+# No wall-clock deadline for any property test: on a shared 2-core machine a slow example is load, not a bug
+# (a deadline would make them timed tests). Examples count and health checks stay per test.
+hypothesis_settings.register_profile("cft", deadline=None)
+hypothesis_settings.load_profile("cft")
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
