@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from reports.selectors import MIN_GROUP, TrajectoryPoint
 
 WIDTH, PLOT_HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 180, 28, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 190, 28, 40
 LEGEND_CHARS, LEGEND_LINE, LEGEND_GAP = 22, 13, 8  # 11 px text: 22 characters fit in the right margin
 # Colour-blind-safe (Okabe-Ito), each >= 3:1 on white for lines; past six programs the dash tells them apart.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#B07800", "#3A8FC0")
@@ -107,11 +107,11 @@ def trajectory_chart(series: dict[str, tuple[str, list[TrajectoryPoint]]], measu
              f"{label}, week {w}: mean {s.mean:.1f} (n={s.n})") for w, s in stats)))  # fmt: skip
         lines = legend_lines(label)
         texts = format_html_join("", '<text x="{}" y="{}" font-size="11" fill="#333">{}</text>', (
-            (right_edge + 34, legend_y + 4 + i * LEGEND_LINE, line) for i, line in enumerate(lines)))  # fmt: skip
+            (right_edge + 30, legend_y + 4 + i * LEGEND_LINE, line) for i, line in enumerate(lines)))  # fmt: skip
         parts.append(format_html(
             '<g class="legend-entry"><title>{}</title><line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" '
             'stroke-width="3" stroke-dasharray="{}"/>{}</g>',
-            label, right_edge + 10, right_edge + 28, legend_y, legend_y, colour, dash, texts))  # fmt: skip
+            label, right_edge + 8, right_edge + 24, legend_y, legend_y, colour, dash, texts))  # fmt: skip
         legend_y += len(lines) * LEGEND_LINE + LEGEND_GAP
     if not shown:
         parts.append(format_html('<text x="{}" y="{}" font-size="13" text-anchor="middle" fill="#333">{}</text>',
