@@ -200,8 +200,9 @@ class NamedAutocompleteSelect(AutocompleteSelect):
 
     @property
     def media(self) -> forms.Media:
-        # After autocomplete.js: names select2's textbox, which has no name in an empty row (see the script).
-        return super().media + forms.Media(js=["programs/autocomplete_names.js"])
+        # Names select2's textbox, which has no name in an empty row (see the script). Listed with
+        # autocomplete.js, as Media keeps the order only within one list: ours must come after it.
+        return super().media + forms.Media(js=["admin/js/autocomplete.js", "programs/autocomplete_names.js"])
 
 
 class ProgramItemForm(forms.ModelForm):
