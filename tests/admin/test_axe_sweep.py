@@ -28,6 +28,7 @@ from tests.screenshots import save_screenshot
 AXE = Path(__file__).resolve().parents[1] / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "correct-horse-battery"
+PAGE_RESOURCES = {"stylesheet", "script", "image", "font"}
 RUN_AXE = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v =>
     `${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)"""
 
@@ -95,6 +96,7 @@ def test_every_staff_page_has_no_axe_violations(live_server, username):
     world = _world()
     found: list[str] = []
     visited: list[str] = []
+    broken: list[str] = []  # a style sheet, script or image the page asks for and does not get
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as in test_browser.py: ORM calls around the browser
     try:
         with sync_playwright() as playwright:
@@ -106,6 +108,10 @@ def test_every_staff_page_has_no_axe_violations(live_server, username):
                 context.add_init_script(path=str(AXE))  # before page scripts: the CSP does not apply to it
                 page = context.new_page()
                 page.set_default_timeout(15_000)
+                # Only what the page loads: axe-core's own fetches (it reads style sheets' @imports, resolving
+                # forms.css's against the page) are not the page's.
+                page.on("response", lambda r: r.status >= 400 and r.request.resource_type in PAGE_RESOURCES
+                        and broken.append(f"{r.status} {r.url} (from {r.frame.url})"))  # fmt: skip
                 page.goto(f"{live_server.url}/admin/login/")
                 page.fill("#id_username", username)
                 page.fill("#id_password", PASSWORD)
@@ -129,4 +135,5 @@ def test_every_staff_page_has_no_axe_violations(live_server, username):
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     assert len(visited) > 20, visited
+    assert broken == [], "\n".join(broken)
     assert found == [], "\n".join(found)
