@@ -127,3 +127,31 @@ def test_an_admin_of_two_clinics_chooses_the_clinic_by_name(north, south, client
     assert f'<option value="{north.clinic.pk}">North clinic</option>' in page
     page = _page(client, north.admin, status=400)
     assert "<strong>Clinic</strong>: Choose the clinic" in page
+
+
+def test_the_report_page_takes_the_same_queries_for_a_larger_clinic(north, client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.reports.conftest import add_patients
+
+    client.force_login(north.admin)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/reports/").status_code == 200
+    add_patients(north, 12)
+    for title in ("Walk and talk", "Lift and carry"):
+        _own_program(north.clinic, title)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = client.get("/reports/").content.decode()
+    assert "Lift and carry" in page
+
+
+def test_an_export_requested_from_the_page_keeps_the_programs_chosen_by_name(north, client, walkers):
+    from reports.models import ExportJob
+
+    client.force_login(north.admin)
+    builtin = builtin_program()
+    query = f"compare={walkers.pk}&compare={builtin.pk}&at=week_12"
+    response = client.post(f"/reports/exports/?{query}", {"kind": "xlsx"})
+    assert response.status_code == 302 and response["Location"].endswith(query)
+    assert ExportJob.objects.get().params["compare"] == [walkers.pk, builtin.pk]
