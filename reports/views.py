@@ -3,7 +3,10 @@ selectors and services, render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -16,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.services import client_ip
 from cft import spreadsheets
 from clinics.admin_scoping import Can, clinics_where, may_view_reports
-from clinics.models import Clinic
+from clinics.models import Clinic, StaffMembership, clinic_ids_for
 from programs.models import Program
 from reports import exports, services
 from reports.charts import trajectory_chart
@@ -48,6 +51,16 @@ def _admin_query(request: HttpRequest) -> ReportQuerySerializer:
     return ReportQuerySerializer(data=params, context={"user": request.user})
 
 
+def _admins_of(user: Any) -> list[Any]:
+    """The clinic admins of the user's own clinics: whom to ask for a report."""
+    admins = get_user_model().objects.filter(
+        is_active=True,
+        memberships__clinic__in=clinic_ids_for(user),
+        memberships__role=StaffMembership.Role.CLINIC_ADMIN,
+    )
+    return list(admins.distinct().order_by("last_name", "first_name", "username"))
+
+
 def _label(timepoint: str) -> str:
     return timepoint.replace("_", " ").capitalize()
 
@@ -57,7 +70,7 @@ def _label(timepoint: str) -> str:
 def report_page(request: HttpRequest) -> HttpResponse:
     if not may_view_reports(request.user):
         # Still a 403, but a page in the admin's look that says who may see reports, not a bare refusal.
-        context = {**admin.site.each_context(request), "title": "Outcome reports"}
+        context = {**admin.site.each_context(request), "title": "Outcome reports", "admins": _admins_of(request.user)}
         return render(request, "reports/no_access.html", context, status=403)
     query = _admin_query(request)
     page = {**admin.site.each_context(request), "title": "Outcome report", "query": request.GET}

@@ -155,3 +155,13 @@ def test_an_export_requested_from_the_page_keeps_the_programs_chosen_by_name(nor
     response = client.post(f"/reports/exports/?{query}", {"kind": "xlsx"})
     assert response.status_code == 302 and response["Location"].endswith(query)
     assert ExportJob.objects.get().params["compare"] == [walkers.pk, builtin.pk]
+
+
+def test_a_therapist_is_told_which_of_their_clinics_admins_to_ask(north, south, client):
+    for data, name in ((north, "Nora North"), (south, "Sam South")):
+        data.admin.first_name, data.admin.last_name = name.split()
+        data.admin.save(update_fields=["first_name", "last_name"])
+    page = _page(client, north.therapist, status=403)
+    assert "Outcome reports and exports are for clinic admins" in page
+    assert f'Nora North (<a href="mailto:{north.admin.email}">{north.admin.email}</a>)' in page
+    assert "Sam South" not in page and south.admin.email not in page
