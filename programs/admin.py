@@ -202,7 +202,9 @@ class NamedAutocompleteSelect(AutocompleteSelect):
     def media(self) -> forms.Media:
         # Names select2's textbox, which has no name in an empty row (see the script). Listed with
         # autocomplete.js, as Media keeps the order only within one list: ours must come after it.
-        return super().media + forms.Media(js=["admin/js/autocomplete.js", "programs/autocomplete_names.js"])
+        return super().media + forms.Media(
+            js=["admin/js/autocomplete.js", "programs/autocomplete_names.js"], css={"all": ["programs/admin.css"]}
+        )
 
 
 class ProgramItemForm(forms.ModelForm):
