@@ -189,13 +189,22 @@ class GradedActivityAdmin(LibraryAdmin):
 # --- programs ---------------------------------------------------------------------------------------------
 class NamedAutocompleteSelect(AutocompleteSelect):
     """select2 names its combobox by the text it shows, which is nothing in an empty row of a tabular inline
-    (the column header is no label): the field's label as the placeholder gives every row's box a name. A
-    placeholder is also what lets select2 clear the choice."""
+    (the column header is no label): the field's label as the placeholder gives every row's box a name, and
+    autocomplete_names.js names the textbox inside it. A placeholder is also what lets select2 clear the
+    choice."""
 
     def build_attrs(self, base_attrs: dict[str, Any], extra_attrs: dict[str, Any] | None = None) -> dict[str, Any]:
         attrs = super().build_attrs(base_attrs, extra_attrs)
         attrs["data-placeholder"] = capfirst(self.field.verbose_name)
         return attrs
+
+    @property
+    def media(self) -> forms.Media:
+        # Names select2's textbox, which has no name in an empty row (see the script). Listed with
+        # autocomplete.js, as Media keeps the order only within one list: ours must come after it.
+        return super().media + forms.Media(
+            js=["admin/js/autocomplete.js", "programs/autocomplete_names.js"], css={"all": ["programs/admin.css"]}
+        )
 
 
 class ProgramItemForm(forms.ModelForm):

@@ -34,8 +34,31 @@ def _plausible_report_date(value: dt.date) -> None:
         raise serializers.ValidationError(f"Choose a date between {EARLIEST_REPORT_DATE} and {LATEST_REPORT_DATE}.")
 
 
+class ProgramPairField(serializers.ListField):
+    """The two programs of a comparison: repeated (`compare=3&compare=7`, what the page's two menus send) or
+    comma-separated (`compare=3,7`, the older form, still taken). Which clinic they belong to is checked by the
+    serializer, which knows the clinic."""
+
+    child = serializers.CharField()
+
+    def to_internal_value(self, data: Any) -> list[int]:
+        values = [data] if isinstance(data, str) else data
+        if not isinstance(values, list | tuple):
+            raise serializers.ValidationError("Choose two different programs to compare.")
+        parts = [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+        if not all(part.isascii() and part.isdigit() and int(part) <= MAX_ID for part in parts):
+            raise serializers.ValidationError("Program ids are whole numbers: choose the programs by name.")
+        ids = [int(part) for part in parts]
+        if len(ids) != 2 or ids[0] == ids[1]:
+            raise serializers.ValidationError("Choose two different programs to compare.")
+        return ids
+
+    def to_representation(self, value: Any) -> list[int]:
+        return list(value)
+
+
 class ReportQuerySerializer(serializers.Serializer):
-    """?clinic=<id>&start=YYYY-MM-DD&end=YYYY-MM-DD&program=<id>&therapist=<id>&compare=<id>,<id>&at=latest"""
+    """?clinic=<id>&start=YYYY-MM-DD&end=YYYY-MM-DD&program=<id>&therapist=<id>&compare=<id>&compare=<id>&at=latest"""
 
     clinic = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     # Dates far outside any clinic's data are typing errors (0001-01-01 overflowed the default start).
@@ -43,19 +66,16 @@ class ReportQuerySerializer(serializers.Serializer):
     end = serializers.DateField(required=False, validators=[_plausible_report_date])
     program = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     therapist = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    compare = serializers.CharField(required=False, help_text="Two program ids, comma-separated.")
+    compare = ProgramPairField(
+        required=False,
+        help_text="Two program ids to compare: compare=<id>&compare=<id> (or comma-separated, compare=<id>,<id>).",
+    )
     at = serializers.ChoiceField(choices=TIMEPOINTS, required=False, default="latest")
 
     def validate_clinic(self, value: int) -> int:
         if value not in clinics_where(self.context["user"], Can.VIEW_REPORTS):
             raise serializers.ValidationError("You are not a clinic admin of this clinic.")
         return value
-
-    def validate_compare(self, value: str) -> tuple[int, int]:
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        if len(parts) != 2 or not all(p.isdigit() for p in parts) or parts[0] == parts[1]:
-            raise serializers.ValidationError("Give two different program ids separated by a comma.")
-        return int(parts[0]), int(parts[1])
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["user"]

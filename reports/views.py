@@ -3,11 +3,14 @@ selectors and services, render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,19 +19,46 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.services import client_ip
 from cft import spreadsheets
 from clinics.admin_scoping import Can, clinics_where, may_view_reports
+from clinics.models import Clinic, StaffMembership, clinic_ids_for
 from programs.models import Program
 from reports import exports, services
-from reports.charts import trajectory_chart_svg
+from reports.charts import trajectory_chart
 from reports.models import ExportJob
 from reports.selectors import MIN_GROUP, TIMEPOINTS, episode_rows, outcome_report
 from reports.serializers import ReportQuerySerializer, therapists_of
+
+# The names the page gives the query's fields, so an error names what the user sees.
+FIELD_LABELS = {
+    "clinic": "Clinic",
+    "start": "Started from",
+    "end": "Started to",
+    "program": "Program",
+    "therapist": "Therapist",
+    "compare": "Compare programs",
+    "at": "Compare at",
+    "non_field_errors": "Report",
+}
 
 
 def _admin_query(request: HttpRequest) -> ReportQuerySerializer:
     if not may_view_reports(request.user):
         raise PermissionDenied("Reports are for clinic admins.")
-    params = {k: v for k, v in request.GET.items() if v != ""}
+    params = QueryDict(mutable=True)
+    for key in request.GET:  # an empty menu ("All", "None") is no filter; repeated keys (compare) stay lists
+        values = [value for value in request.GET.getlist(key) if value != ""]
+        if values:
+            params.setlist(key, values)
     return ReportQuerySerializer(data=params, context={"user": request.user})
+
+
+def _admins_of(user: Any) -> list[Any]:
+    """The clinic admins of the user's own clinics: whom to ask for a report."""
+    admins = get_user_model().objects.filter(
+        is_active=True,
+        memberships__clinic__in=clinic_ids_for(user),
+        memberships__role=StaffMembership.Role.CLINIC_ADMIN,
+    )
+    return list(admins.distinct().order_by("last_name", "first_name", "username"))
 
 
 def _label(timepoint: str) -> str:
@@ -40,12 +70,15 @@ def _label(timepoint: str) -> str:
 def report_page(request: HttpRequest) -> HttpResponse:
     if not may_view_reports(request.user):
         # Still a 403, but a page in the admin's look that says who may see reports, not a bare refusal.
-        context = {**admin.site.each_context(request), "title": "Outcome reports"}
+        context = {**admin.site.each_context(request), "title": "Outcome reports", "admins": _admins_of(request.user)}
         return render(request, "reports/no_access.html", context, status=403)
     query = _admin_query(request)
+    page = {**admin.site.each_context(request), "title": "Outcome report", "query": request.GET}
     if not query.is_valid():
-        return render(request, "reports/report.html", {"errors": query.errors, "query": request.GET}, status=400)
+        errors = [(FIELD_LABELS.get(field, field), " ".join(messages)) for field, messages in query.errors.items()]
+        return render(request, "reports/report.html", {**page, "errors": errors}, status=400)
     filters = query.report_filter()
+    compared = query.validated_data.get("compare") or (None, None)
     report = outcome_report(
         request.user,
         filters,
@@ -54,19 +87,22 @@ def report_page(request: HttpRequest) -> HttpResponse:
     )
     jobs = list(ExportJob.objects.for_user(request.user).filter(clinic=filters.clinic)[:10])
     context = {
+        **page,
         "report": report,
         "filters": filters,
-        "query": request.GET,
+        "compare_a": compared[0],
+        "compare_b": compared[1],
+        "at_choices": [(tp, _label(tp)) for tp in TIMEPOINTS],
+        "at": query.validated_data["at"],
+        "charts": [trajectory_chart(report.trajectories, measure) for measure in ("odi", "nrs")],
         "querystring": request.GET.urlencode(),
         "follow_ups": [(_label(tp), report.overall.outcomes[tp]) for tp in TIMEPOINTS],
         "compare_label": _label(report.comparison.timepoint) if report.comparison else "",
         "min_group": MIN_GROUP,
         "groups": [report.overall, *report.by_program],
-        "odi_chart": trajectory_chart_svg(report.trajectories, "odi"),
-        "nrs_chart": trajectory_chart_svg(report.trajectories, "nrs"),
-        "programs": Program.objects.filter(Q(clinic=filters.clinic) | Q(clinic__isnull=True)),
+        "programs": Program.objects.filter(Q(clinic=filters.clinic) | Q(clinic__isnull=True)).order_by("title"),
         "therapists": therapists_of(filters.clinic.pk),
-        "clinics": clinics_where(request.user, Can.VIEW_REPORTS),
+        "clinics": Clinic.objects.filter(pk__in=clinics_where(request.user, Can.VIEW_REPORTS)).order_by("name"),
         "jobs": jobs,
         "export_kinds": ExportJob.Kind.choices,
         "refresh": any(job.is_running for job in jobs),

@@ -1,5 +1,7 @@
-"""axe-core on the editable program page: every form input of the inline item rows has a label (the `label`
-rule). select2's own combobox text (aria-input-field-name) and Django's empty header cell are not covered yet."""
+"""axe-core on the editable program page, a new empty row included: every form input of the inline item rows
+has a label (`label`), select2's textbox in each row has a name (`aria-input-field-name`, fixed by
+programs/static/programs/autocomplete_names.js) and no header cell is empty (`empty-table-header`, fixed by
+templates/admin/edit_inline/tabular.html). tests/admin/test_axe_sweep.py runs every rule on every staff page."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ AXE = Path(__file__).resolve().parents[1] / "journeys" / "node_modules" / "axe-c
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_editable_program_pages_inline_inputs_all_have_labels(live_server):
+def test_the_editable_program_pages_inline_rows_all_have_names(live_server):
     require_chromium()
     if not AXE.exists():
         if REQUIRE_BROWSER:
@@ -42,8 +44,11 @@ def test_the_editable_program_pages_inline_inputs_all_have_labels(live_server):
             page.fill("#id_password", "correct-horse-battery")
             page.click("input[type=submit]")
             page.wait_for_selector(".inline-group")
+            page.locator(".inline-group .add-row a").click()
             violations = page.evaluate(
-                """async () => (await axe.run(document, {runOnly: ["label"], resultTypes: ["violations"]})).violations
+                """async () => (await axe.run(document, {
+                        runOnly: ["label", "aria-input-field-name", "empty-table-header"], resultTypes: ["violations"]
+                    })).violations
                     .map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", ")}`)"""
             )
             browser.close()

@@ -98,7 +98,7 @@ def test_report_page_shows_tables_and_charts_to_the_clinic_admin(north, client):
     response = client.get("/reports/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count("<svg") == 2 and "confidence bands" in page
+    assert page.count('class="trajectory"') == 2 and "confidence bands" in page
     assert "Persistent pain" in page
 
 
