@@ -64,7 +64,7 @@ class AlertWorkflowMixin:
             else:
                 text = f"{len(done)} alerts acknowledged: {', '.join(str(alert) for alert in done)}."
             self.message_user(request, text, messages.SUCCESS)  # type: ignore[attr-defined]
-        return self._back(patient)  # type: ignore[attr-defined,no-any-return]
+        return self._back(patient)  # type: ignore[attr-defined]
 
     def alert_context(self, request: HttpRequest, patient: Patient) -> dict[str, Any]:
         """Two queries: the open alerts and the latest acknowledged ones with who acknowledged them."""
