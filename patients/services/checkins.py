@@ -368,6 +368,14 @@ def _lock_open_alert(episode: Episode, kind: str) -> Alert | None:
     return Alert.objects.select_for_update().filter(episode=episode, kind=kind, acknowledged_at__isnull=True).first()
 
 
+def _lock_alerts(episode: Episode, kind: str) -> tuple[Alert | None, list[Alert]]:
+    """The episode's open alert of this kind and its acknowledged ones, in one locked read."""
+    rows = list(Alert.objects.select_for_update().filter(episode=episode, kind=kind).order_by("pk"))
+    return next((row for row in rows if row.acknowledged_at is None), None), [
+        row for row in rows if row.acknowledged_at is not None
+    ]
+
+
 def _open_alert(patient: Patient, episode: Episode, kind: str, **fields: Any) -> tuple[Alert, bool]:
     """Open the episode's alert of this kind, or, when a concurrent submission opened it first (the database
     holds one open alert per episode and kind), lock and return that one: the patient never sees the race."""
@@ -395,11 +403,8 @@ def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[s
     alert is open) escalates it and notifies the therapist again, once per escalation; with no alert open, it opens
     one, notified at once. A resubmission repeating flags already reported (even in an acknowledged alert) raises
     nothing."""
-    reported: set[str] = set()
-    acknowledged = Alert.objects.filter(episode=episode, kind=Alert.Kind.RED_FLAG).acknowledged()
-    for earlier in acknowledged.values_list("details", flat=True):
-        reported.update(_flags_by_week(earlier).get(str(week), []))
-    alert = _lock_open_alert(episode, Alert.Kind.RED_FLAG)
+    alert, acknowledged = _lock_alerts(episode, Alert.Kind.RED_FLAG)
+    reported = {key for earlier in acknowledged for key in _flags_by_week(earlier.details).get(str(week), [])}
     if alert is None:
         added = [key for key in flags if key not in reported]
         if not added:
@@ -464,11 +469,8 @@ def _raise(
     """A week meeting the rule of `kind` (worsening, flare, missed): added to the episode's open alert of that kind,
     or opening one when none is open (its notification queued). A week an alert of that kind already covers, open
     or acknowledged, raises nothing again: a corrected week does not re-open what the therapist has dealt with."""
-    alert = _lock_open_alert(episode, kind)
-    if alert is not None and week in alert.weeks:
-        return []
-    acknowledged = Alert.objects.filter(episode=episode, kind=kind).acknowledged().values_list("weeks", flat=True)
-    if any(week in weeks for weeks in acknowledged):
+    alert, acknowledged = _lock_alerts(episode, kind)
+    if any(week in earlier.weeks for earlier in [*acknowledged, *([alert] if alert else [])]):
         return []
     if alert is None:
         alert, created = _open_alert(
