@@ -63,7 +63,7 @@ def test_acknowledging_two_alerts_with_a_note_moves_them_to_the_history(tess_cli
     history = section(page, "alert-history")
     assert "Phoned Alice; halved the walking quota." in history
     assert "Worsening" in history and "3, 4" in history and "2, 3, 4" in history
-    assert str(world.tess) in history
+    assert world.tess.get_full_name() in history
     for alert in Alert.objects.filter(patient=worsening):
         assert (alert.acknowledged_by, alert.note) == (world.tess, "Phoned Alice; halved the walking quota.")
     assert AuditEvent.objects.filter(action="alert.acknowledge", actor=world.tess).count() == 2
