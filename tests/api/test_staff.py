@@ -80,12 +80,10 @@ def test_an_alert_lists_its_weeks_and_is_acknowledged_with_a_note(two_clinics):
     body = client.post(f"/api/v1/alerts/{alert_id}/acknowledge/", {"note": " Phoned; plan eased. "}, format="json")
     assert body.status_code == 200
     assert (body.json()["note"], body.json()["acknowledged_by"]) == ("Phoned; plan eased.", two_clinics.tess.pk)
-    assert AuditEvent.objects.get(action="alert.acknowledge").details["note"] == "Phoned; plan eased."
+    assert AuditEvent.objects.get(action="alert.acknowledge").details["note_length"] == len("Phoned; plan eased.")
 
 
-@pytest.mark.parametrize(
-    ("body", "field"), [({"note": "x" * 1001}, "note"), ({"notes": "typo"}, "notes")]
-)
+@pytest.mark.parametrize(("body", "field"), [({"note": "x" * 1001}, "note"), ({"notes": "typo"}, "notes")])
 def test_a_bad_acknowledgement_names_the_field_and_changes_nothing(two_clinics, body, field):
     checkin(two_clinics.alice, 1, odi(2), 5, red_flags={"rf_fever": True})
     alert = Alert.objects.get()

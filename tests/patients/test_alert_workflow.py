@@ -135,7 +135,7 @@ def test_acknowledging_several_alerts_at_once_records_the_note_and_an_audit_even
     assert len({a.acknowledged_at for a in Alert.objects.all()}) == 1
     events = AuditEvent.objects.filter(action="alert.acknowledge")
     assert events.count() == 2
-    assert {e.details["note"] for e in events} == {"Called; plan adjusted."}
+    assert {e.details["note_length"] for e in events} == {len("Called; plan adjusted.")}  # never the text
     assert all(e.patient_id == patient.pk and e.actor == therapist for e in events)
     # Again: already acknowledged, nothing changes.
     assert services.acknowledge_alerts(alerts=alerts, by=therapist, note="twice") == []
@@ -188,3 +188,14 @@ def test_red_flags_in_many_weeks_at_once_gather_in_one_alert_notified_once_each(
     assert alert.weeks == list(range(1, 9)) and alert.escalation == 7
     sent = notifications()
     assert sorted(n.get("escalation", 0) for n in sent) == list(range(8))
+
+
+def test_erasure_blanks_the_acknowledgement_notes(patient):
+    from patients.privacy import erase_patient
+
+    therapist = make_therapist(patient.clinic)
+    worsen(patient, [2, 3])
+    services.acknowledge_alerts(alerts=Alert.objects.all(), by=therapist, note="Spoke to her husband Ola")
+    erase_patient(patient=patient)
+    assert set(Alert.objects.values_list("note", flat=True)) == {""}
+    assert "Ola" not in str(list(AuditEvent.objects.values_list("details", flat=True)))
