@@ -199,3 +199,16 @@ def test_erasure_blanks_the_acknowledgement_notes(patient):
     erase_patient(patient=patient)
     assert set(Alert.objects.values_list("note", flat=True)) == {""}
     assert "Ola" not in str(list(AuditEvent.objects.values_list("details", flat=True)))
+
+
+def test_the_load_benchmark_takes_this_weeks_submissions_out_of_the_alerts_again(db):
+    from bench.load import clear_this_week
+
+    patient = patient_on_program(weeks_ago=4)  # week 5 is this week; the seed wrote weeks 1-4
+    worsen(patient, [2, 3, 4])
+    seeded = {a.kind: a.weeks for a in Alert.objects.all()}
+    checkin(patient, 5, 2, 7)  # the run's submission adds week 5 to both alerts
+    assert {a.kind: a.weeks for a in Alert.objects.all()} == {k: [*w, 5] for k, w in seeded.items()}
+    clear_this_week([patient])
+    assert {a.kind: a.weeks for a in Alert.objects.all()} == seeded
+    assert {a.kind: a.latest_week for a in Alert.objects.all()} == {k: w[-1] for k, w in seeded.items()}
