@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     patient = clinic_patients.filter(primary_therapist=therapist).order_by("-pk").first()
     if not Alert.objects.filter(patient=patient, acknowledged_at__isnull=True).exists():
         episode = patient.current_episode()
-        Alert.objects.create(patient=patient, episode=episode, kind=Alert.Kind.RED_FLAG, week=1, urgent=True)
+        Alert.objects.create(
+            patient=patient, episode=episode, kind=Alert.Kind.RED_FLAG, week=1, latest_week=1, weeks=[1], urgent=True
+        )
 
     anonymous, client = Client(), Client()
     client.force_login(therapist)

@@ -105,7 +105,13 @@ def clear_this_week(patients: list[Any]) -> None:
             by_week.setdefault(week, []).append(episode.pk)
     for week, ids in by_week.items():
         CheckIn.objects.filter(episode_id__in=ids, week=week).delete()
+        # An alert gathers weeks (one open alert per kind): this week's run may have opened one or added this
+        # week to one the seed raised; take the week out again.
         Alert.objects.filter(episode_id__in=ids, week=week).delete()
+        for alert in Alert.objects.filter(episode_id__in=ids, latest_week=week):
+            alert.weeks = [w for w in alert.weeks if w != week]
+            alert.latest_week = max(alert.weeks)
+            alert.save(update_fields=["weeks", "latest_week"])
 
 
 def submissions_stored(patients: list[Any]) -> int:

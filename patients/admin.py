@@ -30,9 +30,10 @@ from patients import (
     scoring,
     services,
 )
+from patients.admin_alerts import AlertWorkflowMixin
 from patients.charts import trend_chart_svg
 from patients.dates import validate_program_start
-from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient, PatientQuerySet
+from patients.models import Alert, Assignment, CheckIn, Patient, PatientQuerySet
 from patients.outcomes import episode_outcome
 from programs.models import Program
 
@@ -188,7 +189,7 @@ class PatientForm(forms.ModelForm):
 
 # --- the admin --------------------------------------------------------------------------------------------
 @admin.register(Patient)
-class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The caseload list and the patient page."""
 
     form = PatientForm
@@ -346,6 +347,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 wrap(self.acknowledge_view),
                 name="patients_patient_acknowledge",
             ),
+            *self.alert_urls(wrap),
             path("<path:object_id>/assign/", wrap(self.assign_view), name="patients_patient_assign"),
             path(
                 "<path:object_id>/send-checkin-link/",
@@ -371,8 +373,14 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def acknowledge_view(self, request: HttpRequest, object_id: str, alert_id: int) -> HttpResponse:
         patient = self._patient_for_change(request, object_id)
         alert = get_object_or_404(Alert.objects.for_user(request.user), pk=alert_id, patient=patient)
-        services.acknowledge_alert(alert=alert, by=request.user, ip_address=client_ip(request))
-        self.message_user(request, f"{alert} acknowledged.", messages.SUCCESS)
+        try:
+            services.acknowledge_alert(
+                alert=alert, by=request.user, note=request.POST.get("note", ""), ip_address=client_ip(request)
+            )
+        except ValidationError as exc:
+            self.message_user(request, f"Nothing acknowledged. {error_text(exc)}", messages.ERROR)
+        else:
+            self.message_user(request, f"{alert} acknowledged.", messages.SUCCESS)
         return self._back(patient)
 
     def send_checkin_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -448,12 +456,6 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
             if current
             else []
         )
-        alerts = list(
-            Alert.objects.for_user(request.user).open().filter(patient=patient).order_by("-urgent", "-raised_at")
-        )
-        for alert in alerts:
-            keys = alert.details.get("questions", []) if isinstance(alert.details, dict) else []
-            alert.questions = [RED_FLAGS[key][0] for key in keys if key in RED_FLAGS]
         can_change = self.has_change_permission(request, patient)
         return {
             "episodes": episodes,
@@ -468,7 +470,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "series": series,
             "chart": trend_chart_svg([(p.week, p.odi, p.pain_nrs) for p in series]) if series else "",
             "checkins": checkins,
-            "open_alerts": alerts,
+            **self.alert_context(request, patient),
             "assign_form": AssignProgramForm(user=request.user, prefix="assign") if can_change else None,
             "can_change": can_change,
             "current_week": services.current_week(patient, current) if current else None,

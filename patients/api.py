@@ -32,6 +32,7 @@ from patients.models import Alert, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome, with_patient_outcomes
 from patients.plans import week_plan
 from patients.serializers import (
+    AlertAcknowledgeSerializer,
     AlertSerializer,
     AssignmentInputSerializer,
     AssignmentSerializer,
@@ -421,8 +422,15 @@ class AlertListView(StaffView, generics.ListAPIView):
 class AlertAcknowledgeView(StaffView):
     serializer_class = AlertSerializer
 
-    @extend_schema(request=None, responses={200: AlertSerializer, 404: OpenApiResponse(description="Not found.")})
+    @extend_schema(
+        request=AlertAcknowledgeSerializer,
+        responses={200: AlertSerializer, 404: OpenApiResponse(description="Not found.")},
+    )
     def post(self, request: Request, alert_id: int) -> Response:
         alert = get_object_or_404(Alert.objects.for_user(request.user).select_related("patient"), pk=alert_id)
-        alert = services.acknowledge_alert(alert=alert, by=request.user, ip_address=client_ip(request))
+        body = AlertAcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alert = services.acknowledge_alert(
+            alert=alert, by=request.user, note=body.validated_data["note"], ip_address=client_ip(request)
+        )
         return Response(AlertSerializer(alert).data)

@@ -377,11 +377,17 @@ class CheckInVersion(models.Model):
         return f"Version {self.version} of {self.checkin}"
 
 
+ALERT_NOTE_MAX_LENGTH = 1000
+
+
 class AlertQuerySet(ClinicScopedQuerySet):
     clinic_field = "patient__clinic"
 
     def open(self) -> AlertQuerySet:
         return self.filter(acknowledged_at__isnull=True)
+
+    def acknowledged(self) -> AlertQuerySet:
+        return self.filter(acknowledged_at__isnull=False)
 
 
 class Alert(models.Model):
@@ -394,29 +400,48 @@ class Alert(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # One open alert per episode and kind gathers every week that meets its rule until it is acknowledged
+    # (docs/clinical-rules.md, "Alerts"): `week` is the first of them, `latest_week` the last, `weeks` all.
     week = models.PositiveSmallIntegerField()
+    latest_week = models.PositiveSmallIntegerField()
+    weeks = models.JSONField(default=list, blank=True, help_text="Every program week the alert covers, in order.")
     urgent = models.BooleanField(default=False)
     details = models.JSONField(default=dict, blank=True)
     raised_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # How many times a resubmission of the week added a red flag: each escalation re-opens the alert and
-    # notifies the therapist once more (reminders.AlertNotification is unique per alert and escalation).
+    note = models.TextField(
+        max_length=ALERT_NOTE_MAX_LENGTH, blank=True, help_text="What was done, written when acknowledging."
+    )
+    # How many times a red flag was added (a resubmission adding one, or a red flag in another week while the
+    # alert is open): each escalation notifies the therapist once more (reminders.AlertNotification is unique per
+    # alert and escalation).
     escalation = models.PositiveSmallIntegerField(default=0)
 
     objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-raised_at"]
-        constraints = [models.UniqueConstraint(fields=["episode", "kind", "week"], name="one_alert_per_kind_week")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "kind"], condition=Q(acknowledged_at__isnull=True), name="one_open_alert_per_kind"
+            )
+        ]
         indexes = [
             models.Index(fields=["patient"], name="alert_open_by_patient", condition=Q(acknowledged_at__isnull=True))
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} (week {self.week})"
+        return f"{self.get_kind_display()} ({self.weeks_label})"
+
+    @property
+    def weeks_label(self) -> str:
+        """'week 3' or 'weeks 3, 4, 6'."""
+        weeks = self.weeks or [self.week]
+        return ("week " if len(weeks) == 1 else "weeks ") + ", ".join(str(w) for w in weeks)
 
 
 class OdiWording(models.Model):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from patients.models import CheckIn, CheckInVersion, Patient
+from patients.models import Alert, CheckIn, CheckInVersion, Patient
 from patients.services import discharge_patient
 
 
@@ -35,7 +35,14 @@ def export_patient_data(patient: Patient, *, by: Any = None) -> dict[str, Any]:
                     for a in episode.assignments.all()
                 ],
                 "alerts": [
-                    {"kind": al.kind, "week": al.week, "raised_at": al.raised_at.isoformat()}
+                    {
+                        "kind": al.kind,
+                        "week": al.week,
+                        "weeks": al.weeks or [al.week],
+                        "raised_at": al.raised_at.isoformat(),
+                        "acknowledged_at": al.acknowledged_at.isoformat() if al.acknowledged_at else None,
+                        "note": al.note,
+                    }
                     for al in episode.alerts.all()
                 ],
             }
@@ -90,6 +97,7 @@ def erase_patient(*, patient: Patient, by: Any = None) -> Patient:
     patient.save()
     patient.episodes.update(goals="")
     CheckIn.objects.filter(patient=patient).update(note="")
+    Alert.objects.filter(patient=patient).update(note="")  # what was done, in the therapist's words
     for version in CheckInVersion.objects.filter(checkin__patient=patient):
         version.answers = {**version.answers, "note": ""}
         version.save(update_fields=["answers"])

@@ -16,7 +16,7 @@ from cft.api import StrictFieldsMixin
 from clinics.models import Clinic, clinic_ids_for
 from patients import scoring, services
 from patients.dates import validate_program_start
-from patients.models import RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
+from patients.models import ALERT_NOTE_MAX_LENGTH, RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
 from patients.outcomes import EpisodeOutcome, WeekPoint
 from patients.plans import WeekPlan
 from programs.rendering import render_markdown
@@ -385,6 +385,7 @@ class AssignmentSerializer(serializers.Serializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     patient_name = serializers.CharField(source="patient.__str__", read_only=True)
+    weeks = serializers.SerializerMethodField(help_text="Every program week the alert covers, in order.")
 
     class Meta:
         model = Alert
@@ -394,13 +395,38 @@ class AlertSerializer(serializers.ModelSerializer):
             "patient_name",
             "kind",
             "week",
+            "latest_week",
+            "weeks",
             "urgent",
             "details",
             "raised_at",
+            "updated_at",
             "acknowledged_at",
             "acknowledged_by",
+            "note",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "week": {"help_text": "The first program week the alert covers."},
+            "latest_week": {"help_text": "The last program week the alert covers."},
+            "updated_at": {"help_text": "When a week was last added to the alert (or it was raised)."},
+            "note": {"help_text": "What was done, written when acknowledging."},
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(min_value=0)))
+    def get_weeks(self, alert: Alert) -> list[int]:
+        return list(alert.weeks or [alert.week])
+
+
+class AlertAcknowledgeSerializer(StrictFieldsMixin, serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=True,
+        max_length=ALERT_NOTE_MAX_LENGTH,
+        help_text="What was done (a call, a changed plan); kept with the acknowledgement and in the audit log.",
+    )
 
 
 class StaffLoginSerializer(StrictFieldsMixin, serializers.Serializer):

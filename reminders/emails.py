@@ -94,7 +94,8 @@ def alert_message(notification: AlertNotification, recipients: list[str]) -> Ema
         "alert": alert,
         "questions": questions,
         "emergency": any(RED_FLAGS[key][1] == "emergency" for key in alert.details.get("questions", [])),
-        "updated": notification.escalation > 0,
+        "updated": notification.escalation > 0 or bool(alert.details.get("added")),
+        "added_week": alert.details.get("added_week", alert.latest_week),
         "added": [RED_FLAGS[key][0] for key in alert.details.get("added", []) if key in RED_FLAGS],
         "patient_url": f"{settings.SITE_URL}/admin/patients/patient/{patient.pk}/change/",
     }

@@ -4,13 +4,14 @@ the daily missed check-in job."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext
@@ -21,6 +22,7 @@ from outbox.services import enqueue
 from patients import scoring
 from patients.dates import checked_week
 from patients.models import (
+    ALERT_NOTE_MAX_LENGTH,
     RED_FLAGS,
     Alert,
     AssignmentItem,
@@ -318,8 +320,9 @@ def _raise_alerts(
     rows: dict[int, CheckIn],
 ) -> list[Alert]:
     """Red flag (any yes, urgent), worsening (two consecutive weeks meeting the criterion, whichever of them
-    arrives last), flare (an activity's flare rule triggered). Each alert is recorded once per episode, kind and
-    week; a red flag escalates (`_raise_red_flag`). `rows` are the episode's check-ins by week, this one included."""
+    arrives last), flare (an activity's flare rule triggered). Each week is recorded once per episode and kind, in
+    the one open alert of that kind (`_raise`); a red flag escalates (`_raise_red_flag`). `rows` are the
+    episode's check-ins by week, this one included."""
     raised: list[Alert] = []
     week = checkin.week
     if checkin.red_flags:
@@ -360,24 +363,89 @@ def _raise_alerts(
     return raised
 
 
+def _lock_open_alert(episode: Episode, kind: str) -> Alert | None:
+    """The episode's open alert of this kind, locked: concurrent submissions of one patient update it in turn."""
+    return Alert.objects.select_for_update().filter(episode=episode, kind=kind, acknowledged_at__isnull=True).first()
+
+
+def _lock_alerts(episode: Episode, kind: str) -> tuple[Alert | None, list[Alert]]:
+    """The episode's open alert of this kind and its acknowledged ones, in one locked read."""
+    rows = list(Alert.objects.select_for_update().filter(episode=episode, kind=kind).order_by("pk"))
+    return next((row for row in rows if row.acknowledged_at is None), None), [
+        row for row in rows if row.acknowledged_at is not None
+    ]
+
+
+def _open_alert(patient: Patient, episode: Episode, kind: str, **fields: Any) -> tuple[Alert, bool]:
+    """Open the episode's alert of this kind, or, when a concurrent submission opened it first (the database
+    holds one open alert per episode and kind), lock and return that one: the patient never sees the race."""
+    try:
+        with transaction.atomic():
+            return Alert.objects.create(patient=patient, episode=episode, kind=kind, **fields), True
+    except IntegrityError:
+        alert = _lock_open_alert(episode, kind)
+        if alert is None:  # acknowledged in between: open ours
+            return Alert.objects.create(patient=patient, episode=episode, kind=kind, **fields), True
+        return alert, False
+
+
+def _add_week(alert: Alert, week: int, now: dt.datetime) -> list[str]:
+    """Add a week to an open alert; the fields to save."""
+    alert.weeks = sorted({*alert.weeks, week})
+    alert.week, alert.latest_week = alert.weeks[0], alert.weeks[-1]
+    alert.updated_at = now
+    return ["weeks", "week", "latest_week", "updated_at"]
+
+
 def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[str], now: dt.datetime) -> list[Alert]:
-    """The week's red-flag alert, raised once; a resubmission that adds a flag (so possibly a more urgent one)
-    escalates it: the alert lists every flag answered yes that week, re-opens if it was acknowledged, and the
-    therapist is notified again, once per escalation."""
-    raised = _raise(patient, episode, Alert.Kind.RED_FLAG, week, True, {"questions": flags}, now)
-    if raised:
-        return raised
-    alert = Alert.objects.select_for_update().get(episode=episode, kind=Alert.Kind.RED_FLAG, week=week)
+    """Red flags (docs/clinical-rules.md): the episode's one open red-flag alert lists every flag answered yes, by
+    week. A flag not yet reported for its week (a resubmission adding one, or a red flag in another week while the
+    alert is open) escalates it and notifies the therapist again, once per escalation; with no alert open, it opens
+    one, notified at once. A resubmission repeating flags already reported (even in an acknowledged alert) raises
+    nothing."""
+    alert, acknowledged = _lock_alerts(episode, Alert.Kind.RED_FLAG)
+    reported = {key for earlier in acknowledged for key in _flags_by_week(earlier.details).get(str(week), [])}
+    if alert is None:
+        added = [key for key in flags if key not in reported]
+        if not added:
+            return []
+        details: dict[str, Any] = {"questions": flags, "by_week": {str(week): flags}}
+        if reported:  # the week was reported and acknowledged before: the therapist hears what is new
+            details.update(added=added, added_week=week)
+        alert, created = _open_alert(
+            patient,
+            episode,
+            Alert.Kind.RED_FLAG,
+            week=week,
+            latest_week=week,
+            weeks=[week],
+            urgent=True,
+            details=details,
+            raised_at=now,
+            updated_at=now,
+        )
+        if created:
+            enqueue(ALERT_TASK, alert_id=alert.pk)
+            return [alert]
     alert.patient = patient  # the one in hand: the audit record reads it without a query
-    known = alert.details.get("questions", [])
+    by_week = _flags_by_week(alert.details)
+    known = set(by_week.get(str(week), [])) | reported
     added = [key for key in flags if key not in known]
     if not added:
         return []
-    alert.details = {**alert.details, "questions": [k for k in RED_FLAGS if k in known or k in flags], "added": added}
+    by_week[str(week)] = [key for key in RED_FLAGS if key in known or key in flags]
+    questions = {key for keys in by_week.values() for key in keys}
+    alert.details = {
+        **alert.details,
+        "questions": [key for key in RED_FLAGS if key in questions],
+        "by_week": dict(sorted(by_week.items(), key=lambda item: int(item[0]))),
+        "added": added,
+        "added_week": week,
+    }
     alert.urgent = True
     alert.escalation += 1
-    alert.acknowledged_at = alert.acknowledged_by = None
-    alert.save(update_fields=["details", "urgent", "escalation", "acknowledged_at", "acknowledged_by"])
+    fields = _add_week(alert, week, now)
+    alert.save(update_fields=[*fields, "details", "urgent", "escalation"])
     record(
         "alert.escalate",
         alert,
@@ -389,29 +457,87 @@ def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[s
     return [alert]
 
 
+def _flags_by_week(details: Any) -> dict[str, list[str]]:
+    if not isinstance(details, dict):
+        return {}
+    return {str(week): list(keys) for week, keys in (details.get("by_week") or {}).items()}
+
+
 def _raise(
     patient: Patient, episode: Episode, kind: str, week: int, urgent: bool, details: dict[str, Any], now: dt.datetime
 ) -> list[Alert]:
-    alert, created = Alert.objects.get_or_create(
-        episode=episode,
-        kind=kind,
-        week=week,
-        defaults={"patient": patient, "urgent": urgent, "details": details, "raised_at": now},
-    )
-    if not created:
+    """A week meeting the rule of `kind` (worsening, flare, missed): added to the episode's open alert of that kind,
+    or opening one when none is open (its notification queued). A week an alert of that kind already covers, open
+    or acknowledged, raises nothing again: a corrected week does not re-open what the therapist has dealt with."""
+    alert, acknowledged = _lock_alerts(episode, kind)
+    if any(week in earlier.weeks for earlier in [*acknowledged, *([alert] if alert else [])]):
         return []
-    enqueue(ALERT_TASK, alert_id=alert.pk)
+    if alert is None:
+        alert, created = _open_alert(
+            patient,
+            episode,
+            kind,
+            week=week,
+            latest_week=week,
+            weeks=[week],
+            urgent=urgent,
+            details=details,
+            raised_at=now,
+            updated_at=now,
+        )
+        if created:
+            enqueue(ALERT_TASK, alert_id=alert.pk)
+            return [alert]
+        if week in alert.weeks:
+            return []
+    alert.save(update_fields=_add_week(alert, week, now))
     return [alert]
 
 
-@transaction.atomic
-def acknowledge_alert(*, alert: Alert, by: Any, ip_address: str | None = None) -> Alert:
-    updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by
-    )
+def acknowledge_alerts(
+    *, alerts: Iterable[Alert] | QuerySet[Alert], by: Any, note: Any = "", ip_address: str | None = None
+) -> list[Alert]:
+    """Acknowledge several alerts at once with one note of what was done, all or nothing: each gets the same time,
+    actor and note, and an audit record. Alerts already acknowledged (by someone else meanwhile) are left as they
+    are. Raises ValidationError naming `alerts` (none chosen) or `note` (not text, or too long)."""
+    ids = sorted({alert.pk for alert in alerts})
+    if not ids:
+        raise ValidationError({"alerts": "Choose at least one alert to acknowledge."})
+    if not isinstance(note, str):
+        raise ValidationError({"note": "Must be text."})
+    note = note.strip()
+    if len(note) > ALERT_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"note": f"Keep the note to {ALERT_NOTE_MAX_LENGTH} characters or fewer (it has {len(note)})."}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Alert.objects.select_for_update()
+            .filter(pk__in=ids, acknowledged_at__isnull=True)
+            .select_related("patient")
+            .order_by("pk")
+        )
+        for alert in rows:
+            alert.acknowledged_at, alert.acknowledged_by, alert.note = now, by, note
+        Alert.objects.bulk_update(rows, ["acknowledged_at", "acknowledged_by", "note"])
+        for alert in rows:
+            record(
+                "alert.acknowledge",
+                alert,
+                by,
+                ip_address=ip_address,
+                # The note's length, not its text: the audit log is append-only and an erasure must reach
+                # free text about the patient (patients.privacy.erase_patient blanks the note on the alert).
+                details={"kind": alert.kind, "weeks": alert.weeks, "note_length": len(note)},
+            )
+    return rows
+
+
+def acknowledge_alert(*, alert: Alert, by: Any, note: Any = "", ip_address: str | None = None) -> Alert:
+    """One alert (`acknowledge_alerts`); acknowledging an acknowledged alert changes nothing."""
+    acknowledge_alerts(alerts=[alert], by=by, note=note, ip_address=ip_address)
     alert.refresh_from_db()
-    if updated:
-        record("alert.acknowledge", alert, by, ip_address=ip_address)
     return alert
 
 

@@ -84,7 +84,9 @@ def test_therapist_triages_a_red_flag_and_assigns_a_program(live_server, browser
     assert page.locator("#open-alerts").get_by_text("Any new numbness around your back passage").is_visible()
     page.screenshot(path=SHOTS / "3-patient-page.png", full_page=True)
 
-    page.get_by_role("button", name="Acknowledge").click()
+    page.locator("#open-alerts").get_by_label("Red flag, week 5").check()
+    page.get_by_label("What was done").fill("Phoned Alice: no new symptoms; GP review booked.")
+    page.get_by_role("button", name="Acknowledge selected").click()
     page.wait_for_selector("text=acknowledged.")
     assert page.get_by_text("No open alerts.").is_visible()
     page.screenshot(path=SHOTS / "4-acknowledged.png", full_page=True)

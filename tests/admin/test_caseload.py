@@ -65,7 +65,7 @@ def test_needs_attention_and_red_flag_filters(tess_client, world):
 
 def test_missed_filter(tess_client, world):
     episode = world.aaron.current_episode()
-    Alert.objects.create(patient=world.aaron, episode=episode, kind=Alert.Kind.MISSED, week=3)
+    Alert.objects.create(patient=world.aaron, episode=episode, kind=Alert.Kind.MISSED, week=3, latest_week=3, weeks=[3])
     response = tess_client.get(CHANGELIST, {"caseload": "clinic", "attention": "missed"})
     assert rows(response) == ["Aaron Colleague"]
 
@@ -215,6 +215,8 @@ def _alert(patient: Patient, kind: str, acknowledged: bool = False) -> None:
         episode=patient.current_episode(),
         kind=kind,
         week=2,
+        latest_week=2,
+        weeks=[2],
         acknowledged_at=timezone.now() if acknowledged else None,
     )
 

@@ -69,6 +69,31 @@ def test_a_therapist_acknowledges_an_alert_of_their_clinic(two_clinics):
     assert AuditEvent.objects.filter(action="alert.acknowledge").count() == 1
 
 
+def test_an_alert_lists_its_weeks_and_is_acknowledged_with_a_note(two_clinics):
+    checkin(two_clinics.alice, 1, odi(2), 4)
+    for week in (2, 3, 4):
+        checkin(two_clinics.alice, week, odi(2), 7)
+    client = staff_client(two_clinics.tess)
+    listed = client.get("/api/v1/alerts/?kind=worsening").json()["results"]
+    assert [(a["week"], a["latest_week"], a["weeks"], a["note"]) for a in listed] == [(3, 4, [3, 4], "")]
+    alert_id = listed[0]["id"]
+    body = client.post(f"/api/v1/alerts/{alert_id}/acknowledge/", {"note": " Phoned; plan eased. "}, format="json")
+    assert body.status_code == 200
+    assert (body.json()["note"], body.json()["acknowledged_by"]) == ("Phoned; plan eased.", two_clinics.tess.pk)
+    assert AuditEvent.objects.get(action="alert.acknowledge").details["note_length"] == len("Phoned; plan eased.")
+
+
+@pytest.mark.parametrize(("body", "field"), [({"note": "x" * 1001}, "note"), ({"notes": "typo"}, "notes")])
+def test_a_bad_acknowledgement_names_the_field_and_changes_nothing(two_clinics, body, field):
+    checkin(two_clinics.alice, 1, odi(2), 5, red_flags={"rf_fever": True})
+    alert = Alert.objects.get()
+    response = staff_client(two_clinics.tess).post(f"/api/v1/alerts/{alert.pk}/acknowledge/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+
+
 def test_staff_create_a_patient_in_their_clinic(two_clinics):
     payload = {"clinic": two_clinics.alpha.pk, "first_name": "Ada", "last_name": "L", "email": "ada@example.org"}
     response = staff_client(two_clinics.tess).post("/api/v1/patients/", payload, format="json")

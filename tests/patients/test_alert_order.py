@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def worsening_weeks(patient) -> set[int]:  # type: ignore[no-untyped-def]
-    return set(Alert.objects.filter(patient=patient, kind=Alert.Kind.WORSENING).values_list("week", flat=True))
+    """Every week the patient's worsening alerts cover: one open alert gathers the weeks, each week once."""
+    alerts = Alert.objects.filter(patient=patient, kind=Alert.Kind.WORSENING)
+    assert alerts.open().count() <= 1
+    weeks = [week for covered in alerts.values_list("weeks", flat=True) for week in covered]
+    assert len(weeks) == len(set(weeks))
+    return set(weeks)
 
 
 def test_a_late_week_that_completes_a_worsening_pair_raises_the_alert():

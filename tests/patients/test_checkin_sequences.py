@@ -39,7 +39,9 @@ def rule_alerts(state: dict[int, tuple[list, int]]) -> set[tuple[str, int]]:
 
 def raised(patient) -> set[tuple[str, int]]:  # type: ignore[no-untyped-def]
     kinds = (Alert.Kind.WORSENING, Alert.Kind.FLARE)
-    return set(Alert.objects.filter(patient=patient, kind__in=kinds).values_list("kind", "week"))
+    alerts = Alert.objects.filter(patient=patient, kind__in=kinds)
+    assert alerts.count() <= 2  # never acknowledged here: one alert per kind gathers its weeks
+    return {(kind, week) for kind, weeks in alerts.values_list("kind", "weeks") for week in weeks}
 
 
 weeks_answers = st.lists(st.tuples(answers(), st.integers(0, 10)), min_size=2, max_size=6)

@@ -106,7 +106,7 @@ def test_a_red_flag_raises_one_urgent_alert_and_queues_its_notification(patient,
         )
     assert result.red_flag_urgency == "emergency"
     alert = Alert.objects.get(kind=Alert.Kind.RED_FLAG)
-    assert alert.urgent and alert.details == {"questions": ["rf_saddle"]}
+    assert alert.urgent and alert.details == {"questions": ["rf_saddle"], "by_week": {"2": ["rf_saddle"]}}
     assert OutboxMessage.objects.get().kwargs == {"alert_id": alert.pk}
     assert len(callbacks) == 1
     services.submit_checkin(patient=patient, answers=answers(odi(2), 5, red_flags={"rf_saddle": True}), week=2)

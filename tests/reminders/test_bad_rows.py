@@ -40,7 +40,9 @@ def test_one_therapists_failing_digest_never_holds_back_the_others(clinic, plan,
     therapists = [make_therapist(clinic) for _ in range(3)]
     for therapist in therapists:
         patient = patient_on_program(clinic=clinic, therapist=therapist, program=plan)
-        Alert.objects.create(patient=patient, episode=patient.current_episode(), kind=Alert.Kind.WORSENING, week=3)
+        Alert.objects.create(
+            patient=patient, episode=patient.current_episode(), kind=Alert.Kind.WORSENING, week=3, latest_week=3
+        )
     poisoned = therapists[1]
     real = emails.digest_message
 

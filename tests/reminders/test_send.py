@@ -196,23 +196,22 @@ def deliver_alert_tasks() -> list[str]:
     return statuses
 
 
-def test_a_resubmission_that_adds_a_red_flag_escalates_reopens_and_notifies_once_more(due_patient, therapist):
+def test_a_resubmission_that_adds_a_red_flag_escalates_the_open_alert_and_notifies_once_more(due_patient):
     patient = due_patient()
     checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True})
     alert = Alert.objects.get(kind=Alert.Kind.RED_FLAG)
     assert deliver_alert_tasks() == ["sent", "done"]
-    patient_services.acknowledge_alert(alert=alert, by=therapist)
 
     checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True, "rf_bladder_bowel": True})
     alert.refresh_from_db()
     assert alert.details["questions"] == ["rf_bladder_bowel", "rf_night_pain"]  # question order, both kept
     assert alert.details["added"] == ["rf_bladder_bowel"]
-    assert (alert.urgent, alert.escalation, alert.acknowledged_at, alert.acknowledged_by) == (True, 1, None, None)
+    assert (alert.urgent, alert.escalation, alert.acknowledged_at) == (True, 1, None)
     assert deliver_alert_tasks() == ["done", "done", "sent", "done"]
     assert len(mail.outbox) == 2
     first, update = mail.outbox
     assert first.extra_headers["Message-ID"] != update.extra_headers["Message-ID"]  # not folded into one
-    assert "UPDATED ALERT" in update.body and "bladder" in update.body
+    assert "UPDATED ALERT" in update.body and "bladder" in update.body and "week 5 check-in" in update.body
     assert "call emergency services or go to an emergency department now" in update.body
     assert AuditEvent.objects.filter(action="alert.escalate", object_id=str(alert.pk)).count() == 1
 
@@ -223,6 +222,36 @@ def test_a_resubmission_that_adds_a_red_flag_escalates_reopens_and_notifies_once
     assert alert.escalation == 1
     deliver_alert_tasks()
     assert len(mail.outbox) == 2
+
+
+def test_a_flag_added_after_acknowledgement_reopens_as_a_new_alert_and_notifies_once(due_patient, therapist):
+    patient = due_patient()
+    checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True})
+    first = Alert.objects.get(kind=Alert.Kind.RED_FLAG)
+    deliver_alert_tasks()
+    patient_services.acknowledge_alert(alert=first, by=therapist, note="Phoned: night pain since a new mattress.")
+
+    checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True, "rf_bladder_bowel": True})
+    reopened = Alert.objects.open().get(kind=Alert.Kind.RED_FLAG)
+    assert reopened.pk != first.pk  # the acknowledgement and its note stay in the history
+    assert reopened.details["questions"] == ["rf_bladder_bowel", "rf_night_pain"]
+    assert reopened.details["added"] == ["rf_bladder_bowel"]
+    assert deliver_alert_tasks() == ["done", "done", "sent", "done"]
+    assert len(mail.outbox) == 2
+    assert "UPDATED ALERT" in mail.outbox[1].body and "bladder" in mail.outbox[1].body
+    checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True, "rf_bladder_bowel": True})
+    deliver_alert_tasks()
+    assert len(mail.outbox) == 2
+
+
+def test_a_red_flag_in_a_new_week_reaches_the_therapist_while_the_alert_is_open(due_patient):
+    patient = due_patient()
+    checkin(patient, 4, 1, 3, red_flags={"rf_night_pain": True})
+    checkin(patient, 5, 1, 3, red_flags={"rf_night_pain": True})
+    alert = Alert.objects.get(kind=Alert.Kind.RED_FLAG)
+    assert (alert.weeks, alert.escalation) == ([4, 5], 1)
+    assert deliver_alert_tasks() == ["sent", "done", "sent", "done"]
+    assert "week 5 check-in" in mail.outbox[1].body and "weeks 4, 5 check-ins" in mail.outbox[1].body
 
 
 def test_through_the_api_an_added_flag_reaches_the_therapist_again(due_patient, therapist):
@@ -245,7 +274,9 @@ def test_through_the_api_an_added_flag_reaches_the_therapist_again(due_patient, 
 def test_alerts_that_are_not_urgent_wait_for_the_digest(due_patient):
     patient = due_patient()
     episode = patient.current_episode()
-    alert = Alert.objects.create(patient=patient, episode=episode, kind=Alert.Kind.WORSENING, week=5)
+    alert = Alert.objects.create(
+        patient=patient, episode=episode, kind=Alert.Kind.WORSENING, week=5, latest_week=5, weeks=[5]
+    )
     assert services.notify_alert(alert_id=alert.pk).status == "skipped"
     assert not mail.outbox
 
@@ -272,7 +303,9 @@ def test_the_digest_goes_once_a_day_to_each_therapist_with_patients_needing_atte
     settings.REMINDER_DIGEST_HOUR = 7
     settings.TIME_ZONE = "UTC"
     patient = due_patient()
-    Alert.objects.create(patient=patient, episode=patient.current_episode(), kind=Alert.Kind.WORSENING, week=5)
+    Alert.objects.create(
+        patient=patient, episode=patient.current_episode(), kind=Alert.Kind.WORSENING, week=5, latest_week=5
+    )
     due_patient()  # no alert: not listed
     morning = dt.datetime(2026, 3, 2, 7, 5, tzinfo=dt.UTC)
     assert services.send_therapist_digests(now=morning - dt.timedelta(hours=1)) == {}
@@ -290,7 +323,9 @@ def test_the_digest_goes_once_a_day_to_each_therapist_with_patients_needing_atte
 
 def test_no_digest_for_a_therapist_whose_patients_have_no_open_alert(due_patient, therapist):
     patient = due_patient()
-    alert = Alert.objects.create(patient=patient, episode=patient.current_episode(), kind=Alert.Kind.MISSED, week=4)
+    alert = Alert.objects.create(
+        patient=patient, episode=patient.current_episode(), kind=Alert.Kind.MISSED, week=4, latest_week=4
+    )
     patient_services.acknowledge_alert(alert=alert, by=therapist)
     assert services.send_therapist_digests(now=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)) == {}
     assert not mail.outbox
