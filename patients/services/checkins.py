@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from audit.services import record
 from cft.jobs import JobRun
 from outbox.services import enqueue
-from patients import scoring
+from patients import adherence, scoring
 from patients.dates import checked_week
 from patients.models import (
     RED_FLAGS,
@@ -30,7 +30,7 @@ from patients.models import (
     Patient,
 )
 from patients.plans import activity_quota, episode_tasks
-from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare
+from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, weekly_target
 
 ALERT_TASK = "reminders.notify_alert"
 
@@ -237,6 +237,10 @@ def submit_checkin(
             "coping": _clean_coping(answers.coping or [], by_id),
             "note": answers.note,
         }
+        stored["activities_met"] = adherence.met_in_checkin(
+            {pk: weekly_target(quota) for pk, quota in quotas.items()},
+            {entry["item"]: Decimal(entry["done"]) for entry in stored["activities"]},
+        )
         checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
         alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
         record(
@@ -270,6 +274,7 @@ def _upsert_checkin(
         "red_flags": answers["red_flags"],
         "activities": answers["activities"],
         "coping": answers["coping"],
+        "activities_met": answers["activities_met"],
         "note": answers["note"],
         "entered_by": CheckIn.EnteredBy.STAFF if user else CheckIn.EnteredBy.PATIENT,
         "entered_by_user": user,
