@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -114,11 +115,14 @@ def _today_numbers(zones: list[str], now: dt.datetime) -> Case:
     return Case(*whens, default=Value(day_number_of(now.astimezone(dt.UTC).date())), output_field=IntegerField())
 
 
-def with_adherence(qs: QuerySet[Patient], *, now: dt.datetime | None = None) -> QuerySet[Patient]:
+def with_adherence(
+    qs: QuerySet[Any], *, now: dt.datetime | None = None, zones_of: QuerySet[Patient] | None = None
+) -> QuerySet[Any]:
     """Annotate each patient with `adherence_met`, `adherence_due` (activity-weeks of the open episode, rules 1
-    and 3 of `patients.adherence`) and `adherence_band`, in SQL. One query first lists the time zones in use."""
+    and 3 of `patients.adherence`) and `adherence_band`, in SQL. One query first lists the time zones in use
+    (of `zones_of`, by default of `qs`)."""
     now = now or timezone.now()
-    zones = list(qs.order_by().values_list("time_zone", flat=True).distinct())
+    zones = list((qs if zones_of is None else zones_of).order_by().values_list("time_zone", flat=True).distinct())
     open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
     week_one_number = Subquery(
         open_assignments.order_by("start_date", "pk").annotate(n=day_number("start_date")).values("n")[:1]

@@ -25,6 +25,7 @@ from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
 from patients import (
+    adherence,
     audit_admin,  # noqa: F401 - registers the audit log's admin (it names patients)
     caseload,
     scoring,
@@ -119,6 +120,21 @@ class ResponderFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=caseload.followed_up_ids(scoped)).exclude(pk__in=responders)
 
 
+class AdherenceFilter(admin.SimpleListFilter):
+    """By adherence band (docs/clinical-rules.md, adherence), on the caseload's SQL annotation."""
+
+    title = "adherence"
+    parameter_name = "adherence"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(adherence.BAND_LABELS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in adherence.BAND_LABELS:
+            return queryset.filter(adherence_band=self.value())
+        return queryset
+
+
 class ProgramFilter(admin.SimpleListFilter):
     """The program of the open episode; choices are the programs this user may see."""
 
@@ -202,12 +218,14 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "change_since_baseline",
         "last_checkin",
         "open_alerts",
+        "adherence",
     )
     list_display_links = ("patient",)
     list_filter = (
         CaseloadFilter,
         AttentionFilter,
         ResponderFilter,
+        AdherenceFilter,
         ProgramFilter,
         TherapistFilter,
         "status",
@@ -336,6 +354,16 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return format_html(
             '<span class="{}">{}{}</span>', css, row.open_alert_count, f" ({', '.join(kinds)})" if kinds else ""
         )
+
+    @admin.display(description="Adherence")
+    def adherence(self, row: caseload.CaseloadRow) -> str:
+        summary = adherence.Adherence(met=row.adherence_met, due=row.adherence_due)
+        if summary.percent is None:
+            return format_html('<span class="adherence adherence-{}">no data</span>', summary.band)
+        return format_html(
+            '<span class="adherence adherence-{}">{} % <small>({} of {} met)</small></span>',
+            summary.band, summary.percent, summary.met, summary.due,
+        )  # fmt: skip
 
     # --- the patient page ---------------------------------------------------------------------------------
     def get_urls(self) -> list[Any]:

@@ -229,18 +229,20 @@ def submit_checkin(
             for pk, item in by_id.items()
             if item.kind == AssignmentItem.Kind.ACTIVITY
         }
+        activities = _clean_activities(answers.activities or [], by_id, quotas)
         stored = {
             "odi": list(answers.odi),
             "pain_nrs": nrs,
             "red_flags": flags,
-            "activities": _clean_activities(answers.activities or [], by_id, quotas),
+            "activities": activities,
             "coping": _clean_coping(answers.coping or [], by_id),
             "note": answers.note,
+            # For the caseload's adherence (docs/clinical-rules.md, adherence): every activity due this week.
+            "activities_met": adherence.met_in_checkin(
+                {pk: weekly_target(quota) for pk, quota in quotas.items()},
+                {entry["item"]: Decimal(entry["done"]) for entry in activities},
+            ),
         }
-        stored["activities_met"] = adherence.met_in_checkin(
-            {pk: weekly_target(quota) for pk, quota in quotas.items()},
-            {entry["item"]: Decimal(entry["done"]) for entry in stored["activities"]},
-        )
         checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
         alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
         record(

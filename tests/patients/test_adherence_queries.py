@@ -14,7 +14,7 @@ from patients import adherence
 from patients.adherence_queries import day_number, day_number_of, episode_adherence, with_adherence
 from patients.models import AssignmentItem, CheckIn, Episode, Patient
 from patients.services import current_week, tailor_item
-from tests.factories import EpisodeFactory, PatientFactory, checkin, patient_on_program
+from tests.factories import EpisodeFactory, PatientFactory, checkin, patient_meeting_some_quotas, patient_on_program
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -37,17 +37,7 @@ def sql_numbers(patient: Patient, now: dt.datetime | None = None) -> tuple[int, 
     return row.adherence_met, row.adherence_due, row.adherence_band
 
 
-def seeded(**fields: object) -> Patient:
-    """On the built-in persistent program for 4 weeks (week 5 now): walking from week 1 (10, 12, 14.4, 17.3
-    minutes: targets 10, 12, 14, 17), sit to stand from week 2 (10, 12, 14 repetitions). Week 1 met; week 2
-    walking short, sit to stand met; week 3 missed; week 4 walking met, sit to stand not reported."""
-    patient = patient_on_program(weeks_ago=4, **fields)
-    items = items_of(patient)
-    walk, stand = items["Walking"].pk, items["Sit to stand"].pk
-    checkin(patient, 1, 2, 5, activities=[{"item": walk, "done": "10"}])
-    checkin(patient, 2, 2, 5, activities=[{"item": walk, "done": "11"}, {"item": stand, "done": "10"}])
-    checkin(patient, 4, 2, 5, activities=[{"item": walk, "done": "17"}])
-    return patient
+seeded = patient_meeting_some_quotas
 
 
 def test_weeks_met_and_missed_on_the_patient_page():
