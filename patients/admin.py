@@ -31,7 +31,8 @@ from patients import (
     scoring,
     services,
 )
-from patients.charts import trend_chart_svg
+from patients.adherence_queries import episode_adherence
+from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
 from patients.models import RED_FLAGS, Alert, Assignment, CheckIn, Patient, PatientQuerySet
 from patients.outcomes import episode_outcome
@@ -457,6 +458,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if patient is not None:
             extra.setdefault("title", "Patient")
             extra.update(self.patient_page_context(request, patient))
+            extra["adherence"] = self.adherence_context(patient, extra.get("current_episode"))
             if request.method == "GET" and self.has_view_or_change_permission(request, patient):
                 record_patient_read(request, patient, "record")
         return super().change_view(request, object_id, form_url, extra)
@@ -500,6 +502,35 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "assign_form": AssignProgramForm(user=request.user, prefix="assign") if can_change else None,
             "can_change": can_change,
             "current_week": services.current_week(patient, current) if current else None,
+        }
+
+    @staticmethod
+    def adherence_context(patient: Patient, episode: Any) -> dict[str, Any] | None:
+        """The open episode's adherence (docs/clinical-rules.md, adherence): each due week's activities, target
+        against done, a chart per activity and the coping answers. Two queries (`episode_adherence`)."""
+        if episode is None:
+            return None
+        weeks = episode_adherence(episode, services.current_week(patient, episode))
+        by_activity: dict[int, list[adherence.ActivityWeek]] = {}
+        for week in weeks:
+            for activity in week.activities:
+                by_activity.setdefault(activity.item, []).append(activity)
+        charts = [
+            (
+                rows[0].title,
+                adherence_chart_svg(
+                    f"{rows[0].title}: {rows[0].unit} done against the weekly target",
+                    rows[0].unit,
+                    [(a.week, a.target, a.done, a.met) for a in rows],
+                ),
+            )
+            for rows in by_activity.values()
+        ]
+        return {
+            "summary": adherence.summarise(weeks),
+            "weeks": [week for week in weeks if week.activities],
+            "coping": [(week.week, use) for week in weeks for use in week.coping],
+            "charts": charts,
         }
 
     # --- actions on selected patients (each calls a service per patient) ---------------------------------
