@@ -209,7 +209,7 @@ type AdherenceBar = tuple[int, Decimal, Decimal | None, bool]
 def adherence_chart_svg(title: str, unit: str, weeks: Sequence[AdherenceBar]) -> SafeString:
     """Bars of what was done each due week, a tick at the week's target, and "met" or "not met" written over each
     bar (so colour is never the only mark). `weeks` is (week, target, done or None, met). Pair it with the table."""
-    lay = Layout(width=640, height=220, left=48, right=16, top=24, bottom=40, font=11, dot=0, stroke=2)
+    lay = Layout(width=640, height=240, left=48, right=16, top=30, bottom=46, font=14, dot=0, stroke=2)
     top = max([float(t) for _, t, _, _ in weeks] + [float(d) for _, _, d, _ in weeks if d is not None] + [1.0])
     top *= 1.15
     plot_w, plot_h = lay.width - lay.left - lay.right, lay.height - lay.top - lay.bottom
