@@ -11,6 +11,7 @@ days become day numbers (`day_number`, integer arithmetic on year, month and day
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -43,21 +44,24 @@ from programs.quotas import weekly_target
 # --- one episode ----------------------------------------------------------------------------------------------
 
 
-def episode_adherence(episode: Episode, current_week: int | None) -> list[adherence.Week]:
-    """The episode's due weeks (`adherence.adherence_weeks`): two queries, its tasks and its check-ins."""
+def episode_adherence(
+    episode: Episode, current_week: int | None, *, checkins: Sequence[CheckIn] | None = None
+) -> list[adherence.Week]:
+    """The episode's due weeks (`adherence.adherence_weeks`): two queries, its tasks and its check-ins; one when
+    the caller has read the episode's check-ins already (`checkins`, in any order)."""
     tasks = list(
         AssignmentItem.objects.filter(assignment__episode=episode)
         .exclude(kind=AssignmentItem.Kind.NARRATIVE)
         .order_by("assignment__start_date", "order", "pk")
     )
-    checkins = list(
-        CheckIn.objects.filter(episode=episode).order_by("week").values_list("week", "pain_nrs", "activities", "coping")
-    )
+    if checkins is None:
+        checkins = list(CheckIn.objects.filter(episode=episode).only("week", "pain_nrs", "activities", "coping"))
+    rows = sorted((c.week, c.pain_nrs, c.activities, c.coping) for c in checkins)
     by_id = {item.pk: item for item in tasks}
-    nrs = {week: pain for week, pain, _, _ in checkins}
-    baseline_nrs = checkins[0][1] if checkins else None
+    nrs = {week: pain for week, pain, _, _ in rows}
+    baseline_nrs = rows[0][1] if rows else None
     reports = {}
-    for week, _, activities, coping in checkins:
+    for week, _, activities, coping in rows:
         reports[week] = adherence.Reported(
             activities={e["item"]: (Decimal(e["done"]), Decimal(e["quota"])) for e in activities},
             coping=[

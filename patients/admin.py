@@ -458,7 +458,7 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if patient is not None:
             extra.setdefault("title", "Patient")
             extra.update(self.patient_page_context(request, patient))
-            extra["adherence"] = self.adherence_context(patient, extra.get("current_episode"))
+            extra["adherence"] = self.adherence_context(extra)
             if request.method == "GET" and self.has_view_or_change_permission(request, patient):
                 record_patient_read(request, patient, "record")
         return super().change_view(request, object_id, form_url, extra)
@@ -505,12 +505,14 @@ class PatientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         }
 
     @staticmethod
-    def adherence_context(patient: Patient, episode: Any) -> dict[str, Any] | None:
+    def adherence_context(page: dict[str, Any]) -> dict[str, Any] | None:
         """The open episode's adherence (docs/clinical-rules.md, adherence): each due week's activities, target
-        against done, a chart per activity and the coping answers. Two queries (`episode_adherence`)."""
+        against done, a chart per activity and the coping answers. One query (`episode_adherence`): the episode,
+        its program week and its check-ins are the page's (`patient_page_context`)."""
+        episode = page.get("current_episode")
         if episode is None:
             return None
-        weeks = episode_adherence(episode, services.current_week(patient, episode))
+        weeks = episode_adherence(episode, page.get("current_week"), checkins=page.get("checkins"))
         by_activity: dict[int, list[adherence.ActivityWeek]] = {}
         for week in weeks:
             for activity in week.activities:

@@ -1,21 +1,22 @@
 """CheckIn.activities_met: how many of the week's graded activities were met (docs/clinical-rules.md,
 adherence), filled in for the check-ins already stored from the quota and done each one recorded."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import migrations, models
 
-from patients.adherence import met_in_checkin
-from programs.quotas import weekly_target
-
 
 def fill_activities_met(apps, schema_editor):
+    """The rule as it stands now (a migration keeps its own copy): an activity the check-in reported is met when
+    done reaches the recorded quota in whole units, rounded half up. Activities it left out were not met, unless
+    their target was 0, which the recorded answers cannot tell: such rows (a baseline under half a unit) stay 0."""
     CheckIn = apps.get_model("patients", "CheckIn")
     changed = []
     for checkin in CheckIn.objects.exclude(activities=[]).only("pk", "activities").iterator(chunk_size=2000):
         entries = [e for e in checkin.activities if isinstance(e, dict) and "quota" in e and "done" in e]
-        targets = {e["item"]: weekly_target(Decimal(e["quota"])) for e in entries}
-        met = met_in_checkin(targets, {e["item"]: Decimal(e["done"]) for e in entries})
+        met = sum(
+            1 for e in entries if Decimal(e["done"]) >= Decimal(e["quota"]).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        )
         if met:
             checkin.activities_met = met
             changed.append(checkin)
