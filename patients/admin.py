@@ -25,13 +25,15 @@ from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
 from patients import (
+    adherence,
     audit_admin,  # noqa: F401 - registers the audit log's admin (it names patients)
     caseload,
     scoring,
     services,
 )
+from patients.adherence_queries import episode_adherence
 from patients.admin_alerts import AlertWorkflowMixin
-from patients.charts import trend_chart_svg
+from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
 from patients.models import Alert, Assignment, CheckIn, Patient, PatientQuerySet
 from patients.outcomes import episode_outcome
@@ -120,6 +122,21 @@ class ResponderFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=caseload.followed_up_ids(scoped)).exclude(pk__in=responders)
 
 
+class AdherenceFilter(admin.SimpleListFilter):
+    """By adherence band (docs/clinical-rules.md, adherence), on the caseload's SQL annotation."""
+
+    title = "adherence"
+    parameter_name = "adherence"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(adherence.BAND_LABELS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in adherence.BAND_LABELS:
+            return queryset.filter(adherence_band=self.value())
+        return queryset
+
+
 class ProgramFilter(admin.SimpleListFilter):
     """The program of the open episode; choices are the programs this user may see."""
 
@@ -203,12 +220,14 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
         "change_since_baseline",
         "last_checkin",
         "open_alerts",
+        "adherence",
     )
     list_display_links = ("patient",)
     list_filter = (
         CaseloadFilter,
         AttentionFilter,
         ResponderFilter,
+        AdherenceFilter,
         ProgramFilter,
         TherapistFilter,
         "status",
@@ -338,6 +357,16 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
             '<span class="{}">{}{}</span>', css, row.open_alert_count, f" ({', '.join(kinds)})" if kinds else ""
         )
 
+    @admin.display(description="Adherence")
+    def adherence(self, row: caseload.CaseloadRow) -> str:
+        summary = adherence.Adherence(met=row.adherence_met, due=row.adherence_due)
+        if summary.percent is None:
+            return format_html('<span class="adherence adherence-{}">no data</span>', summary.band)
+        return format_html(
+            '<span class="adherence adherence-{}">{} % <small>({} of {} met)</small></span>',
+            summary.band, summary.percent, summary.met, summary.due,
+        )  # fmt: skip
+
     # --- the patient page ---------------------------------------------------------------------------------
     def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
@@ -437,6 +466,7 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
         if patient is not None:
             extra.setdefault("title", "Patient")
             extra.update(self.patient_page_context(request, patient))
+            extra["adherence"] = self.adherence_context(extra)
             if request.method == "GET" and self.has_view_or_change_permission(request, patient):
                 record_patient_read(request, patient, "record")
         return super().change_view(request, object_id, form_url, extra)
@@ -474,6 +504,37 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
             "assign_form": AssignProgramForm(user=request.user, prefix="assign") if can_change else None,
             "can_change": can_change,
             "current_week": services.current_week(patient, current) if current else None,
+        }
+
+    @staticmethod
+    def adherence_context(page: dict[str, Any]) -> dict[str, Any] | None:
+        """The open episode's adherence (docs/clinical-rules.md, adherence): each due week's activities, target
+        against done, a chart per activity and the coping answers. One query (`episode_adherence`): the episode,
+        its program week and its check-ins are the page's (`patient_page_context`)."""
+        episode = page.get("current_episode")
+        if episode is None:
+            return None
+        weeks = episode_adherence(episode, page.get("current_week"), checkins=page.get("checkins"))
+        by_activity: dict[int, list[adherence.ActivityWeek]] = {}
+        for week in weeks:
+            for activity in week.activities:
+                by_activity.setdefault(activity.item, []).append(activity)
+        charts = [
+            (
+                rows[0].title,
+                adherence_chart_svg(
+                    f"{rows[0].title}: {rows[0].unit} done against the weekly target",
+                    rows[0].unit,
+                    [(a.week, a.target, a.done, a.met) for a in rows],
+                ),
+            )
+            for rows in by_activity.values()
+        ]
+        return {
+            "summary": adherence.summarise(weeks),
+            "weeks": [week for week in weeks if week.activities],
+            "coping": [(week.week, use) for week in weeks for use in week.coping],
+            "charts": charts,
         }
 
     # --- actions on selected patients (each calls a service per patient) ---------------------------------

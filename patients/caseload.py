@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import FirstValue, LastValue
 
 from patients import dates, scoring
+from patients.adherence_queries import with_adherence
 from patients.models import Alert, Assignment, CheckIn, Patient
 from patients.outcomes import any_responder_q, exact_odi, with_patient_outcomes
 
@@ -43,14 +44,17 @@ if TYPE_CHECKING:
         open_alert_count: int | None
         is_responder: bool
         urgency: int
+        adherence_met: int  # `adherence_queries.with_adherence`
+        adherence_due: int
+        adherence_band: str
 
     type CaseloadRow = WithAnnotations[Patient, CaseloadAnnotations]
 
 
 def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
     """`with_patient_outcomes` plus the current program, its week one, the baseline week, the number of open
-    alerts, the responder flag (any measure, docs/clinical-rules.md, responders) and `urgency`, the rank the
-    caseload is ordered by (`URGENCY_ORDERING`)."""
+    alerts, the responder flag (any measure, docs/clinical-rules.md, responders), `urgency`, the rank the
+    caseload is ordered by (`URGENCY_ORDERING`), and adherence (`adherence_queries.with_adherence`)."""
     open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
     open_alerts = (
         Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
@@ -60,7 +64,7 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
         .values("n")
     )
     baseline_week = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True).order_by("week")
-    return (
+    annotated = (
         with_patient_outcomes(qs)
         .annotate(
             current_program=Subquery(open_assignments.order_by("-start_date", "-pk").values("title")[:1]),
@@ -81,6 +85,7 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
             ),
         )
     )
+    return with_adherence(annotated, zones_of=qs)
 
 
 # The caseload's default order: who needs the therapist first (an open red flag, then open worsening, then

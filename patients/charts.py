@@ -197,3 +197,88 @@ def trend_chart_svg(
         "<title>{}</title>{}</svg>",
         lay.width, lay.height, title, title, body,
     )  # fmt: skip
+
+
+# --- adherence: one activity's weekly target against what was done (patients.adherence) -----------------------
+MET_COLOUR, NOT_MET_COLOUR, TARGET_COLOUR = "#1f4e99", "#a3361b", "#222"
+
+
+type AdherenceBar = tuple[int, Decimal, Decimal | None, bool]
+
+
+def adherence_chart_svg(title: str, unit: str, weeks: Sequence[AdherenceBar]) -> SafeString:
+    """Bars of what was done each due week, a tick at the week's target, and "met" or "not met" written over each
+    bar (so colour is never the only mark). `weeks` is (week, target, done or None, met). Pair it with the table."""
+    lay = Layout(width=640, height=240, left=48, right=16, top=30, bottom=46, font=14, dot=0, stroke=2)
+    top = max([float(t) for _, t, _, _ in weeks] + [float(d) for _, _, d, _ in weeks if d is not None] + [1.0])
+    top *= 1.15
+    plot_w, plot_h = lay.width - lay.left - lay.right, lay.height - lay.top - lay.bottom
+    slot = plot_w / max(len(weeks), 1)
+    bar = min(slot * 0.6, 48)
+
+    def y(value: float) -> float:
+        return lay.top + plot_h * (1 - value / top)
+
+    base = lay.height - lay.bottom
+    parts = [
+        format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#555"/>', lay.left, lay.width - lay.right, base, base
+        ),
+        format_html(
+            '<text x="{}" y="{}" font-size="{}" fill="#333">{}</text>', lay.left, lay.top - 8, lay.font, unit
+        ),
+        format_html(
+            '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="#333">Program week</text>',
+            lay.left + plot_w / 2, lay.height - 6, lay.font + 1,
+        ),
+    ]  # fmt: skip
+    for tick in (0, top / 1.15 / 2, top / 1.15):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="{}" text-anchor="end" fill="#333">{}</text>',
+                lay.left - 6,
+                f"{y(tick) + 4:.1f}",
+                lay.font,
+                f"{tick:.0f}",
+            )  # fmt: skip
+        )
+    for index, (week, target, done, met) in enumerate(weeks):
+        centre = lay.left + slot * (index + 0.5)
+        value = float(done or 0)
+        colour = MET_COLOUR if met else NOT_MET_COLOUR
+        words = "met" if met else ("not met" if done is not None else "none reported")
+        label = f"Week {week}: {done if done is not None else 'nothing'} of {target} {unit}, {words}"
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>'
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="3"/>'
+                '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="{}">{}</text>'
+                '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="#333">{}</text>',
+                f"{centre - bar / 2:.1f}",
+                f"{y(value):.1f}",
+                f"{bar:.1f}",
+                f"{base - y(value):.1f}",
+                colour,
+                label,
+                f"{centre - bar / 2 - 4:.1f}",
+                f"{centre + bar / 2 + 4:.1f}",
+                f"{y(float(target)):.1f}",
+                f"{y(float(target)):.1f}",
+                TARGET_COLOUR,
+                f"{centre:.1f}",
+                f"{min(y(value), y(float(target))) - 6:.1f}",
+                lay.font,
+                colour,
+                "met" if met else "not met",
+                f"{centre:.1f}",
+                base + lay.font + 5,
+                lay.font,
+                week,
+            )  # fmt: skip
+        )
+    body = mark_safe("".join(parts))  # noqa: S308 - every part is built with format_html
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+        'class="adherence-chart"><title>{}</title>{}</svg>',
+        lay.width, lay.height, title, title, body,
+    )  # fmt: skip

@@ -304,6 +304,9 @@ class CheckIn(models.Model):
     red_flags = models.JSONField(default=list, blank=True, help_text="Keys of red-flag questions answered yes.")
     activities = models.JSONField(default=list, blank=True)
     coping = models.JSONField(default=list, blank=True)
+    # How many of the week's graded activities were met (`patients.adherence.met_in_checkin`), set with the
+    # answers by `submit_checkin`: the caseload adds these up in SQL (docs/clinical-rules.md, adherence).
+    activities_met = models.PositiveSmallIntegerField(default=0, editable=False)
     note = models.TextField(blank=True)
     entered_by = models.CharField(max_length=10, choices=EnteredBy.choices, default=EnteredBy.PATIENT)
     entered_by_user = models.ForeignKey(

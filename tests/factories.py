@@ -176,3 +176,31 @@ def staff_token(user: object) -> str:
     from clinics.api_tokens import issue_staff_token
 
     return issue_staff_token(user=user)[0]
+
+
+def patient_meeting_some_quotas(**fields: object) -> Patient:
+    """On the built-in persistent program for 4 weeks (week 5 now): walking from week 1 (targets 10, 12, 14, 17
+    minutes), sit to stand from week 2 (10, 12, 14 repetitions). Week 1 met; week 2 walking short (11 of 12),
+    sit to stand met; week 3 missed; week 4 walking met, sit to stand not reported: 3 of 7 activity-weeks met."""
+    from patients.models import AssignmentItem
+
+    patient = patient_on_program(weeks_ago=4, **fields)
+    items = dict(
+        AssignmentItem.objects.filter(assignment__episode__patient=patient, kind="activity").values_list("title", "pk")
+    )
+    coping = dict(
+        AssignmentItem.objects.filter(assignment__episode__patient=patient, kind="coping").values_list("title", "pk")
+    )
+    walk, stand, breathing = items["Walking"], items["Sit to stand"], coping["Relaxed breathing"]
+    checkin(
+        patient, 1, 2, 5,
+        activities=[{"item": walk, "done": "10"}],
+        coping=[{"item": breathing, "used": True, "helpful": 7}],
+    )  # fmt: skip
+    checkin(
+        patient, 2, 2, 5,
+        activities=[{"item": walk, "done": "11"}, {"item": stand, "done": "10"}],
+        coping=[{"item": breathing, "used": False}],
+    )  # fmt: skip
+    checkin(patient, 4, 2, 5, activities=[{"item": walk, "done": "17"}])
+    return patient

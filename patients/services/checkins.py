@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from audit.services import record
 from cft.jobs import JobRun
 from outbox.services import enqueue
-from patients import scoring
+from patients import adherence, scoring
 from patients.dates import checked_week
 from patients.models import (
     ALERT_NOTE_MAX_LENGTH,
@@ -32,7 +32,7 @@ from patients.models import (
     Patient,
 )
 from patients.plans import activity_quota, episode_tasks
-from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare
+from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, weekly_target
 
 ALERT_TASK = "reminders.notify_alert"
 
@@ -231,13 +231,19 @@ def submit_checkin(
             for pk, item in by_id.items()
             if item.kind == AssignmentItem.Kind.ACTIVITY
         }
+        activities = _clean_activities(answers.activities or [], by_id, quotas)
         stored = {
             "odi": list(answers.odi),
             "pain_nrs": nrs,
             "red_flags": flags,
-            "activities": _clean_activities(answers.activities or [], by_id, quotas),
+            "activities": activities,
             "coping": _clean_coping(answers.coping or [], by_id),
             "note": answers.note,
+            # For the caseload's adherence (docs/clinical-rules.md, adherence): every activity due this week.
+            "activities_met": adherence.met_in_checkin(
+                {pk: weekly_target(quota) for pk, quota in quotas.items()},
+                {entry["item"]: Decimal(entry["done"]) for entry in activities},
+            ),
         }
         checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
         alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
@@ -272,6 +278,7 @@ def _upsert_checkin(
         "red_flags": answers["red_flags"],
         "activities": answers["activities"],
         "coping": answers["coping"],
+        "activities_met": answers["activities_met"],
         "note": answers["note"],
         "entered_by": CheckIn.EnteredBy.STAFF if user else CheckIn.EnteredBy.PATIENT,
         "entered_by_user": user,

@@ -1,0 +1,196 @@
+"""Adherence (`patients.adherence`, docs/clinical-rules.md) read from the database: one episode's weeks for the
+patient page, in two queries, and the caseload's counts as SQL annotations, in one more query whatever the number
+of patients.
+
+The caseload adds up, per patient's open episode, the activity-weeks due (from the activities' week ranges and the
+current program week) and the met counts each check-in stored (`CheckIn.activities_met`). The program week is the
+patient's own: today in their time zone, counted from week one. SQL has no portable date difference, so both
+days become day numbers (`day_number`, integer arithmetic on year, month and day, the same on every database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import GreaterThan, LessThan
+from django.utils import timezone
+
+from patients import adherence
+from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patient
+from patients.plans import activity_quota
+from programs.quotas import weekly_target
+
+# --- one episode ----------------------------------------------------------------------------------------------
+
+
+def episode_adherence(
+    episode: Episode, current_week: int | None, *, checkins: Sequence[CheckIn] | None = None
+) -> list[adherence.Week]:
+    """The episode's due weeks (`adherence.adherence_weeks`): two queries, its tasks and its check-ins; one when
+    the caller has read the episode's check-ins already (`checkins`, in any order)."""
+    tasks = list(
+        AssignmentItem.objects.filter(assignment__episode=episode)
+        .exclude(kind=AssignmentItem.Kind.NARRATIVE)
+        .order_by("assignment__start_date", "order", "pk")
+    )
+    if checkins is None:
+        checkins = list(CheckIn.objects.filter(episode=episode).only("week", "pain_nrs", "activities", "coping"))
+    rows = sorted((c.week, c.pain_nrs, c.activities, c.coping) for c in checkins)
+    by_id = {item.pk: item for item in tasks}
+    nrs = {week: pain for week, pain, _, _ in rows}
+    baseline_nrs = rows[0][1] if rows else None
+    reports = {}
+    for week, _, activities, coping in rows:
+        reports[week] = adherence.Reported(
+            activities={e["item"]: (Decimal(e["done"]), Decimal(e["quota"])) for e in activities},
+            coping=[
+                adherence.CopingUse(e["item"], by_id[e["item"]].title, e["used"], e.get("helpful"))
+                for e in coping
+                if e["item"] in by_id
+            ],
+        )
+    planned = [
+        adherence.PlannedActivity(item.pk, item.title, item.unit, item.start_week, item.end_week)
+        for item in tasks
+        if item.kind == AssignmentItem.Kind.ACTIVITY
+    ]
+
+    def planned_target(activity: adherence.PlannedActivity, week: int) -> Decimal:
+        # The quota as the plan stands, with the flare rule on the NRS reported before that week.
+        return weekly_target(activity_quota(by_id[activity.item], week, baseline_nrs, nrs))
+
+    return adherence.adherence_weeks(planned, reports, current_week, planned_target)
+
+
+# --- the caseload -----------------------------------------------------------------------------------------------
+
+
+def day_number_of(day: dt.date) -> int:
+    """A day's number, counted so that the difference of two is the days between them (`day_number` in SQL):
+    days of the proleptic Gregorian calendar with years counted from March, so that a leap day ends a year."""
+    march_year, march_month = (day.year - 1, day.month + 9) if day.month <= 2 else (day.year, day.month - 3)
+    years = 365 * march_year + march_year // 4 - march_year // 100 + march_year // 400
+    return years + (153 * march_month + 2) // 5 + day.day
+
+
+def day_number(field: str | Combinable) -> ExpressionWrapper:
+    """`day_number_of` in SQL, on a date column or expression: integer arithmetic on its year, month and day.
+    Integer division of positive integers truncates alike on SQLite and PostgreSQL."""
+    expression = F(field) if isinstance(field, str) else field
+    y = Cast(ExtractYear(expression), IntegerField())
+    m = Cast(ExtractMonth(expression), IntegerField())
+    d = Cast(ExtractDay(expression), IntegerField())
+    after_february = GreaterThan(m, 2)
+    march_year = y - Case(When(after_february, then=Value(0)), default=Value(1), output_field=IntegerField())
+    march_month = m + Case(When(after_february, then=Value(-3)), default=Value(9), output_field=IntegerField())
+    years = 365 * march_year + march_year / 4 - march_year / 100 + march_year / 400
+    return ExpressionWrapper(years + (153 * march_month + 2) / 5 + d, output_field=IntegerField())
+
+
+def _today_numbers(zones: list[str], now: dt.datetime) -> Case:
+    """Today's day number in each patient's time zone (the zones in use, listed by the caller)."""
+    import zoneinfo
+
+    whens = [
+        When(time_zone=zone, then=Value(day_number_of(timezone.localtime(now, zoneinfo.ZoneInfo(zone)).date())))
+        for zone in sorted(zones)
+    ]
+    return Case(*whens, default=Value(day_number_of(now.astimezone(dt.UTC).date())), output_field=IntegerField())
+
+
+def with_adherence(
+    qs: QuerySet[Any], *, now: dt.datetime | None = None, zones_of: QuerySet[Patient] | None = None
+) -> QuerySet[Any]:
+    """Annotate each patient with `adherence_met`, `adherence_due` (activity-weeks of the open episode, rules 1
+    and 3 of `patients.adherence`) and `adherence_band`, in SQL. One query first lists the time zones in use
+    (of `zones_of`, by default of `qs`)."""
+    now = now or timezone.now()
+    zones = list((qs if zones_of is None else zones_of).order_by().values_list("time_zone", flat=True).distinct())
+    open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
+    week_one_number = Subquery(
+        open_assignments.order_by("start_date", "pk").annotate(n=day_number("start_date")).values("n")[:1]
+    )
+    activities = AssignmentItem.objects.filter(
+        assignment__episode__patient=OuterRef("pk"),
+        assignment__episode__ended_on__isnull=True,
+        kind=AssignmentItem.Kind.ACTIVITY,
+    ).order_by()
+    # The weeks before the current one that each activity is active in: from its start week to its end week or
+    # the last week passed, whichever is sooner (none when it starts later).
+    last_passed = OuterRef("adherence_week") - 1
+    passed_weeks = Case(
+        When(start_week__gt=last_passed, then=Value(0)),
+        When(end_week__lt=last_passed, then=F("end_week") - F("start_week") + 1),
+        default=last_passed - F("start_week") + 1,
+        output_field=IntegerField(),
+    )
+    passed = activities.values("assignment__episode__patient").annotate(n=Sum(passed_weeks)).values("n")
+    active_now = (
+        activities.filter(start_week__lte=OuterRef("adherence_week"))
+        .filter(Q(end_week__isnull=True) | Q(end_week__gte=OuterRef("adherence_week")))
+        .values("assignment__episode__patient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    checkins = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True).order_by()
+    met = checkins.filter(week__gte=1).values("patient").annotate(n=Sum("activities_met")).values("n")
+    annotated = (
+        qs.annotate(adherence_today=_today_numbers(zones, now), adherence_week_one=week_one_number)
+        .annotate(
+            adherence_week=Case(
+                When(
+                    adherence_week_one__lte=F("adherence_today"),
+                    then=(F("adherence_today") - F("adherence_week_one")) / 7 + 1,
+                ),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+        .annotate(
+            adherence_met=Coalesce(Subquery(met[:1]), 0),
+            adherence_due=Coalesce(Subquery(passed[:1]), 0)
+            + Case(
+                When(
+                    Exists(checkins.filter(week=OuterRef("adherence_week"))),
+                    then=Coalesce(Subquery(active_now[:1]), 0),
+                ),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+    )
+    return annotated.annotate(adherence_band=band_expression())
+
+
+def band_expression() -> Case:
+    """`adherence.adherence_band` in SQL, in integer arithmetic: met x 100 against 50 x due and 80 x due."""
+    low = adherence.LOW.numerator * 100 // adherence.LOW.denominator
+    high = adherence.HIGH.numerator * 100 // adherence.HIGH.denominator
+    return Case(
+        When(adherence_due__lte=0, then=Value(adherence.NO_DATA)),
+        When(LessThan(F("adherence_met") * 100, F("adherence_due") * low), then=Value(adherence.UNDER_50)),
+        When(LessThan(F("adherence_met") * 100, F("adherence_due") * high), then=Value(adherence.FROM_50)),
+        default=Value(adherence.FROM_80),
+        output_field=CharField(),
+    )

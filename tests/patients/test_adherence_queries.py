@@ -1,0 +1,139 @@
+"""Adherence read from the database: the patient page's weeks (`episode_adherence`) and the caseload's SQL
+counts (`with_adherence`) give the same numbers as the pure rule, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from patients import adherence
+from patients.adherence_queries import day_number, day_number_of, episode_adherence, with_adherence
+from patients.models import AssignmentItem, CheckIn, Episode, Patient
+from patients.services import current_week, tailor_item
+from tests.factories import EpisodeFactory, PatientFactory, checkin, patient_meeting_some_quotas, patient_on_program
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def items_of(patient: Patient) -> dict[str, AssignmentItem]:
+    return {
+        item.title: item
+        for item in AssignmentItem.objects.filter(assignment__episode__patient=patient).exclude(kind="narrative")
+    }
+
+
+def page_numbers(patient: Patient, now: dt.datetime | None = None) -> adherence.Adherence:
+    episode = patient.current_episode()
+    return adherence.summarise(episode_adherence(episode, current_week(patient, episode, now)))
+
+
+def sql_numbers(patient: Patient, now: dt.datetime | None = None) -> tuple[int, int, str]:
+    row = with_adherence(Patient.objects.filter(pk=patient.pk), now=now).get()
+    return row.adherence_met, row.adherence_due, row.adherence_band
+
+
+seeded = patient_meeting_some_quotas
+
+
+def test_weeks_met_and_missed_on_the_patient_page():
+    patient = seeded()
+    episode = patient.current_episode()
+    weeks = episode_adherence(episode, current_week(patient, episode))
+    table = [(a.week, a.title, a.target, a.done, a.met) for w in weeks for a in w.activities]
+    assert table == [
+        (1, "Walking", D("10"), D("10"), True),
+        (2, "Walking", D("12"), D("11"), False),
+        (2, "Sit to stand", D("10"), D("10"), True),
+        (3, "Walking", D("14"), None, False),
+        (3, "Sit to stand", D("12"), None, False),
+        (4, "Walking", D("17"), D("17"), True),
+        (4, "Sit to stand", D("14"), None, False),
+    ]
+    assert page_numbers(patient) == adherence.Adherence(met=3, due=7)
+
+
+def test_the_caseload_sql_agrees_with_the_page():
+    patient = seeded()
+    assert sql_numbers(patient) == (3, 7, "under_50")
+    assert CheckIn.objects.get(patient=patient, week=2).activities_met == 1
+
+
+def test_this_weeks_check_in_makes_this_week_due():
+    patient = seeded()
+    walk = items_of(patient)["Walking"].pk
+    checkin(patient, 5, 2, 5, activities=[{"item": walk, "done": "21"}])  # 17.3 x 1.2 = 20.8: target 21
+    assert page_numbers(patient) == adherence.Adherence(met=4, due=9)
+    assert sql_numbers(patient) == (4, 9, "under_50")
+
+
+def test_a_resubmission_replaces_the_weeks_met_count():
+    patient = seeded()
+    items = items_of(patient)
+    checkin(
+        patient,
+        4,
+        2,
+        5,
+        activities=[{"item": items["Walking"].pk, "done": "17"}, {"item": items["Sit to stand"].pk, "done": "14"}],
+    )
+    assert sql_numbers(patient) == (4, 7, "50_80")
+    assert page_numbers(patient) == adherence.Adherence(4, 7)
+
+
+def test_a_tailored_quota_applies_to_weeks_not_yet_checked_in():
+    patient = patient_on_program(weeks_ago=2)
+    walk = items_of(patient)["Walking"]
+    checkin(patient, 1, 2, 5, activities=[{"item": walk.pk, "done": "10"}])
+    tailor_item(item=walk, baseline=Decimal("5"))  # week 1 keeps the 10 it recorded; week 2 now asks 6
+    episode = patient.current_episode()
+    weeks = episode_adherence(episode, current_week(patient, episode))
+    assert [(a.week, a.target, a.met) for w in weeks for a in w.activities if a.title == "Walking"] == [
+        (1, D("10"), True),
+        (2, D("6"), False),
+    ]
+
+
+def test_no_program_or_not_started_is_no_data():
+    nobody = PatientFactory()
+    EpisodeFactory(patient=nobody)
+    later = patient_on_program(weeks_ago=0)
+    assert sql_numbers(nobody) == (0, 0, "no_data")
+    assert sql_numbers(later) == (0, 0, "no_data")  # week 1 has not passed and is not checked in
+    assert page_numbers(later) == adherence.Adherence(0, 0)
+
+
+def test_an_activity_that_ended_stops_being_due():
+    patient = seeded()
+    stand = items_of(patient)["Sit to stand"]
+    tailor_item(item=stand, end_week=3)
+    assert page_numbers(patient) == adherence.Adherence(3, 6)
+    assert sql_numbers(patient) == (3, 6, "50_80")
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Oslo"])
+def test_the_program_week_is_the_patients_own_in_sql_too(zone):
+    # Just before and just after a week turns in the patient's time zone.
+    patient = seeded(time_zone=zone)
+    week_one = patient.current_episode().week_one_starts_on()
+    turn = dt.datetime.combine(week_one + dt.timedelta(weeks=5), dt.time(0, 0), zoneinfo.ZoneInfo(zone))
+    for now, due in ((turn - dt.timedelta(minutes=1), 7), (turn + dt.timedelta(minutes=1), 9)):
+        assert page_numbers(patient, now).due == due
+        assert sql_numbers(patient, now)[1] == due
+
+
+def test_day_numbers_count_days_in_sql_as_in_python():
+    origin = dt.date(2000, 1, 1)
+    leap_edges = [(1999, 12, 31), (2000, 2, 28), (2000, 2, 29), (2000, 3, 1), (2100, 2, 28), (2100, 3, 1)]
+    days = [dt.date(*ymd) for ymd in [*leap_edges, (2024, 12, 31), (2025, 1, 1)]] + [timezone.localdate()]
+    for day in days:
+        assert day_number_of(day) - day_number_of(origin) == (day - origin).days
+    patient = PatientFactory()
+    for day in days:
+        EpisodeFactory(patient=patient, started_on=day)
+    rows = Episode.objects.filter(patient=patient).annotate(n=day_number("started_on")).values_list("started_on", "n")
+    assert {day: n for day, n in rows} == {day: day_number_of(day) for day in days}
