@@ -73,7 +73,8 @@ def component_keys(item: AssignmentItem) -> set[tuple[str, str, object]]:
     """What makes two items the same question: the same library component, or the same kind and title."""
     keys: set[tuple[str, str, object]] = {(item.kind, "title", " ".join(item.title.casefold().split()))}
     if item.kind == AssignmentItem.Kind.NARRATIVE:
-        component = item.narrative_version.narrative_id if item.narrative_version_id else None
+        version = item.narrative_version if item.narrative_version_id else None
+        component = version.narrative_id if version is not None else None
     elif item.kind == AssignmentItem.Kind.COPING:
         component = item.coping_strategy_id
     else:

@@ -187,12 +187,15 @@ def first_open_week(episode: Episode, checked: set[int] | None = None) -> int:
     return max(current_week(episode.patient, episode) or 1, max(checked, default=0) + 1)
 
 
+TITLE_MAX_LENGTH = 200  # Assignment.title
+
+
 def _mark_tailored(assignment: Assignment) -> None:
     """The assignment's title says it is tailored, so two of the same program can be told apart."""
     if assignment.is_tailored:
         return
     suffix = Assignment.TAILORED_SUFFIX
-    assignment.title = assignment.title[: Assignment._meta.get_field("title").max_length - len(suffix)] + suffix
+    assignment.title = assignment.title[: TITLE_MAX_LENGTH - len(suffix)] + suffix
     assignment.save(update_fields=["title"])
 
 
