@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from audit.services import record
-from patients.dates import validate_program_start
+from patients.dates import program_week, validate_program_start
 from patients.models import (
     Assignment,
     AssignmentItem,
@@ -44,7 +44,8 @@ def assign_program(
 
     A change of program: unless `alongside`, the episode's current assignments end on `start_date` (kept as
     history, never deleted), so the check-in asks each question once. Either way the new program starts after
-    the last week with a check-in: those weeks keep the plan they were answered with."""
+    the last week with a check-in: those weeks keep the plan they were answered with. Its week 1 is the episode's
+    program week holding `start_date` (its items' weeks are moved on to there)."""
     patient = episode.patient
     if program.clinic_id is not None and program.clinic_id != patient.clinic_id:
         raise ValidationError({"program": "This program belongs to another clinic."})
@@ -68,6 +69,8 @@ def assign_program(
                 f"{later.start_date} or later, or add the program alongside."
             }
         )
+    # A program given later in the episode starts at its own week 1 in the week holding its start date.
+    offset = (program_week(start_date, episode.week_one_starts_on()) or 1) - 1
     assignment = Assignment.objects.create(
         episode=episode, program=program, title=program.title, start_date=start_date, assigned_by=by
     )
@@ -76,6 +79,7 @@ def assign_program(
         program.items.select_related("narrative", "coping_strategy", "graded_activity").prefetch_related(
             "narrative__versions"
         ),
+        offset=offset,
     )
     AssignmentItem.objects.bulk_create(items)
     record(
@@ -123,15 +127,16 @@ def assign_program_to_patient(
     return assign_program(episode=episode, program=program, start_date=start_date, alongside=alongside, by=by)
 
 
-def copy_program_items(assignment: Assignment, program_items: Any) -> list[AssignmentItem]:
-    """Unsaved copies of a program's items for one assignment (narratives pinned to their current version)."""
+def copy_program_items(assignment: Assignment, program_items: Any, *, offset: int = 0) -> list[AssignmentItem]:
+    """Unsaved copies of a program's items for one assignment (narratives pinned to their current version), their
+    weeks moved `offset` weeks on (a program started in episode week 5 has its week 1 there)."""
     return [
         copy_component(
             assignment,
             item.narrative or item.coping_strategy or item.graded_activity,
             order=item.order,
-            start_week=item.start_week,
-            end_week=item.end_week,
+            start_week=item.start_week + offset,
+            end_week=None if item.end_week is None else item.end_week + offset,
         )
         for item in program_items
     ]

@@ -200,3 +200,13 @@ def test_the_api_plan_lists_each_item_once(patient):
     assert [a["title"] for a in body["activities"]] == ["Walking", "Sit to stand", "Time at work tasks"]
     titles = [c["title"] for c in body["coping"]]
     assert len(titles) == len(set(titles)) == 4
+
+
+def test_a_program_given_in_week_5_starts_its_own_week_1_there(patient):
+    change(patient, RETURN_TO_WORK, week_starts(patient, 5))
+    plan = week_plan(patient.current_episode(), 5)
+    assert [item.title for item in plan.narratives] == ["Hurt does not mean harm"]  # its weeks 1-3: here 5-7
+    walking = next(quota for quota in plan.activities if quota.item.title == "Walking")
+    assert (walking.item.start_week, walking.quota) == (5, Decimal("10.0"))  # its baseline, not week 5's 20.8
+    later = week_plan(patient.current_episode(), 8)
+    assert [item.title for item in later.narratives] == ["Getting back to work"]
