@@ -154,4 +154,4 @@ def test_change_a_program_from_a_date_tailor_a_quota_and_the_checkin_asks_once(l
     assert "Sit to stand" not in text  # the ended program's activity
     assert text.count("Your goal this week: 12 minutes.") == 1  # Walking, tailored (untailored: 21)
     assert_accessible(patient_page, "the patient's check-in page")
-    shot(patient_page, size, "3-checkin")
+    shot(patient_page, size, "3-checkin", patient_page.locator("section[aria-labelledby=activities-title]"))
