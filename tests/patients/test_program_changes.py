@@ -210,3 +210,15 @@ def test_a_program_given_in_week_5_starts_its_own_week_1_there(patient):
     assert (walking.item.start_week, walking.quota) == (5, Decimal("10.0"))  # its baseline, not week 5's 20.8
     later = week_plan(patient.current_episode(), 8)
     assert [item.title for item in later.narratives] == ["Getting back to work"]
+
+
+def test_the_patients_data_export_shows_when_a_program_ended(patient):
+    from patients.privacy import export_patient_data
+
+    today = patient.local_today()
+    change(patient, RETURN_TO_WORK, today)
+    assignments = export_patient_data(patient)["episodes"][0]["assignments"]
+    assert [(a["start_date"], a["ended_on"]) for a in assignments] == [
+        (week_starts(patient, 1).isoformat(), today.isoformat()),
+        (today.isoformat(), None),
+    ]
