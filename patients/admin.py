@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -135,7 +135,7 @@ class ProgramFilter(admin.SimpleListFilter):
             return queryset
         on_program = Assignment.objects.filter(
             episode__patient=OuterRef("pk"), episode__ended_on__isnull=True, program_id=program_id
-        )
+        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=timezone.localdate()))  # not a replaced program
         return queryset.filter(Exists(on_program))
 
 

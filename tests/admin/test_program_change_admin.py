@@ -138,3 +138,15 @@ def test_the_tailoring_page_reads_a_fixed_number_of_queries(tess_client, world, 
         response = tess_client.get(tailor_url(world.alice, assignment))
     assert response.status_code == 200
     assert AuditEvent.objects.filter(action="patient.read.program", patient_id=world.alice.pk).exists()
+
+
+def test_the_program_filter_leaves_out_a_replaced_program(tess_client, world):
+    from tests.admin.conftest import CHANGELIST, rows
+
+    old_program = Assignment.objects.get(episode__patient=world.alice).program
+    assign(tess_client, world.alice, world.alpha_program, world.alice.local_today())
+    assert rows(tess_client.get(CHANGELIST, {"caseload": "clinic", "program": world.alpha_program.pk})) == [
+        "Alice Anders"
+    ]
+    on_old = rows(tess_client.get(CHANGELIST, {"caseload": "clinic", "program": old_program.pk}))
+    assert "Alice Anders" not in on_old and "Aaron Colleague" in on_old
