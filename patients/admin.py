@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -30,6 +30,7 @@ from patients import (
     caseload,
     scoring,
     services,
+    tailoring,
 )
 from patients.adherence_queries import episode_adherence
 from patients.admin_alerts import AlertWorkflowMixin
@@ -152,7 +153,7 @@ class ProgramFilter(admin.SimpleListFilter):
             return queryset
         on_program = Assignment.objects.filter(
             episode__patient=OuterRef("pk"), episode__ended_on__isnull=True, program_id=program_id
-        )
+        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=timezone.localdate()))  # not a replaced program
         return queryset.filter(Exists(on_program))
 
 
@@ -169,11 +170,23 @@ class TherapistFilter(admin.SimpleListFilter):
 
 # --- forms ------------------------------------------------------------------------------------------------
 class AssignProgramForm(forms.Form):
+    REPLACE, ALONGSIDE = "replace", "alongside"
+
     program = forms.ModelChoiceField(queryset=Program.objects.none())
     start_date = forms.DateField(
         validators=[validate_program_start],
         initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    change = forms.ChoiceField(
+        label="If the patient already has a program",
+        choices=[
+            (REPLACE, "Replace the current program from the start date (it ends then, kept in the history)"),
+            (ALONGSIDE, "Add alongside the current program"),
+        ],
+        initial=REPLACE,
+        required=False,  # left out (an older form, a script): replace, the usual change
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -379,6 +392,11 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
             *self.alert_urls(wrap),
             path("<path:object_id>/assign/", wrap(self.assign_view), name="patients_patient_assign"),
             path(
+                "<path:object_id>/assignments/<int:assignment_id>/tailor/",
+                wrap(self.tailor_view),
+                name="patients_patient_tailor",
+            ),
+            path(
                 "<path:object_id>/send-checkin-link/",
                 wrap(self.send_checkin_link_view),
                 name="patients_patient_send_checkin_link",
@@ -437,10 +455,44 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
             self.message_user(request, f"Assigned {assignment.title} from {assignment.start_date}.", messages.SUCCESS)
         return self._back(patient)
 
+    def tailor_view(self, request: HttpRequest, object_id: str, assignment_id: int) -> HttpResponse:
+        """Tailor one patient's assignment (patients/tailoring.py): quotas, weeks, items removed or added."""
+        patient = self.get_object(request, object_id)
+        if patient is None:
+            raise Http404("No such patient in your clinic.")
+        if not self.has_change_permission(request, patient):
+            raise PermissionDenied
+        assignment = get_object_or_404(
+            Assignment.objects.select_related("episode__patient"),
+            pk=assignment_id,
+            episode__patient=patient,
+            episode__ended_on__isnull=True,
+            ended_on__isnull=True,
+        )
+        page = tailoring.TailorPage(assignment, request.user, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and page.save(request.user):
+            self.message_user(request, f"Saved: {page.assignment.title}.", messages.SUCCESS)
+            return self._back(patient)
+        if request.method == "GET":
+            record_patient_read(request, patient, "program")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Tailor {assignment.title}",
+            "patient": patient,
+            "page": page,
+            "opts": self.model._meta,
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/patients/patient/tailor.html", context, status=status)
+
     @staticmethod
     def _assign(patient: Patient, data: dict[str, Any], user: Any) -> Assignment:
         return services.assign_program_to_patient(
-            patient=patient, program=data["program"], start_date=data["start_date"], by=user
+            patient=patient,
+            program=data["program"],
+            start_date=data["start_date"],
+            alongside=data.get("change") == AssignProgramForm.ALONGSIDE,
+            by=user,
         )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:

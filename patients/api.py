@@ -390,9 +390,19 @@ class PatientAssignmentsView(StaffView):
         if program is None:
             raise exceptions.ValidationError({"program": "No such program."})
         assignment = services.assign_program_to_patient(
-            patient=patient, program=program, start_date=data["start_date"], goals=data["goals"], by=request.user
+            patient=patient,
+            program=program,
+            start_date=data["start_date"],
+            goals=data["goals"],
+            alongside=data["change"] == "alongside",
+            by=request.user,
         )
         assignment.item_count = assignment.items.count()  # type: ignore[attr-defined]
+        assignment.replaced_ids = list(  # type: ignore[attr-defined]
+            assignment.episode.assignments.filter(ended_on=assignment.start_date)
+            .exclude(pk=assignment.pk)
+            .values_list("pk", flat=True)
+        )
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
 

@@ -208,12 +208,21 @@ class AssignmentQuerySet(models.QuerySet):
 
 class Assignment(models.Model):
     """A program given to a patient's episode. Its items are a copy of the template's at assignment time, so
-    later template edits never change it; per-patient tailoring edits these items only."""
+    later template edits never change it; per-patient tailoring edits these items only.
+
+    Changing the program ends this one (`ended_on`, the replacement's start date) and keeps it as history. A
+    change counts in whole program weeks: an assignment is in the plan of the weeks from the one holding its
+    start date up to the week before the one holding `ended_on` (`program_weeks`, docs/clinical-rules.md)."""
+
+    TAILORED_SUFFIX = " (tailored for this patient)"
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="assignments")
     program = models.ForeignKey("programs.Program", null=True, on_delete=models.SET_NULL, related_name="+")
     title = models.CharField(max_length=200)
     start_date = models.DateField()
+    ended_on = models.DateField(
+        null=True, blank=True, help_text="The day another program replaced it (it applies on the days before)."
+    )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -221,6 +230,12 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("start_date")),
+                name="assignment_ends_after_start",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} from {self.start_date}"
@@ -228,6 +243,25 @@ class Assignment(models.Model):
     @property
     def patient(self) -> Patient:
         return self.episode.patient
+
+    @property
+    def is_tailored(self) -> bool:
+        return self.title.endswith(self.TAILORED_SUFFIX)
+
+    def program_weeks(self, week_one: dt.date | None) -> tuple[int, int | None] | None:
+        """(first, last) program week this assignment is in the plan of; last is None while it runs on, and
+        None for all when it never counts (replaced within its first week, or nothing is assigned)."""
+        first = program_week(self.start_date, week_one)
+        if first is None:
+            return None
+        if self.ended_on is None:
+            return first, None
+        last = (program_week(self.ended_on, week_one) or first) - 1
+        return (first, last) if last >= first else None
+
+    def is_in_week(self, week: int, week_one: dt.date | None) -> bool:
+        weeks = self.program_weeks(week_one)
+        return weeks is not None and weeks[0] <= week and (weeks[1] is None or week <= weeks[1])
 
 
 class AssignmentItem(ActivityPlanFields):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,10 +39,11 @@ def episode_items(episode: Episode) -> list[AssignmentItem]:
 
 def episode_tasks(episode: Episode) -> list[AssignmentItem]:
     """The episode's activities and coping strategies (what a check-in answers), in plan order. Lighter than
-    `episode_items`: no narratives, nothing joined."""
+    `episode_items`: no narratives, only the assignment (its weeks) joined."""
     return list(
         AssignmentItem.objects.filter(assignment__episode=episode)
         .exclude(kind=AssignmentItem.Kind.NARRATIVE)
+        .select_related("assignment")
         .order_by("assignment__start_date", "order", "pk")
     )
 
@@ -67,26 +69,62 @@ def reported_done(checkin: CheckIn | None) -> dict[int, Decimal]:
     return {entry["item"]: Decimal(entry["done"]) for entry in checkin.activities}
 
 
-def earlier_narratives(week: int, items: list[AssignmentItem]) -> list[AssignmentItem]:
-    """Narratives of earlier weeks no longer due this week, newest first, for the patient to read again."""
-    earlier = [
-        item
-        for item in items
-        if item.kind == AssignmentItem.Kind.NARRATIVE and item.start_week < week and not item.is_active_in(week)
-    ]
-    return sorted(earlier, key=lambda item: -item.start_week)
+def component_keys(item: AssignmentItem) -> set[tuple[str, str, object]]:
+    """What makes two items the same question: the same library component, or the same kind and title."""
+    keys: set[tuple[str, str, object]] = {(item.kind, "title", " ".join(item.title.casefold().split()))}
+    if item.kind == AssignmentItem.Kind.NARRATIVE:
+        version = item.narrative_version if item.narrative_version_id else None
+        component = version.narrative_id if version is not None else None
+    elif item.kind == AssignmentItem.Kind.COPING:
+        component = item.coping_strategy_id
+    else:
+        component = item.graded_activity_id
+    if component is not None:
+        keys.add((item.kind, "component", component))
+    return keys
+
+
+def items_in_week(items: list[AssignmentItem], week: int, week_one: dt.date | None) -> list[AssignmentItem]:
+    """The items in a program week's plan (docs/clinical-rules.md, program changes): of the assignments in that
+    week, the items whose weeks hold it, each component once. When two assignments carry the same component,
+    the first in plan order (the earlier assignment) is kept, so its quota keeps rising where it was.
+
+    `items` in plan order (`episode_items`, `episode_tasks`), their assignment loaded."""
+    chosen: list[AssignmentItem] = []
+    seen: set[tuple[str, str, object]] = set()
+    for item in items:
+        if not item.is_active_in(week) or not item.assignment.is_in_week(week, week_one):
+            continue
+        keys = component_keys(item)
+        if keys & seen:
+            continue
+        seen |= keys
+        chosen.append(item)
+    return chosen
+
+
+def earlier_narratives(week: int, items: list[AssignmentItem], week_one: dt.date | None) -> list[AssignmentItem]:
+    """Narratives of earlier weeks' plans no longer due this week, newest first, for the patient to read again."""
+    narratives = [item for item in items if item.kind == AssignmentItem.Kind.NARRATIVE]
+    now = set().union(*(component_keys(item) for item in items_in_week(narratives, week, week_one)))
+    earlier: dict[int, AssignmentItem] = {}
+    for past in range(1, week):
+        for item in items_in_week(narratives, past, week_one):
+            keys = component_keys(item)
+            if not keys & now and not any(keys & component_keys(other) for other in earlier.values()):
+                earlier[item.pk] = item
+    return sorted(earlier.values(), key=lambda item: -item.start_week)
 
 
 def week_plan(episode: Episode, week: int | None, items: list[AssignmentItem] | None = None) -> WeekPlan:
-    """Narratives due, coping strategies and each activity's quota in `week`. Two queries whatever the size."""
+    """Narratives due, coping strategies and each activity's quota in `week` (`items_in_week`). Two queries
+    whatever the size (three when `episode` was read without its week one)."""
     plan = WeekPlan(week=week)
     if week is None or week < 1:
         return plan
     items = episode_items(episode) if items is None else items
     baseline_nrs, nrs = nrs_by_week(episode)
-    for item in items:
-        if not item.is_active_in(week):
-            continue
+    for item in items_in_week(items, week, episode.week_one_starts_on()):
         if item.kind == AssignmentItem.Kind.NARRATIVE:
             plan.narratives.append(item)
         elif item.kind == AssignmentItem.Kind.COPING:

@@ -28,6 +28,7 @@ def export_patient_data(patient: Patient, *, by: Any = None) -> dict[str, Any]:
                     {
                         "title": a.title,
                         "start_date": a.start_date.isoformat(),
+                        "ended_on": a.ended_on.isoformat() if a.ended_on else None,
                         "items": [
                             {"kind": i.kind, "title": i.title, "start_week": i.start_week} for i in a.items.all()
                         ],

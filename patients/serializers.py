@@ -372,6 +372,12 @@ class AssignmentInputSerializer(StrictFieldsMixin, serializers.Serializer):
         validators=[validate_program_start],
     )
     goals = serializers.CharField(required=False, allow_blank=True, default="", help_text="When opening an episode.")
+    change = serializers.ChoiceField(
+        choices=[("replace", "replace"), ("alongside", "alongside")],
+        default="replace",
+        help_text="With a program already running: `replace` ends it on start_date (kept as history); `alongside` "
+        "adds this one beside it. A component in both is asked once.",
+    )
 
 
 class AssignmentSerializer(serializers.Serializer):
@@ -380,7 +386,9 @@ class AssignmentSerializer(serializers.Serializer):
     program = serializers.IntegerField(source="program_id", allow_null=True)
     title = serializers.CharField()
     start_date = serializers.DateField()
+    ended_on = serializers.DateField(allow_null=True)
     items = serializers.IntegerField(source="item_count")
+    replaced = serializers.ListField(child=serializers.IntegerField(), source="replaced_ids", default=list)
 
 
 class AlertSerializer(serializers.ModelSerializer):

@@ -246,7 +246,7 @@ def program(request: HttpRequest, patient: Patient) -> HttpResponse:
         "week": week,
         "plan": plan,
         "narratives": _narratives(plan.narratives),
-        "earlier_narratives": _narratives(earlier_narratives(week, items)),
+        "earlier_narratives": _narratives(earlier_narratives(week, items, episode.week_one_starts_on())),
         "activities": [(quota, done.get(quota.item.pk)) for quota in plan.activities],
         "existing": existing,
         "next_checkin": dates.next_checkin_day(

@@ -25,7 +25,7 @@ def fill_activities_met(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0009_odi_wording_language"),
+        ("patients", "0010_alert_workflow"),
     ]
 
     operations = [

@@ -31,7 +31,7 @@ from patients.models import (
     Episode,
     Patient,
 )
-from patients.plans import activity_quota, episode_tasks
+from patients.plans import activity_quota, episode_tasks, items_in_week
 from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, weekly_target
 
 ALERT_TASK = "reminders.notify_alert"
@@ -216,7 +216,8 @@ def submit_checkin(
 
     # Narratives are never answered: an item id naming one is rejected like any id not in the plan.
     tasks = episode_tasks(episode) if items is None else [i for i in items if i.kind != AssignmentItem.Kind.NARRATIVE]
-    by_id = {item.pk: item for item in tasks if item.is_active_in(week)}
+    # The week's own plan, also for a past week: the programs and items it had, each component once.
+    by_id = {item.pk: item for item in items_in_week(tasks, week, episode.week_one_starts_on())}
     user = by if staff else None
     with transaction.atomic():
         # One read of the episode's check-ins serves the quotas, the upsert and the alert rules. Locking them

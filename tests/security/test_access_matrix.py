@@ -25,7 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from clinics.models import StaffMembership
-from patients.models import RED_FLAGS
+from patients.models import RED_FLAGS, Assignment
+from patients.services import TAILORABLE
 from tests.factories import builtin_program
 from tests.security.world import PASSWORD, ROLES, Role, World, content_type_id
 
@@ -238,6 +239,9 @@ RULES: dict[str, Rule] = {
         body=lambda w: {"assign-program": builtin_program().pk, "assign-start_date": timezone.localdate()},
     ),
     "admin:patients_patient_send_checkin_link": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
+    "admin:patients_patient_tailor": Rule(
+        staff_policy(a=STAFF, b=HIDDEN), ("GET", "POST"), kind="admin", body=lambda w: unchanged_tailoring(w)
+    ),
     "admin:programs_program_copy": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
     "admin:auth_user_password_change": Rule(admin_model_policy("auth.user", "change"), kind="admin"),
     # OTP_ADMIN_HIDE_SENSITIVE_DATA: nobody reads a TOTP secret in the admin, whether the device exists or not.
@@ -373,6 +377,18 @@ def cases() -> list[Case]:
     return found
 
 
+def unchanged_tailoring(world: World) -> dict[str, Any]:
+    """The tailoring page's form as shown (nothing changed), for a POST that saves."""
+    assignment = Assignment.objects.filter(episode__patient=world.patient_a1).first()
+    body: dict[str, Any] = {}
+    for item in assignment.items.all():  # type: ignore[union-attr]
+        for name in TAILORABLE:
+            value = getattr(item, name)
+            if value is not None and (item.kind == "activity" or name in ("start_week", "end_week")):
+                body[f"item-{item.pk}-{name}"] = value
+    return body
+
+
 # --- filling a route --------------------------------------------------------------------------------------------
 def url_for(case: Case, world: World, *, missing: bool = False) -> str:
     route = case.pattern.route
@@ -394,6 +410,9 @@ def url_for(case: Case, world: World, *, missing: bool = False) -> str:
             return str(content_type_id("patients.patient"))
         if name == "patient_id":
             return MISSING_ID if missing else str(world.patient_a1.pk)
+        if name == "assignment_id":
+            assignment = Assignment.objects.filter(episode__patient=world.patient_a1).first()
+            return MISSING_ID if missing else str(assignment.pk)  # type: ignore[union-attr]
         if name == "alert_id":
             return MISSING_ID if missing else str(world.alert_a1.pk)
         if name == "uuid":
