@@ -149,17 +149,21 @@ def adherence_weeks(
     reports: Mapping[int, Reported],
     current_week: int | None,
     planned_target: Callable[[PlannedActivity, int], Decimal],
+    in_plan: Callable[[PlannedActivity, int], bool] | None = None,
 ) -> list[Week]:
     """The due weeks (rule 1), each with its activities' target, done and met, and the coping reported.
 
     `reports` are the check-ins by week; `planned_target(activity, week)` gives the plan's target of a week with
-    no recorded quota. A week with no activity but a check-in is listed (for its coping answers) with nothing due."""
+    no recorded quota; `in_plan(activity, week)`, when given, says whether the activity is in that week's plan
+    (a replaced program's items leave it; a component two programs share counts once), else its own weeks do.
+    A week with no activity but a check-in is listed (for its coping answers) with nothing due."""
+    in_plan = in_plan or PlannedActivity.is_active_in
     weeks = []
     for number in weeks_due(current_week, reports):
         report = reports.get(number)
         week = Week(week=number, checked_in=report is not None, coping=list(report.coping) if report else [])
         for activity in activities:
-            if not activity.is_active_in(number):
+            if not in_plan(activity, number):
                 continue
             answer = report.activities.get(activity.item) if report else None
             if answer is not None:

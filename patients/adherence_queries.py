@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from patients import adherence
 from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patient
-from patients.plans import activity_quota
+from patients.plans import activity_quota, items_in_week
 from programs.quotas import weekly_target
 
 # --- one episode ----------------------------------------------------------------------------------------------
@@ -52,6 +52,7 @@ def episode_adherence(
     tasks = list(
         AssignmentItem.objects.filter(assignment__episode=episode)
         .exclude(kind=AssignmentItem.Kind.NARRATIVE)
+        .select_related("assignment")
         .order_by("assignment__start_date", "order", "pk")
     )
     if checkins is None:
@@ -80,7 +81,16 @@ def episode_adherence(
         # The quota as the plan stands, with the flare rule on the NRS reported before that week.
         return weekly_target(activity_quota(by_id[activity.item], week, baseline_nrs, nrs))
 
-    return adherence.adherence_weeks(planned, reports, current_week, planned_target)
+    week_one = episode.week_one_starts_on()
+    plans: dict[int, set[int]] = {}
+
+    def in_plan(activity: adherence.PlannedActivity, week: int) -> bool:
+        # The week's plan as the check-in asks it (docs/clinical-rules.md, program changes).
+        if week not in plans:
+            plans[week] = {item.pk for item in items_in_week(tasks, week, week_one)}
+        return activity.item in plans[week]
+
+    return adherence.adherence_weeks(planned, reports, current_week, planned_target, in_plan)
 
 
 # --- the caseload -----------------------------------------------------------------------------------------------
@@ -136,19 +146,33 @@ def with_adherence(
         assignment__episode__ended_on__isnull=True,
         kind=AssignmentItem.Kind.ACTIVITY,
     ).order_by()
-    # The weeks before the current one that each activity is active in: from its start week to its end week or
-    # the last week passed, whichever is sooner (none when it starts later).
+    # An activity's last week in the plan: its own end week, or, when its program was replaced, the week before
+    # the one holding the program's end date (`Assignment.program_weeks`), whichever is sooner; NULL runs on.
+    program_last = ExpressionWrapper(
+        (day_number("assignment__ended_on") - OuterRef("adherence_week_one")) / 7, output_field=IntegerField()
+    )
+    activities = activities.annotate(
+        last_week=Case(
+            When(assignment__ended_on__isnull=True, then=F("end_week")),
+            When(Q(end_week__isnull=False) & Q(end_week__lt=program_last), then=F("end_week")),
+            default=program_last,
+            output_field=IntegerField(),
+        )
+    )
+    # The weeks before the current one that each activity is active in: from its start week to its last week or
+    # the last week passed, whichever is sooner (none when it starts later, or its program ended before it began).
     last_passed = OuterRef("adherence_week") - 1
     passed_weeks = Case(
         When(start_week__gt=last_passed, then=Value(0)),
-        When(end_week__lt=last_passed, then=F("end_week") - F("start_week") + 1),
+        When(last_week__lt=F("start_week"), then=Value(0)),
+        When(last_week__lt=last_passed, then=F("last_week") - F("start_week") + 1),
         default=last_passed - F("start_week") + 1,
         output_field=IntegerField(),
     )
     passed = activities.values("assignment__episode__patient").annotate(n=Sum(passed_weeks)).values("n")
     active_now = (
         activities.filter(start_week__lte=OuterRef("adherence_week"))
-        .filter(Q(end_week__isnull=True) | Q(end_week__gte=OuterRef("adherence_week")))
+        .filter(Q(last_week__isnull=True) | Q(last_week__gte=OuterRef("adherence_week")))
         .values("assignment__episode__patient")
         .annotate(n=Count("pk"))
         .values("n")

@@ -193,6 +193,10 @@ class Episode(models.Model):
     def week_one_starts_on(self) -> dt.date | None:
         if "week_one" in self.__dict__:  # annotated by EpisodeQuerySet.with_week_one
             return self.__dict__["week_one"]
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("assignments")
+        if prefetched is not None:  # prefetch_related("assignments"): no query
+            self.__dict__["week_one"] = min((a.start_date for a in prefetched), default=None)
+            return self.__dict__["week_one"]
         return self.assignments.order_by("start_date").values_list("start_date", flat=True).first()
 
     def program_week_on(self, day: dt.date) -> int | None:

@@ -13,7 +13,8 @@ from django.utils import timezone
 from patients import adherence
 from patients.adherence_queries import day_number, day_number_of, episode_adherence, with_adherence
 from patients.models import AssignmentItem, CheckIn, Episode, Patient
-from patients.services import current_week, tailor_item
+from patients.services import assign_program, current_week, tailor_item
+from programs.models import Program
 from tests.factories import EpisodeFactory, PatientFactory, checkin, patient_meeting_some_quotas, patient_on_program
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +109,29 @@ def test_no_program_or_not_started_is_no_data():
 
 
 def test_an_activity_that_ended_stops_being_due():
-    patient = seeded()
-    stand = items_of(patient)["Sit to stand"]
-    tailor_item(item=stand, end_week=3)
-    assert page_numbers(patient) == adherence.Adherence(3, 6)
-    assert sql_numbers(patient) == (3, 6, "50_80")
+    # Its weeks can change only where no check-in was answered with them (docs/clinical-rules.md, program
+    # changes): a fresh patient, walking ended after week 2, seen in week 5 with nothing checked in.
+    patient = patient_on_program(weeks_ago=4)
+    tailor_item(item=items_of(patient)["Walking"], end_week=2)
+    # Weeks 1-4 passed: walking in weeks 1-2, sit to stand in weeks 2-4, none met.
+    assert page_numbers(patient) == adherence.Adherence(0, 5)
+    assert sql_numbers(patient) == (0, 5, "under_50")
+
+
+def test_a_replaced_programs_activities_stop_being_due_from_the_change():
+    patient = seeded()  # week 5 now, 3 of 7 activity-weeks met in weeks 1-4
+    episode = patient.current_episode()
+    talk_only = Program.objects.create(clinic=patient.clinic, title="Talk only", weeks=12)
+    assign_program(episode=episode, program=talk_only, start_date=patient.local_today())
+    two_weeks_on = timezone.now() + dt.timedelta(weeks=2)  # weeks 5 and 6 passed under the new program
+    assert page_numbers(patient, two_weeks_on) == adherence.Adherence(3, 7)
+    assert sql_numbers(patient, two_weeks_on) == (3, 7, "under_50")
+    # Added alongside instead, the first program's activities stay due.
+    other = seeded()
+    talk_too = Program.objects.create(clinic=other.clinic, title="Talk only", weeks=12)
+    assign_program(episode=other.current_episode(), program=talk_too, start_date=other.local_today(), alongside=True)
+    assert page_numbers(other, two_weeks_on) == adherence.Adherence(3, 11)
+    assert sql_numbers(other, two_weeks_on) == (3, 11, "under_50")
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Oslo"])
