@@ -156,3 +156,17 @@ def test_day_numbers_count_days_in_sql_as_in_python():
         EpisodeFactory(patient=patient, started_on=day)
     rows = Episode.objects.filter(patient=patient).annotate(n=day_number("started_on")).values_list("started_on", "n")
     assert {day: n for day, n in rows} == {day: day_number_of(day) for day in days}
+
+
+def test_the_migration_fills_in_the_met_counts_of_stored_check_ins():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("patients.migrations.0010_checkin_activities_met")
+    patient = seeded()
+    stored = dict(CheckIn.objects.filter(patient=patient).values_list("week", "activities_met"))
+    CheckIn.objects.filter(patient=patient).update(activities_met=0)
+    migration.fill_activities_met(apps, None)
+    assert dict(CheckIn.objects.filter(patient=patient).values_list("week", "activities_met")) == stored
+    assert stored == {1: 1, 2: 1, 4: 1}
