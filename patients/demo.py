@@ -7,13 +7,14 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Clinic, StaffMembership
-from patients import scoring, services
+from patients import plans, scoring, services
 from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patient
 from programs.models import Program
 
@@ -136,17 +137,42 @@ def _service_patients(
             start = today - dt.timedelta(weeks=weeks)
             episode = services.open_episode(patient=patient, started_on=start, goals="Walk the dog again")
             services.assign_program(episode=episode, program=rng.choice(programs), start_date=start)
+            keeps_up = rng.uniform(0.5, 0.95)  # how often this patient does the week's whole quota
             for row in trajectory(rng, weeks):
                 if row is None:
                     continue
                 week, answers, pain = row
                 flags = {"rf_night_pain": True} if red_flag and n == 0 and week == weeks else None
+                activities, coping = plan_answers(rng, plans.week_plan(episode, week), keeps_up)
                 services.submit_checkin(
                     patient=patient,
                     week=week,
-                    answers=services.CheckInAnswers(odi=answers, pain_nrs=pain, red_flags=flags),
+                    answers=services.CheckInAnswers(
+                        odi=answers, pain_nrs=pain, red_flags=flags, activities=activities, coping=coping
+                    ),
                     now=checkin_time(patient, start, week),
                 )
+
+
+def plan_answers(
+    rng: random.Random, plan: plans.WeekPlan, keeps_up: float
+) -> tuple[list[services.ActivityAnswer], list[services.CopingAnswer]]:
+    """A demo patient's activity and coping answers for the week's plan: each activity's target done with
+    probability `keeps_up`, else part of it; each coping strategy used most weeks, rated 3-9 when used."""
+    activities = [
+        services.ActivityAnswer(
+            item=quota.item.pk,
+            done=quota.target
+            if rng.random() < keeps_up
+            else (quota.target * Decimal(rng.randint(3, 9)) / 10).quantize(Decimal(1)),
+        )
+        for quota in plan.activities
+    ]
+    coping = []
+    for item in plan.coping:
+        used = rng.random() < 0.7
+        coping.append(services.CopingAnswer(item=item.pk, used=used, helpful=rng.randint(3, 9) if used else None))
+    return activities, coping
 
 
 def _bulk_patients(

@@ -29,3 +29,19 @@ def test_bulk_seeded_checkins_are_submitted_in_their_program_week(db):
     bulk = CheckIn.objects.select_related("episode", "patient").filter(patient__record_number__startswith="B-")
     checkins = list(bulk)
     _assert_each_checkin_is_in_its_week(checkins)
+
+
+def test_seeded_patients_report_their_activities_and_coping_so_adherence_has_data(db):
+    from patients import adherence
+    from patients.adherence_queries import with_adherence
+    from patients.models import Patient
+
+    demo.seed(password="demo-password-123", patients_per_clinic=8, max_weeks=8)
+    checkins = list(CheckIn.objects.exclude(activities=[]))
+    assert checkins, "no demo check-in reports an activity"
+    assert CheckIn.objects.exclude(coping=[]).exists()
+    # Some quotas met and some not, so the caseload's bands show more than one value.
+    assert any(c.activities_met for c in checkins)
+    assert any(c.activities_met < len(c.activities) for c in checkins)
+    bands = set(with_adherence(Patient.objects.all()).values_list("adherence_band", flat=True))
+    assert bands - {adherence.NO_DATA}
