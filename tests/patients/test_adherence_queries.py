@@ -163,7 +163,7 @@ def test_the_migration_fills_in_the_met_counts_of_stored_check_ins():
 
     from django.apps import apps
 
-    migration = importlib.import_module("patients.migrations.0010_checkin_activities_met")
+    migration = importlib.import_module("patients.migrations.0011_checkin_activities_met")
     patient = seeded()
     stored = dict(CheckIn.objects.filter(patient=patient).values_list("week", "activities_met"))
     CheckIn.objects.filter(patient=patient).update(activities_met=0)

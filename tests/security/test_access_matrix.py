@@ -232,6 +232,12 @@ RULES: dict[str, Rule] = {
     "admin:app_list/audit": Rule(any_staff(admins_only=True), kind="admin", values=("audit",)),
     r"admin/(?P<url>.*)$": Rule(any_staff(NOT_FOUND, superusers_too=True), kind="admin"),
     "admin:patients_patient_acknowledge": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
+    "admin:patients_patient_acknowledge_alerts": Rule(
+        staff_policy(a=STAFF, b=HIDDEN),
+        ("POST",),
+        kind="admin",
+        body=lambda w: {"alerts": list(w.patient_a1.alerts.values_list("pk", flat=True)), "note": "Called"},
+    ),
     "admin:patients_patient_assign": Rule(
         staff_policy(a=STAFF, b=HIDDEN),
         ("POST",),
