@@ -14,11 +14,15 @@ def screenshots_wanted() -> bool:
     return os.environ.get("CFT_SCREENSHOTS") == "1"
 
 
-def save_screenshot(page: Any, name: str, *, full_page: bool = True) -> Path | None:
-    """The page as it is now, as docs/screenshots/<name>.png (name may hold a folder: "admin/report")."""
+def save_screenshot(page: Any, name: str, *, full_page: bool = True, part: Any = None) -> Path | None:
+    """The page as it is now (or one `part` of it, a locator), as docs/screenshots/<name>.png (name may hold a
+    folder: "admin/report")."""
     if not screenshots_wanted():
         return None
     path = DOCS / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=path, full_page=full_page)
+    if part is not None:
+        part.screenshot(path=path)
+    else:
+        page.screenshot(path=path, full_page=full_page)
     return path

@@ -14,6 +14,7 @@ import pytest
 from patients.models import Alert
 from tests.conftest import CHROMIUM, REQUIRE_BROWSER, require_chromium
 from tests.factories import ClinicFactory, checkin, make_therapist, patient_meeting_some_quotas, patient_on_program
+from tests.screenshots import save_screenshot
 
 AXE = Path(__file__).resolve().parents[1] / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
@@ -85,7 +86,9 @@ def _seed() -> Any:
     checkin(zoe, 1, 2, 3)
     checkin(zoe, 2, 4, 6)
     checkin(zoe, 3, 4, 6, red_flags={"rf_saddle": True})  # red flag and worsening: the widest alert cell
-    Alert.objects.create(patient=zoe, episode=zoe.current_episode(), kind=Alert.Kind.MISSED, week=1)
+    Alert.objects.create(
+        patient=zoe, episode=zoe.current_episode(), kind=Alert.Kind.MISSED, week=1, latest_week=1, weeks=[1]
+    )
     ivy = patient_on_program(clinic=clinic, therapist=tess, first_name="Ivy", last_name="Improving", weeks_ago=2)
     checkin(ivy, 1, 3, 6)
     checkin(ivy, 2, 1, 3)  # "ODI 40.0 points better (MCID met)", the widest change cell
@@ -102,6 +105,7 @@ def test_caseload_adherence_column_filter_and_widths(live_server, sized):
     _log_in(page, live_server.url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"adherence-caseload-{page.size_name}.png", full_page=True)
+    save_screenshot(page, f"admin/caseload-{page.size_name}", full_page=False)
 
     _assert_no_sideways_scroll(page)
     if page.size_name == "desktop":
@@ -138,6 +142,7 @@ def test_patient_page_adherence_table_chart_and_width(live_server, sized):
     page.goto(f"{live_server.url}/admin/patients/patient/{mia.pk}/change/")
     page.wait_for_selector("#adherence-table")
     page.locator("#adherence").screenshot(path=SHOTS / f"adherence-panel-{page.size_name}.png")
+    save_screenshot(page, f"admin/adherence-{page.size_name}", part=page.locator("#adherence"))
     page.screenshot(path=SHOTS / f"adherence-patient-{page.size_name}.png", full_page=True)
 
     assert page.get_by_text("3 of 7 activity-weeks met: 43 % (under 50 %).").is_visible()

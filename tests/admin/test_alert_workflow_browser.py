@@ -13,6 +13,7 @@ import pytest
 from patients.models import Alert
 from tests.conftest import CHROMIUM, REQUIRE_BROWSER, require_chromium
 from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
+from tests.screenshots import save_screenshot
 
 AXE = Path(__file__).resolve().parents[1] / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
@@ -81,6 +82,7 @@ def test_one_worsening_alert_lists_its_weeks_and_two_are_acknowledged_with_a_not
     assert worsening.is_visible() and flare.is_visible()
     assert axe_violations(page) == []
     page.screenshot(path=SHOTS / f"1-open-alerts-{page.size_name}.png", full_page=True)
+    save_screenshot(page, f"admin/alerts-1-open-{page.size_name}", part=page.locator("#open-alerts"))
 
     # Nothing chosen: told which field, nothing acknowledged, the note typed is kept.
     page.get_by_label("What was done").fill(NOTE)
@@ -105,6 +107,7 @@ def test_one_worsening_alert_lists_its_weeks_and_two_are_acknowledged_with_a_not
     # The page fits the screen: nothing wider than the viewport but the history table, which scrolls inside.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     page.screenshot(path=SHOTS / f"2-history-{page.size_name}.png", full_page=True)
+    save_screenshot(page, f"admin/alerts-2-history-{page.size_name}", part=page.locator("#alert-history"))
     assert overflow <= 0 or page.size_name == "phone", overflow
 
     for alert in Alert.objects.filter(patient=will):

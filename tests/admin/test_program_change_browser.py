@@ -1,7 +1,8 @@
 """Changing and tailoring a patient's program as a therapist does it, in headless Chromium at desktop (1366x768)
 and phone (390x844) sizes: replace the program from a date, see the old one ended in the history, tailor an
 activity's quota, and the patient's check-in then asks each question once with the tailored goal. axe-core finds
-no violation of any impact on any page visited. The desktop run writes the screenshots docs/admin.md shows."""
+no violation of any impact on any page visited. With CFT_SCREENSHOTS=1 the desktop run writes the screenshots
+docs/admin.md shows."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from patients.models import Assignment
 from programs.models import Program
 from tests.conftest import CHROMIUM, REQUIRE_BROWSER, require_chromium
 from tests.factories import ClinicFactory, builtin_program, make_therapist, patient_on_program
+from tests.screenshots import save_screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "docs" / "screenshots" / "programs"
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 pytestmark = [
@@ -89,12 +90,8 @@ def assert_fits(page: Any, where: str) -> None:
 
 
 def shot(page: Any, size: str, name: str, part: Any = None) -> None:
-    if size == "desktop":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        if part is not None:
-            part.screenshot(path=SHOTS / f"{name}.png")
-        else:
-            page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    if size == "desktop":  # for docs/admin.md, with CFT_SCREENSHOTS=1 (tests/screenshots.py)
+        save_screenshot(page, f"programs/{name}", part=part)
 
 
 def test_change_a_program_from_a_date_tailor_a_quota_and_the_checkin_asks_once(live_server, chromium, size):
