@@ -4,7 +4,7 @@ the daily missed check-in job."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -247,7 +247,12 @@ def submit_checkin(
             ),
         }
         checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
-        alerts = _raise_alerts(patient, episode, checkin, by_id, now, {**rows, week: checkin})
+        week_one = episode.week_one_starts_on()
+
+        def plan_of(w: int) -> list[AssignmentItem]:
+            return list(by_id.values()) if w == week else items_in_week(tasks, w, week_one)
+
+        alerts = _raise_alerts(patient, episode, checkin, plan_of, now, {**rows, week: checkin})
         record(
             "checkin.update" if not created else "checkin.create",
             checkin,
@@ -323,14 +328,15 @@ def _raise_alerts(
     patient: Patient,
     episode: Episode,
     checkin: CheckIn,
-    items: dict[int, AssignmentItem],
+    plan_of: Callable[[int], list[AssignmentItem]],
     now: dt.datetime,
     rows: dict[int, CheckIn],
 ) -> list[Alert]:
     """Red flag (any yes, urgent), worsening (two consecutive weeks meeting the criterion, whichever of them
     arrives last), flare (an activity's flare rule triggered). Each week is recorded once per episode and kind, in
     the one open alert of that kind (`_raise`); a red flag escalates (`_raise_red_flag`). `rows` are the
-    episode's check-ins by week, this one included."""
+    episode's check-ins by week, this one included; `plan_of(week)` is that week's plan (`items_in_week`), so a
+    week judged again is judged against its own program's flare rules, also after a program change."""
     raised: list[Alert] = []
     week = checkin.week
     if checkin.red_flags:
@@ -356,8 +362,8 @@ def _raise_alerts(
                 continue
             if meets(earlier) and meets(rows[later]):
                 raised += _raise(patient, episode, Alert.Kind.WORSENING, later, False, {}, now)
-        activities = [item for item in items.values() if item.kind == AssignmentItem.Kind.ACTIVITY]
         for w in sorted(judged):
+            activities = [item for item in plan_of(w) if item.kind == AssignmentItem.Kind.ACTIVITY]
             flared = next(
                 (
                     item

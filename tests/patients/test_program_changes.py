@@ -154,6 +154,22 @@ def test_a_past_weeks_checkin_is_judged_against_the_items_of_that_week(patient):
     assert not CheckIn.objects.filter(patient=patient, week=5).exists()
 
 
+def test_a_corrected_baseline_judges_each_later_week_against_its_own_programs_flare_rule(patient):
+    change(patient, RETURN_TO_WORK, week_starts(patient, 3))
+    old, new = Assignment.objects.get(ended_on__isnull=False), Assignment.objects.get(ended_on__isnull=True)
+    old.items.filter(kind="activity").update(flare_margin=2)
+    new.items.filter(kind="activity").update(flare_margin=5)
+    checkin(patient, 1, 2, 3)
+    checkin(patient, 2, 2, 4)  # under the first program: 4 < 3 + 2, no flare
+    checkin(patient, 4, 2, 6)  # under the replacement: 6 < 3 + 5, no flare (the first program's 2 would flare)
+    assert not Alert.objects.filter(patient=patient, kind=Alert.Kind.FLARE).exists()
+    checkin(patient, 1, 2, 3, note="corrected")  # the baseline again: every later week is judged again
+    assert not Alert.objects.filter(patient=patient, kind=Alert.Kind.FLARE).exists()
+    checkin(patient, 1, 2, 2)  # a lower baseline: week 2 now flares by its own program's margin (4 >= 2 + 2)
+    flare = Alert.objects.get(patient=patient, kind=Alert.Kind.FLARE)
+    assert flare.weeks == [2]
+
+
 def test_an_activity_asked_once_cannot_be_answered_through_its_hidden_twin(patient):
     new = change(patient, RETURN_TO_WORK, week_starts(patient, 5), alongside=True)
     hidden = new.items.get(title="Walking")
