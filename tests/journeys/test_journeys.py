@@ -98,10 +98,14 @@ def test_a_link_sent_now_reaches_the_patient_whose_red_flag_reaches_the_therapis
     alerts = page.locator("#open-alerts")
     assert alerts.get_by_text(RED_FLAGS["rf_bladder_bowel"][0][:40], exact=False).count() >= 1
     therapist.check_page("patient-with-alert")
-    alerts.locator(".cft-alert", has_text=RED_FLAGS["rf_bladder_bowel"][0][:40]).get_by_role(
-        "button", name="Acknowledge"
-    ).first.click()
+    # Tick it, say what was done, acknowledge (#20's alert workflow); it moves to the history with the note.
+    alerts.locator(".cft-alert", has_text=RED_FLAGS["rf_bladder_bowel"][0][:40]).get_by_role("checkbox").first.check()
+    page.fill("#ack-note", "Phoned the patient: sent to the emergency department.")
+    page.get_by_role("button", name="Acknowledge selected").click()
     page.wait_for_selector("text=acknowledged.")
+    history = page.locator("#alert-history")
+    assert history.get_by_text("Phoned the patient: sent to the emergency department.").is_visible()
+    assert page.locator("#adherence").is_visible()  # the adherence panel of the same patient
     therapist.check_page("acknowledged")
 
 
