@@ -131,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-gb"
 # The languages of the patient's pages and emails (`Patient.language`); staff pages stay in English.
 LANGUAGES = [("en-gb", "English"), ("nb", "Norsk bokmål")]
+FORMAT_MODULE_PATH = ["cft.formats"]  # dates on staff pages as 2026-12-02 09:30 (cft/formats/en/formats.py)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
