@@ -390,9 +390,28 @@ def _lock_alerts(episode: Episode, kind: str) -> tuple[Alert | None, list[Alert]
     ]
 
 
-def _open_alert(patient: Patient, episode: Episode, kind: str, **fields: Any) -> tuple[Alert, bool]:
-    """Open the episode's alert of this kind, or, when a concurrent submission opened it first (the database
-    holds one open alert per episode and kind), lock and return that one: the patient never sees the race."""
+def _open_alert(
+    patient: Patient,
+    episode: Episode,
+    kind: str,
+    week: int,
+    *,
+    urgent: bool,
+    details: dict[str, Any],
+    now: dt.datetime,
+) -> tuple[Alert, bool]:
+    """Open the episode's alert of this kind for `week`, or, when a concurrent submission opened it first (the
+    database holds one open alert per episode and kind), lock and return that one: the patient never sees the
+    race."""
+    fields = {
+        "week": week,
+        "latest_week": week,
+        "weeks": [week],
+        "urgent": urgent,
+        "details": details,
+        "raised_at": now,
+        "updated_at": now,
+    }
     try:
         with transaction.atomic():
             return Alert.objects.create(patient=patient, episode=episode, kind=kind, **fields), True
@@ -426,18 +445,7 @@ def _raise_red_flag(patient: Patient, episode: Episode, week: int, flags: list[s
         details: dict[str, Any] = {"questions": flags, "by_week": {str(week): flags}}
         if reported:  # the week was reported and acknowledged before: the therapist hears what is new
             details.update(added=added, added_week=week)
-        alert, created = _open_alert(
-            patient,
-            episode,
-            Alert.Kind.RED_FLAG,
-            week=week,
-            latest_week=week,
-            weeks=[week],
-            urgent=True,
-            details=details,
-            raised_at=now,
-            updated_at=now,
-        )
+        alert, created = _open_alert(patient, episode, Alert.Kind.RED_FLAG, week, urgent=True, details=details, now=now)
         if created:
             enqueue(ALERT_TASK, alert_id=alert.pk)
             return [alert]
@@ -487,18 +495,7 @@ def _raise(
     if any(week in earlier.weeks for earlier in [*acknowledged, *([alert] if alert else [])]):
         return []
     if alert is None:
-        alert, created = _open_alert(
-            patient,
-            episode,
-            kind,
-            week=week,
-            latest_week=week,
-            weeks=[week],
-            urgent=urgent,
-            details=details,
-            raised_at=now,
-            updated_at=now,
-        )
+        alert, created = _open_alert(patient, episode, kind, week, urgent=urgent, details=details, now=now)
         if created:
             enqueue(ALERT_TASK, alert_id=alert.pk)
             return [alert]
