@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.services import client_ip, record, record_list_read, record_patient_read
+from audit.services import record, record_list_read, record_patient_read
 from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
 from clinics.models import clinic_ids_for
@@ -36,7 +36,7 @@ from patients.adherence_queries import episode_adherence
 from patients.admin_alerts import AlertWorkflowMixin
 from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
-from patients.models import Alert, Assignment, CheckIn, Patient, PatientQuerySet
+from patients.models import Assignment, CheckIn, Patient, PatientQuerySet
 from patients.outcomes import episode_outcome
 from programs.models import Program
 
@@ -384,11 +384,6 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
     def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
         return [
-            path(
-                "<path:object_id>/alerts/<int:alert_id>/acknowledge/",
-                wrap(self.acknowledge_view),
-                name="patients_patient_acknowledge",
-            ),
             *self.alert_urls(wrap),
             path("<path:object_id>/assign/", wrap(self.assign_view), name="patients_patient_assign"),
             path(
@@ -416,19 +411,6 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def _back(self, patient: Patient) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[patient.pk]))
-
-    def acknowledge_view(self, request: HttpRequest, object_id: str, alert_id: int) -> HttpResponse:
-        patient = self._patient_for_change(request, object_id)
-        alert = get_object_or_404(Alert.objects.for_user(request.user), pk=alert_id, patient=patient)
-        try:
-            services.acknowledge_alert(
-                alert=alert, by=request.user, note=request.POST.get("note", ""), ip_address=client_ip(request)
-            )
-        except ValidationError as exc:
-            self.message_user(request, f"Nothing acknowledged. {error_text(exc)}", messages.ERROR)
-        else:
-            self.message_user(request, f"{alert} acknowledged.", messages.SUCCESS)
-        return self._back(patient)
 
     def send_checkin_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         patient = self._patient_for_change(request, object_id)

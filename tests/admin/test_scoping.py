@@ -117,7 +117,7 @@ def test_assign_and_acknowledge_on_another_clinics_patient_are_not_found(client,
     checkin(world.bob, 1, 2, 4, red_flags={"rf_fever": True})
     alert = Alert.objects.get(patient=world.bob)
     client.force_login(world.tess)
-    ack = client.post(reverse("admin:patients_patient_acknowledge", args=[world.bob.pk, alert.pk]))
+    ack = client.post(reverse("admin:patients_patient_acknowledge_alerts", args=[world.bob.pk]), {"alerts": [alert.pk]})
     assign = client.post(
         reverse("admin:patients_patient_assign", args=[world.bob.pk]),
         {"assign-program": world.alpha_program.pk, "assign-start_date": "2026-01-01"},
@@ -132,8 +132,12 @@ def test_acknowledge_through_own_patient_cannot_reach_another_clinics_alert(clie
     checkin(world.bob, 1, 2, 4, red_flags={"rf_fever": True})
     alert = Alert.objects.get(patient=world.bob)
     client.force_login(world.tess)
-    response = client.post(reverse("admin:patients_patient_acknowledge", args=[world.alice.pk, alert.pk]))
-    assert response.status_code == 404
+    response = client.post(
+        reverse("admin:patients_patient_acknowledge_alerts", args=[world.alice.pk]), {"alerts": [alert.pk]}
+    )
+    assert response.status_code == 302  # back to Alice's page, saying nothing was acknowledged
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
 
 
 def test_actions_never_touch_another_clinics_patients(client, world):

@@ -231,7 +231,6 @@ RULES: dict[str, Rule] = {
     "admin:app_list/clinic": Rule(any_staff(), kind="admin", values=("clinics", "patients", "programs")),
     "admin:app_list/audit": Rule(any_staff(admins_only=True), kind="admin", values=("audit",)),
     r"admin/(?P<url>.*)$": Rule(any_staff(NOT_FOUND, superusers_too=True), kind="admin"),
-    "admin:patients_patient_acknowledge": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
     "admin:patients_patient_acknowledge_alerts": Rule(
         staff_policy(a=STAFF, b=HIDDEN),
         ("POST",),
