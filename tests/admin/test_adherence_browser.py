@@ -5,48 +5,16 @@ every caseload column in view on a desktop, and axe-core finding no violation of
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from patients.models import Alert
-from tests.conftest import CHROMIUM, REQUIRE_BROWSER, require_chromium
 from tests.factories import ClinicFactory, checkin, make_therapist, patient_meeting_some_quotas, patient_on_program
 from tests.screenshots import save_screenshot
 
-AXE = Path(__file__).resolve().parents[1] / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
-SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "admin"
-
-
-@pytest.fixture(params=list(SIZES), ids=list(SIZES))
-def sized(request: pytest.FixtureRequest) -> Any:
-    require_chromium()
-    if not AXE.exists():
-        if REQUIRE_BROWSER:
-            pytest.fail(f"REQUIRE_BROWSER=1 but {AXE} is missing")
-        pytest.skip(f"needs axe-core at {AXE}")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as in test_browser.py: ORM calls around the browser
-    width, height = SIZES[request.param]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = browser.new_context(viewport={"width": width, "height": height})
-            context.add_init_script(path=str(AXE))  # before page scripts: the CSP does not apply to it
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.size_name = request.param  # type: ignore[attr-defined]
-            yield page
-        finally:
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _log_in(page: Any, url: str) -> None:
@@ -99,9 +67,9 @@ def _seed() -> Any:
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_caseload_adherence_column_filter_and_widths(live_server, sized):
+def test_caseload_adherence_column_filter_and_widths(live_server, sized_page):
     _seed()
-    page = sized
+    page = sized_page
     _log_in(page, live_server.url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"adherence-caseload-{page.size_name}.png", full_page=True)
@@ -135,9 +103,9 @@ def test_caseload_adherence_column_filter_and_widths(live_server, sized):
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_patient_page_adherence_table_chart_and_width(live_server, sized):
+def test_patient_page_adherence_table_chart_and_width(live_server, sized_page):
     mia = _seed()
-    page = sized
+    page = sized_page
     _log_in(page, live_server.url)
     page.goto(f"{live_server.url}/admin/patients/patient/{mia.pk}/change/")
     page.wait_for_selector("#adherence-table")

@@ -4,52 +4,20 @@ note and finds them in the alert history with that note; axe-core finds no viola
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from patients.models import Alert
-from tests.conftest import CHROMIUM, REQUIRE_BROWSER, require_chromium
 from tests.factories import ClinicFactory, checkin, make_therapist, patient_on_program
 from tests.screenshots import save_screenshot
 
-AXE = Path(__file__).resolve().parents[1] / "journeys" / "node_modules" / "axe-core" / "axe.min.js"
-SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "admin" / "alerts"
 NOTE = "Phoned Will: flare after moving house. Eased the walking quota for two weeks."
 
 AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
     .map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", ")}`)"""
-
-
-@pytest.fixture(params=list(SIZES), ids=list(SIZES))
-def sized_page(request: pytest.FixtureRequest) -> Any:
-    require_chromium()
-    if not AXE.exists():
-        if REQUIRE_BROWSER:
-            pytest.fail(f"REQUIRE_BROWSER=1 but {AXE} is missing")
-        pytest.skip(f"needs axe-core at {AXE}")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as in test_browser.py: ORM calls around the browser
-    width, height = SIZES[request.param]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = browser.new_context(viewport={"width": width, "height": height})
-            context.add_init_script(path=str(AXE))  # before page scripts: the CSP does not apply to it
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.size_name = request.param  # type: ignore[attr-defined]
-            yield page
-        finally:
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def axe_violations(page: Any) -> list[str]:
