@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from programs.models import Program
 from programs.services import copy_program_to_clinic
@@ -70,3 +71,15 @@ def sized_page(request: pytest.FixtureRequest) -> Any:
         finally:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def tess_client(client, world):  # type: ignore[no-untyped-def]
+    """The test client signed in as Tess, the first clinic's therapist."""
+    client.force_login(world.tess)
+    return client
+
+
+def page_of(client, patient) -> str:  # type: ignore[no-untyped-def]
+    """The patient page's HTML."""
+    return client.get(reverse("admin:patients_patient_change", args=[patient.pk])).content.decode()

@@ -13,17 +13,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from patients.models import ALERT_NOTE_MAX_LENGTH, Alert
+from tests.admin.conftest import page_of
 from tests.factories import checkin, make_therapist
-
-
-@pytest.fixture
-def tess_client(client, world):  # type: ignore[no-untyped-def]
-    client.force_login(world.tess)
-    return client
-
-
-def page_of(client, patient) -> str:  # type: ignore[no-untyped-def]
-    return client.get(reverse("admin:patients_patient_change", args=[patient.pk])).content.decode()
 
 
 def acknowledge(client, patient, alerts, note=""):  # type: ignore[no-untyped-def]

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from patients.models import Alert, Assignment, Episode, Patient
+from tests.admin.conftest import page_of
 from tests.factories import PatientFactory, checkin
-
-
-@pytest.fixture
-def tess_client(client, world):  # type: ignore[no-untyped-def]
-    client.force_login(world.tess)
-    return client
-
-
-def page_of(client, patient) -> str:  # type: ignore[no-untyped-def]
-    return client.get(reverse("admin:patients_patient_change", args=[patient.pk])).content.decode()
 
 
 def test_patient_page_shows_trend_chart_with_a_text_table(tess_client, world):
