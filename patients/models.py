@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from clinics.models import ClinicScopedQuerySet
-from patients import scoring
+from patients import beliefs, scoring
 from patients.dates import program_week
 from programs.models import WEEK_VALIDATORS, ActivityPlanFields
 
@@ -345,6 +345,13 @@ class CheckIn(models.Model):
     # How many of the week's graded activities were met (`patients.adherence.met_in_checkin`), set with the
     # answers by `submit_checkin`: the caseload adds these up in SQL (docs/clinical-rules.md, adherence).
     activities_met = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The belief section (`patients.beliefs`): asked at intake and every 4 weeks, each item 0-10 or unanswered,
+    # stored with the version of the wording it was asked in ("" when the week had no belief section).
+    belief_consequences = models.PositiveSmallIntegerField(null=True, blank=True)
+    belief_personal_control = models.PositiveSmallIntegerField(null=True, blank=True)
+    belief_treatment_control = models.PositiveSmallIntegerField(null=True, blank=True)
+    belief_concern = models.PositiveSmallIntegerField(null=True, blank=True)
+    beliefs_version = models.CharField(max_length=40, blank=True, default="")
     note = models.TextField(blank=True)
     entered_by = models.CharField(max_length=10, choices=EnteredBy.choices, default=EnteredBy.PATIENT)
     entered_by_user = models.ForeignKey(
@@ -365,6 +372,13 @@ class CheckIn(models.Model):
                 name="checkin_odi_0_100",
             ),
             models.CheckConstraint(condition=Q(odi_answered__lte=10), name="checkin_odi_answered_0_10"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"belief_{item}__isnull": True}) | Q(**{f"belief_{item}__lte": beliefs.HIGHEST}),
+                    name=f"checkin_belief_{item}_0_10",
+                )
+                for item in beliefs.ITEMS
+            ),
         ]
         indexes = [models.Index(fields=["patient", "-week"])]
 
@@ -394,6 +408,11 @@ class CheckIn(models.Model):
     @property
     def odi_band(self) -> str | None:
         return scoring.odi_band(self.odi_exact)
+
+    @property
+    def beliefs(self) -> dict[str, int | None]:
+        """The belief answers by item (`patients.beliefs.ITEMS`); all None in a week without the section."""
+        return {item: getattr(self, f"belief_{item}") for item in beliefs.ITEMS}
 
     @property
     def red_flag_questions(self) -> list[str]:
