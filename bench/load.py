@@ -3,7 +3,9 @@
 Starts the app under gunicorn on 127.0.0.1 (DEBUG off, PostgreSQL and Redis from DATABASE_URL and
 CELERY_BROKER_URL) and drives it with `bench.loadgen` at 10, 50 and 200 concurrent clients:
 
-- `GET /livez`, the minimal Django view: the baseline;
+- `GET /livez`, the minimal Django view: the baseline of the whole stack;
+- `POST /bench/baseline/` (`bench.baseline`): the same patient token authenticated, one row inserted in a
+  transaction: the baseline the API check-in is a ratio to;
 - `POST /api/v1/me/checkins/` with a patient API token;
 - the check-in page: a session opened from the magic link and the form's CSRF token (prepared before the
   clock starts), then `POST /checkin/` measured.
@@ -11,7 +13,9 @@ CELERY_BROKER_URL) and drives it with `bench.loadgen` at 10, 50 and 200 concurre
 Every client has its own patients, so most submissions create the week's check-in and a client that comes
 back to a patient updates it. After each run the database is checked: the versions of this week's check-ins
 add up to the successful submissions (nothing lost). In-process, it counts the SQL statements of one
-submission for a 1-item and a 30-item program and times the API submission without the HTTP server.
+submission for a 1-item and a 30-item program and times the API submission and the baseline endpoint, interleaved,
+without the HTTP server. The server and the in-process client use `bench.settings` (the product's settings with
+the bench's URLconf), so the baseline endpoint exists only here.
 
     DATABASE_URL=postgres://.../cft_bench CELERY_BROKER_URL=redis://.../14 python -m bench.load [--quick]
 """
@@ -53,6 +57,7 @@ SERVER_ENV = {
     "API_THROTTLE_USER": API_THROTTLE,
     "API_THROTTLE_ANON": API_THROTTLE,
     "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
 }
 
 
@@ -144,7 +149,7 @@ def answers(n: int) -> tuple[list[int | None], int]:
 # --- HTTP ----------------------------------------------------------------------------------------------------
 
 
-def api_maker(tokens: list[str], clients: int):  # type: ignore[no-untyped-def]
+def api_maker(tokens: list[str], clients: int, path: str = "/api/v1/me/checkins/"):  # type: ignore[no-untyped-def]
     pools = [tokens[i::clients] or [tokens[i % len(tokens)]] for i in range(clients)]
 
     def make(client: int, number: int) -> tuple[str, str, bytes, dict[str, str]]:
@@ -152,7 +157,7 @@ def api_maker(tokens: list[str], clients: int):  # type: ignore[no-untyped-def]
         odi, nrs = answers(client + number)
         body = json.dumps({"odi": odi, "pain_nrs": nrs}).encode()
         headers = {"Authorization": f"Token {pool[number % len(pool)]}", "Content-Type": "application/json"}
-        return "POST", "/api/v1/me/checkins/", body, headers
+        return "POST", path, body, headers
 
     return make
 
@@ -343,8 +348,11 @@ def _red_flag_keys() -> list[str]:
 
 
 def time_api_in_process(count: int, profile_to: str | None = None) -> dict[str, float]:
-    """Mean time of one API submission (each a create, on its own patient, 30-item program), in-process:
-    Django, DRF, the service and PostgreSQL, no HTTP server. With `profile_to`, pyinstrument's report."""
+    """Mean and median time of one API submission (each a create, on its own patient, 30-item program),
+    in-process: Django, DRF, the service and PostgreSQL, no HTTP server; and of the baseline endpoint with the same
+    token, each call right after the submission it is compared with. With `profile_to`, pyinstrument's report of
+    the submissions alone."""
+    from bench.baseline import PATH as BASELINE
     from clinics.models import Clinic
 
     clinic, _ = Clinic.objects.get_or_create(slug="bench-load", defaults={"name": "Bench load clinic"})
@@ -362,17 +370,31 @@ def time_api_in_process(count: int, profile_to: str | None = None) -> dict[str, 
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
-    times = []
+    for client, _ in prepared[:5]:
+        client.post(BASELINE, b"{}", content_type="application/json")
+    times, baseline_times = [], []
     for client, body in prepared[5:]:
         started = time.perf_counter()
         response = client.post("/api/v1/me/checkins/", body, content_type="application/json")
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 201, response.content
+        if profiler is None:
+            started = time.perf_counter()
+            response = client.post(BASELINE, b"{}", content_type="application/json")
+            baseline_times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 201, response.content
     if profiler is not None:
         profiler.stop()
         with open(profile_to, "w") as out:
             out.write(profiler.output_text(unicode=True, color=False, show_all=False))
-    return {"mean_ms": statistics.fmean(times), "median_ms": statistics.median(times)}
+        return {"mean_ms": statistics.fmean(times), "median_ms": statistics.median(times)}
+    baseline = statistics.median(baseline_times)
+    return {
+        "mean_ms": statistics.fmean(times),
+        "median_ms": statistics.median(times),
+        "baseline_median_ms": baseline,
+        "ratio": statistics.median(times) / baseline,
+    }
 
 
 # --- the run ---------------------------------------------------------------------------------------------------
@@ -384,6 +406,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     from django.utils import timezone
 
     from bench import loadgen
+    from bench.baseline import PATH as BASELINE
     from bench.server import gunicorn
     from patients import links, services
 
@@ -403,7 +426,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     in_process = time_api_in_process(20 if quick else 60)
     connection.close()
 
-    results: dict[str, dict[int, loadgen.Result]] = {"livez": {}, "api": {}, "page": {}}
+    results: dict[str, dict[int, loadgen.Result]] = {"livez": {}, "baseline": {}, "api": {}, "page": {}}
     with gunicorn(SERVER_ENV) as base:
         print(f"server up at {base}; opening {len(link_paths)} page sessions ...", flush=True)
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -417,11 +440,12 @@ def run(quick: bool = False) -> dict[str, Any]:
             page_sessions = sessions[index * per_level : (index + 1) * per_level]
             common = {"clients": clients, "seconds": seconds, "max_requests": 20000}
             results["livez"][clients] = loadgen.run(base, livez_maker, **common)
+            results["baseline"][clients] = loadgen.run(base, api_maker(api_tokens, clients, BASELINE), **common)
             results["api"][clients] = loadgen.run(base, api_maker(api_tokens, clients), **common)
             results["page"][clients] = loadgen.run(
                 base, page_maker(page_sessions, clients), ok_statuses=frozenset({302}), **common
             )
-            for name in ("livez", "api", "page"):
+            for name in ("livez", "baseline", "api", "page"):
                 r = results[name][clients]
                 print(
                     f"{name:5} {clients:3} clients: {r.throughput:7.1f}/s  p50 {r.percentile(50):6.1f}  "
@@ -441,11 +465,12 @@ def run(quick: bool = False) -> dict[str, Any]:
     }
 
 
-def _row(label: str, r: Any, baseline: Any | None) -> str:
-    ratio = f"{r.throughput / baseline.throughput:.2f}" if baseline is not None and baseline.throughput else ""
+def _row(label: str, r: Any, *baselines: Any) -> str:
+    ratios = [f"{r.throughput / b.throughput:.2f}" if b.throughput else "" for b in baselines]
+    ratios += [""] * (2 - len(ratios))
     return (
         f"| {label} | {r.clients} | {r.requests:,} | {r.errors} | {r.throughput:.1f} | {r.percentile(50):.1f} | "
-        f"{r.percentile(95):.1f} | {r.percentile(99):.1f} | {ratio} |"
+        f"{r.percentile(95):.1f} | {r.percentile(99):.1f} | {' | '.join(ratios)} |"
     )
 
 
@@ -457,19 +482,22 @@ def report(data: dict[str, Any]) -> str:
         "The app under gunicorn (4 workers x 4 threads, DEBUG off) on PostgreSQL and Redis, driven from the same "
         f"machine by `bench.loadgen` (closed loop, {SECONDS:.0f} s per row). Baseline: `GET /livez`, a minimal "
         "Django view through the whole middleware stack, measured in the same run. API: `POST /api/v1/me/checkins/` "
-        "with a patient token. Page: `POST /checkin/` with the session opened from the magic link and the CSRF "
-        "token of the loaded form (both prepared before the clock starts). Each client has its own patients, "
-        "so most submissions create the week's check-in and the rest update it. Latencies in ms; ratio = "
-        "throughput / baseline throughput at the same concurrency.",
+        "with a patient token. Baseline endpoint: `POST /bench/baseline/` (`bench.baseline`), the same token "
+        "authenticated and one row inserted in a transaction. Page: `POST /checkin/` with the session opened from "
+        "the magic link and the CSRF token of the loaded form (both prepared before the clock starts). Each "
+        "client has its own patients, so most submissions create the week's check-in and the rest update it. "
+        "Latencies in ms; ratios = throughput / that baseline's throughput at the same concurrency.",
         "",
-        "| target | clients | requests | errors | per second | p50 | p95 | p99 | ratio |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| target | clients | requests | errors | per second | p50 | p95 | p99 | ratio to /livez "
+        "| ratio to baseline endpoint |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for clients in LEVELS:
-        base = results["livez"][clients]
-        lines.append(_row("baseline `/livez`", base, None))
-        lines.append(_row("API check-in", results["api"][clients], base))
-        lines.append(_row("page check-in", results["page"][clients], base))
+        base, endpoint = results["livez"][clients], results["baseline"][clients]
+        lines.append(_row("baseline `/livez`", base))
+        lines.append(_row("baseline endpoint", endpoint, base))
+        lines.append(_row("API check-in", results["api"][clients], base, endpoint))
+        lines.append(_row("page check-in", results["page"][clients], base, endpoint))
     api50, page50 = results["api"][50], results["page"][50]
     base50 = results["livez"][50]
     statements = data["statements"]
@@ -487,7 +515,11 @@ def report(data: dict[str, Any]) -> str:
         f"({statements[30]['page_sql']}), the page's including its session read and save (aim <= 10 whatever "
         "the size).",
         f"- **In-process** (Django test client, no HTTP server, 30-activity program): one API submission takes "
-        f"{data['in_process']['mean_ms']:.1f} ms on average ({data['in_process']['median_ms']:.1f} ms median).",
+        f"{data['in_process']['mean_ms']:.1f} ms on average ({data['in_process']['median_ms']:.1f} ms median); "
+        f"the baseline endpoint with the same token {data['in_process']['baseline_median_ms']:.1f} ms median, so "
+        f"a check-in costs **{data['in_process']['ratio']:.2f}x the baseline endpoint** (aim <= 2.5).",
+        f"- **Under gunicorn at 50 clients**: API check-in p99 {api50.percentile(99):.0f} ms with "
+        f"{api50.errors} errors (aim < 500 ms, none).",
         f"- Whole run, data preparation included: {data['seconds']:.0f} s.",
     ]
     ratio = min(api50.throughput, page50.throughput) / base50.throughput
