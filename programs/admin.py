@@ -21,6 +21,7 @@ from clinics.models import Clinic
 from programs import quotas, services
 from programs.models import (
     PLAN_FIELDS,
+    Belief,
     CopingStrategy,
     GradedActivity,
     Narrative,
@@ -89,10 +90,17 @@ class LibraryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class NarrativeForm(forms.ModelForm):
     body = forms.CharField(widget=forms.Textarea, help_text="Markdown. Saving a change adds a new version.")
     key_messages = forms.CharField(widget=forms.Textarea, required=False, help_text="One key message per line.")
+    beliefs = forms.MultipleChoiceField(
+        choices=Belief.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Beliefs addressed",
+        help_text=Narrative._meta.get_field("beliefs").help_text,
+    )
 
     class Meta:
         model = Narrative
-        fields = ("clinic", "title")
+        fields = ("clinic", "title", "beliefs")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,18 +128,25 @@ class NarrativeVersionInline(admin.TabularInline):
 @admin.register(Narrative)
 class NarrativeAdmin(LibraryAdmin):
     form = NarrativeForm
-    list_display = ("title", "library", "created_at")
+    list_display = ("title", "library", "beliefs_addressed", "created_at")
     inlines = (NarrativeVersionInline,)
+
+    @admin.display(description="Beliefs addressed")
+    def beliefs_addressed(self, obj: Narrative) -> str:
+        return ", ".join(obj.belief_labels()) or "-"
 
     def save_model(self, request: HttpRequest, obj: Narrative, form: Any, change: bool) -> None:
         body, key_messages = form.cleaned_data["body"], form.cleaned_data["key_messages"]
+        beliefs = form.cleaned_data.get("beliefs", [])
         if not change:
             created = services.create_narrative(
-                clinic=obj.clinic, title=obj.title, body=body, key_messages=key_messages
+                clinic=obj.clinic, title=obj.title, body=body, key_messages=key_messages, beliefs=beliefs
             )
             obj.pk, obj._state = created.pk, created._state
             return
         obj.save(update_fields=["title"])
+        if "beliefs" in form.changed_data:
+            services.set_narrative_beliefs(narrative=obj, beliefs=beliefs)
         if {"body", "key_messages"} & set(form.changed_data):
             services.edit_narrative(narrative=obj, body=body, key_messages=key_messages)
 

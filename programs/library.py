@@ -33,6 +33,56 @@ NARRATIVES = {
         "your employer, helps you build confidence. You do not need to be pain-free to go back to work.",
         "Work is good for recovery.\nYou do not need to be pain-free to return.",
     ),
+    # One narrative written for each belief item of the check-in (patients/beliefs.py), in the same style.
+    "Back pain does not have to run your life": (
+        "Back pain can take over: plans get cancelled, hobbies stop, work feels hard. That is understandable, "
+        "but **the pain does not decide how big a part of your life it takes up**. People with the same pain "
+        "live very different lives with it.\n\nPick one thing that matters to you and that pain has pushed "
+        "aside, and start it again in a small way. Doing things you value, even in small steps, is part of "
+        "getting better, not something that has to wait until the pain has gone.",
+        "Pain does not have to decide what you do.\nStart again with something that matters, in small steps.\n"
+        "You do not have to wait for the pain to go.",
+    ),
+    "You can influence your pain": (
+        "It can feel as if pain comes and goes on its own. In fact **what you do changes it**: how you move, "
+        "how tense you are, how you sleep, how you pace your day and how you respond to a bad day all turn the "
+        "volume of pain up or down.\n\nNotice what makes a difference for you. Relaxed breathing, moving "
+        "without bracing and keeping a steady level of activity are skills: they get easier and work better "
+        "with practice.",
+        "What you do changes your pain.\nRelaxing, moving and pacing are skills you can practise.\n"
+        "Notice what helps you, and do more of it.",
+    ),
+    "Treatment works, and you are part of it": (
+        "Many people with long-lasting back pain improve, even after other treatments did not help. This "
+        "program is based on research with people like you: **understanding pain, moving with confidence and "
+        "building activity step by step** reduces pain and disability for many.\n\nThe changes come from "
+        "what you practise between sessions, with our support. Progress is rarely a straight line, so judge it "
+        "over weeks, not days.",
+        "People with long-lasting back pain can and do improve.\nThe program works through what you practise.\n"
+        "Judge your progress over weeks, not days.",
+    ),
+    "When you worry about your back": (
+        "It is natural to worry when your back hurts, especially if pain has lasted a long time. But "
+        "**serious causes of back pain are rare**, and we have checked for the warning signs. Worry makes the "
+        "body's alarm system more sensitive, and it can make you avoid moving, which keeps pain going.\n\n"
+        "A flare-up is a sensitive system reacting, not new damage. If something new worries you, tell us: "
+        "we would rather hear about it than have you worry alone.",
+        "Serious causes of back pain are rare.\nWorry turns pain up; understanding turns it down.\n"
+        "Tell us if something new worries you.",
+    ),
+}
+
+# The beliefs each built-in narrative addresses (values of `programs.models.Belief`).
+NARRATIVE_BELIEFS = {
+    "Hurt does not mean harm": ("consequences", "concern"),
+    "Your back is strong": ("personal_control", "concern"),
+    "Stress, sleep and pain": ("personal_control",),
+    "Flare-ups happen, and they pass": ("personal_control", "concern"),
+    "Getting back to work": ("consequences",),
+    "Back pain does not have to run your life": ("consequences",),
+    "You can influence your pain": ("personal_control",),
+    "Treatment works, and you are part of it": ("treatment_control",),
+    "When you worry about your back": ("concern",),
 }
 
 COPING = {
@@ -111,6 +161,13 @@ PROGRAMS = {
         ],
     ),
 }
+
+
+def tag_narratives(apps: object) -> None:
+    """Give the built-in narratives their belief tags (`NARRATIVE_BELIEFS`), with a migration's models."""
+    Narrative = apps.get_model("programs", "Narrative")  # type: ignore[attr-defined]
+    for title, beliefs in NARRATIVE_BELIEFS.items():
+        Narrative.objects.filter(clinic=None, title=title).update(beliefs=list(beliefs))
 
 
 def load(apps: object) -> None:

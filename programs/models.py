@@ -4,6 +4,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any, Self
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -61,9 +62,52 @@ class Component(models.Model):
         return self.title
 
 
+class Belief(models.TextChoices):
+    """The beliefs a narrative can address: the four belief items of the check-in (`patients.beliefs.ITEMS`, the
+    same values, kept equal by tests/programs/test_narrative_beliefs.py; this app cannot import patients)."""
+
+    CONSEQUENCES = "consequences", "Consequences"
+    PERSONAL_CONTROL = "personal_control", "Personal control"
+    TREATMENT_CONTROL = "treatment_control", "Treatment control"
+    CONCERN = "concern", "Concern"
+
+
+def clean_beliefs(value: Any) -> list[str]:
+    """A narrative's belief tags as stored: known items, each once, in `Belief` order; else a ValidationError
+    naming the `beliefs` field."""
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise ValidationError({"beliefs": "Choose beliefs from the list."})
+    unknown = sorted(set(value) - set(Belief.values))
+    if unknown:
+        raise ValidationError({"beliefs": f"Not a belief item: {', '.join(unknown)}."})
+    return [item for item in Belief.values if item in value]
+
+
+def validate_beliefs(value: Any) -> None:
+    """The model field's validator (admin forms, full_clean): the same rule as `clean_beliefs`."""
+    try:
+        clean_beliefs(value)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict["beliefs"]) from None
+
+
 class Narrative(Component):
     """A reassurance narrative (CFT pillar: making sense of pain). Its text lives in versions: an edit adds a
-    version, so what a patient was shown stays what it was."""
+    version, so what a patient was shown stays what it was. `beliefs` are the belief items it addresses (a list
+    of `Belief` values), which the patient page uses to suggest it for a patient's highest belief needs."""
+
+    beliefs = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_beliefs],
+        help_text="The beliefs this narrative addresses: consequences (how much the pain affects life), personal "
+        "control (what the patient can do about it), treatment control (whether treatment can help), concern "
+        "(worry about the pain). The patient page suggests it to patients whose answers are furthest from "
+        "where therapy aims on these.",
+    )
+
+    def belief_labels(self) -> list[str]:
+        return [Belief(item).label for item in self.beliefs if item in Belief.values]
 
     def current_version(self) -> NarrativeVersion | None:
         # all() so that a prefetch_related("versions") serves it without a query.

@@ -18,6 +18,7 @@ from programs.models import (
     NarrativeVersion,
     Program,
     ProgramItem,
+    clean_beliefs,
     week_range_errors,
 )
 
@@ -39,8 +40,10 @@ def validate_activity_plan(plan: quotas.QuotaPlan) -> None:
 
 
 @transaction.atomic
-def create_narrative(*, clinic: Clinic | None, title: str, body: str, key_messages: str = "") -> Narrative:
-    narrative = Narrative.objects.create(clinic=clinic, title=title)
+def create_narrative(
+    *, clinic: Clinic | None, title: str, body: str, key_messages: str = "", beliefs: Any = ()
+) -> Narrative:
+    narrative = Narrative.objects.create(clinic=clinic, title=title, beliefs=clean_beliefs(beliefs))
     NarrativeVersion.objects.create(narrative=narrative, version=1, body=body, key_messages=key_messages)
     return narrative
 
@@ -53,6 +56,14 @@ def edit_narrative(*, narrative: Narrative, body: str, key_messages: str = "") -
     return NarrativeVersion.objects.create(
         narrative=narrative, version=latest + 1, body=body, key_messages=key_messages
     )
+
+
+def set_narrative_beliefs(*, narrative: Narrative, beliefs: Any) -> Narrative:
+    """Tag a narrative with the beliefs it addresses (`programs.models.Belief`); the tags are no part of what a
+    patient is shown, so they change in place, without a new version."""
+    narrative.beliefs = clean_beliefs(beliefs)
+    narrative.save(update_fields=["beliefs"])
+    return narrative
 
 
 def create_coping_strategy(
