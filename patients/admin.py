@@ -34,6 +34,7 @@ from patients import (
 )
 from patients.adherence_queries import episode_adherence
 from patients.admin_alerts import AlertWorkflowMixin
+from patients.admin_beliefs import BeliefNarrativesMixin
 from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
 from patients.models import Assignment, CheckIn, Patient, PatientQuerySet
@@ -219,7 +220,7 @@ class PatientForm(forms.ModelForm):
 
 # --- the admin --------------------------------------------------------------------------------------------
 @admin.register(Patient)
-class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
+class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The caseload list and the patient page."""
 
     form = PatientForm
@@ -385,6 +386,7 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             *self.alert_urls(wrap),
+            *self.belief_urls(wrap),
             path("<path:object_id>/assign/", wrap(self.assign_view), name="patients_patient_assign"),
             path(
                 "<path:object_id>/assignments/<int:assignment_id>/tailor/",
@@ -521,6 +523,7 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
             else []
         )
         can_change = self.has_change_permission(request, patient)
+        week = services.current_week(patient, current) if current else None
         return {
             "episodes": episodes,
             "current_episode": current,
@@ -537,7 +540,8 @@ class PatientAdmin(AlertWorkflowMixin, ScopedAdminMixin, admin.ModelAdmin):
             **self.alert_context(request, patient),
             "assign_form": AssignProgramForm(user=request.user, prefix="assign") if can_change else None,
             "can_change": can_change,
-            "current_week": services.current_week(patient, current) if current else None,
+            "current_week": week,
+            **self.belief_context(request, patient, current, checkins, week),
         }
 
     @staticmethod

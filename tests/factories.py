@@ -84,6 +84,7 @@ def builtin_program(kind: str = Program.Kind.PERSISTENT) -> Program:
     if not Program.objects.builtin().exists():
         # A transactional_db test flushes the tables, data-migration rows included: load the library again.
         library.load(django_apps)
+        library.tag_narratives(django_apps)
     return Program.objects.builtin().filter(kind=kind).first()
 
 

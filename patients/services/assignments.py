@@ -318,6 +318,20 @@ def add_item(
     return item
 
 
+@transaction.atomic
+def add_narrative_to_plan(*, patient: Patient, narrative: Narrative, by: Any = None) -> AssignmentItem:
+    """One click from the patient page's belief suggestions: the narrative joins the current program of the
+    patient's open episode (the latest started, when programs run alongside) from the first open week, through
+    `add_item` (same clinic, not already in the plan, audited as `assignment.add_item`)."""
+    episode = patient.current_episode()
+    current = None
+    if episode is not None:
+        current = episode.assignments.filter(ended_on__isnull=True).order_by("-start_date", "-pk").first()
+    if current is None:
+        raise ValidationError({"assignment": "There is no current program to add to: assign a program first."})
+    return add_item(assignment=current, component=narrative, by=by)
+
+
 @dataclass(frozen=True)
 class ItemToAdd:
     component: LibraryComponent

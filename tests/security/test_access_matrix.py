@@ -237,6 +237,12 @@ RULES: dict[str, Rule] = {
         kind="admin",
         body=lambda w: {"alerts": list(w.patient_a1.alerts.values_list("pk", flat=True)), "note": "Called"},
     ),
+    "admin:patients_patient_add_narrative": Rule(
+        staff_policy(a=STAFF, b=HIDDEN),
+        ("POST",),
+        kind="admin",
+        body=lambda w: {"narrative": builtin_narrative("Treatment works, and you are part of it").pk},
+    ),
     "admin:patients_patient_assign": Rule(
         staff_policy(a=STAFF, b=HIDDEN),
         ("POST",),
@@ -380,6 +386,13 @@ def cases() -> list[Case]:
                 for method in rule.methods:
                     found.extend(Case(pattern, rule, method, role, value) for role in ROLES)
     return found
+
+
+def builtin_narrative(title: str) -> Any:
+    from programs.models import Narrative
+
+    builtin_program()  # a flushed database gets the built-in library back
+    return Narrative.objects.builtin().get(title=title)
 
 
 def unchanged_tailoring(world: World) -> dict[str, Any]:
