@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
     from patients.outcomes import PatientOutcomes
+    from reports.beliefs import BeliefReport, EpisodeBeliefs
 
     class ReportEpisode(PatientOutcomes):
         """What `report_episodes` adds to each episode, beyond `with_episode_outcomes`."""
@@ -127,6 +128,7 @@ class EpisodeRow:
     activity_weeks: int = 0
     quota_met: int = 0
     done_ratios: list[float] = field(default_factory=list)
+    beliefs: EpisodeBeliefs | None = None  # intake and latest belief answers (reports.beliefs)
 
     @property
     def has_baseline(self) -> bool:
@@ -232,7 +234,11 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
                 name: scoring.change_from_baseline(row.baseline[name], measures[name], mcid)
                 for name, mcid in MEASURES.items()
             }
-    return list(rows.values())
+    result = list(rows.values())
+    from reports.beliefs import attach_beliefs  # reports.beliefs builds on this module
+
+    attach_beliefs(user, filters, result)
+    return result
 
 
 def _count_activity(row: EpisodeRow, activity: dict[str, Any]) -> None:
@@ -372,6 +378,7 @@ class OutcomeReport:
     by_therapist: list[GroupReport]
     comparison: Comparison | None
     trajectories: dict[str, tuple[str, list[TrajectoryPoint]]]  # program key -> (label, points)
+    beliefs: BeliefReport | None = None  # reports.beliefs
 
 
 def trajectories(user: Any, filters: ReportFilter, rows: list[EpisodeRow]) -> dict[str, tuple[str, list]]:
@@ -410,6 +417,8 @@ def outcome_report(
     with_trajectories: bool = True,
     now: dt.datetime | None = None,
 ) -> OutcomeReport:
+    from reports.beliefs import belief_report
+
     rows = episode_rows(user, filters, now=now)
     by_program = {key: (label, group) for key, label, group in _grouped(rows, "program")}
     comparison = None
@@ -427,6 +436,7 @@ def outcome_report(
         by_therapist=[group_report(key, label, group) for key, label, group in _grouped(rows, "therapist")],
         comparison=comparison,
         trajectories=trajectories(user, filters, rows) if with_trajectories and rows else {},
+        beliefs=belief_report(rows),
     )
 
 

@@ -215,4 +215,7 @@ def report_data(report: OutcomeReport, public: bool = True) -> dict[str, Any]:
             "b": group_data(c.b, public),
             "difference_in_improvement": {m: difference_data(d, public) for m, d in c.differences.items()},
         }
+    from reports.beliefs import beliefs_data  # reports.beliefs formats its figures with this module's helpers
+
+    data["beliefs"] = beliefs_data(report.beliefs, public) if report.beliefs else None
     return data

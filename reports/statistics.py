@@ -8,6 +8,9 @@ no SciPy at run time (the t quantile is computed here and checked against SciPy 
   acute flares and one for persistent pain have different SDs of change), and the pooled interval is wrong
   when variances and sizes both differ, while Welch's loses almost nothing when they happen to be equal. It is
   what R's `t.test` does by default and what SciPy's `ttest_ind(equal_var=False)` gives.
+- Pearson's correlation r of paired values with the **Fisher z** 95 % interval: tanh(atanh(r) +/- 1.96 /
+  sqrt(n - 3)), the usual approximate interval (SciPy's `pearsonr(...).confidence_interval()` by default); it
+  needs n >= 4.
 - Share of responders with the **Wilson score** 95 % interval (it stays inside 0-1 and behaves at small n and
   at shares near 0 or 1, where the textbook Wald interval does not).
 
@@ -57,6 +60,17 @@ class Share:
     k: int
     n: int
     share: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson's r over n pairs with its Fisher z 95 % CI: r needs n >= 3 and values that vary (else None), the
+    CI n >= 4."""
+
+    n: int
+    r: float | None
     ci_low: float | None
     ci_high: float | None
 
@@ -209,3 +223,29 @@ def share_of(flags: Iterable[bool | None]) -> Share:
     """Share of True among the flags that are not None (a None flag means the measure was not scored)."""
     known = [f for f in flags if f is not None]
     return wilson_share(sum(1 for f in known if f), len(known))
+
+
+# --- Correlation -------------------------------------------------------------------------------------------
+
+
+def pearson(pairs: Iterable[tuple[object, object]]) -> Correlation:
+    """Pearson's r of the pairs with neither value None, and its Fisher z 95 % CI: z = atanh(r), se = 1 /
+    sqrt(n - 3), CI = tanh(z -/+ 1.96 se). With r = +/-1 the interval is that point (as SciPy's)."""
+    known = [(float(x), float(y)) for x, y in pairs if x is not None and y is not None]  # type: ignore[arg-type]
+    n = len(known)
+    if n < 3:
+        return Correlation(n, None, None, None)
+    xs, ys = [x for x, _ in known], [y for _, y in known]
+    mx, my = mean(xs), mean(ys)
+    sxx = math.fsum((x - mx) ** 2 for x in xs)
+    syy = math.fsum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return Correlation(n, None, None, None)
+    r = math.fsum((x - mx) * (y - my) for x, y in known) / math.sqrt(sxx * syy)
+    r = max(-1.0, min(1.0, r))
+    if n < 4:
+        return Correlation(n, r, None, None)
+    if abs(r) == 1.0:
+        return Correlation(n, r, r, r)
+    z, half = math.atanh(r), Z_975 / math.sqrt(n - 3)
+    return Correlation(n, r, math.tanh(z - half), math.tanh(z + half))
