@@ -110,9 +110,7 @@ def belief_group(key: str, label: str, rows: Iterable[EpisodeRow]) -> BeliefGrou
     items = {}
     for item in ITEMS:
         changes = [(b.change(item), odi) for b, odi in with_beliefs if b.change(item) is not None]
-        items[item] = ItemFigures(
-            change=st.summarize(change for change, _ in changes), with_odi=st.pearson(changes)
-        )
+        items[item] = ItemFigures(change=st.summarize(change for change, _ in changes), with_odi=st.pearson(changes))
     return BeliefGroup(key, label, items)
 
 

@@ -34,7 +34,7 @@ from django.db.models import Func, QuerySet, TextField
 from django.db.models.functions import Cast, Round
 
 from cft import spreadsheets
-from patients import scoring
+from patients import beliefs, scoring
 from patients.models import RED_FLAGS, CheckIn
 from reports.selectors import (
     TIMEPOINTS,
@@ -182,6 +182,9 @@ CHANGE_COLUMNS = tuple(
     # improvement = baseline - latest: positive is better, in every file (docs/reports.md)
     for name in ("baseline", "latest", "improvement", "responder_points", "responder_percent", "responder")
 )
+# Belief answers at intake and at the latest belief check-in of the same wording, and latest minus intake
+# (reports.beliefs; docs/reports.md, "Belief figures").
+BELIEF_COLUMNS = tuple(f"belief_{item}_{name}" for item in beliefs.ITEMS for name in ("intake", "latest", "change"))
 EPISODE_COLUMNS = (
     "patient",
     "record_number",
@@ -195,6 +198,10 @@ EPISODE_COLUMNS = (
     "checkins_due",
     "activity_weeks",
     "activity_quota_met",
+    "beliefs_version",
+    "belief_intake_week",
+    "belief_latest_week",
+    *BELIEF_COLUMNS,
 )
 RESEARCH_EPISODE_COLUMNS = tuple(c for c in EPISODE_COLUMNS if c not in {"record_number", "therapist", "week_one"})
 
@@ -225,11 +232,21 @@ def episode_export_rows(rows: Iterable[EpisodeRow], clinic_id: int, research: bo
                 _flag(change.responder if change else None),
             ]
         tail = (r.baseline_week, r.latest_week, *changes, r.done, r.due, r.activity_weeks, r.quota_met)
+        tail += _belief_cells(r)
         patient = pseudonym(clinic_id, r.patient_uuid, research=research)
         if research:
             yield (patient, r.program, *tail)
         else:
             yield (patient, r.record_number, r.program, r.therapist, r.week_one, *tail)
+
+
+def _belief_cells(r: EpisodeRow) -> tuple[Any, ...]:
+    b = r.beliefs
+    if b is None:
+        return ("", None, None, *(None for _ in BELIEF_COLUMNS))
+    latest = b.latest or {}
+    answers = [(b.intake.get(item), latest.get(item), b.change(item)) for item in beliefs.ITEMS]
+    return (b.version, b.intake_week, b.latest_week, *(cell for triple in answers for cell in triple))
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------
@@ -285,6 +302,29 @@ def summary_rows(report: OutcomeReport) -> Iterator[tuple[Any, ...]]:
             else:
                 yield ("difference in improvement", measure, d["difference"], "95% CI", d["ci_low"], d["ci_high"],
                        "Welch df", d["df"])  # fmt: skip
+    if data.get("beliefs"):
+        yield from belief_summary_rows(data["beliefs"])
+
+
+def belief_summary_rows(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """The report's belief figures (reports.beliefs, public form) as Summary-sheet rows."""
+    yield ()
+    yield ("belief figures", f"change: {data['change']}", f"ODI change: {data['odi_change']}")
+    yield ("group", "label", "belief", "n", "mean change", "CI low", "CI high",
+           "n (with ODI change)", "r with ODI change", "r CI low", "r CI high")  # fmt: skip
+    groups = [("overall", data["overall"])] + [("program", g) for g in data["by_program"]]
+    for kind, g in groups:
+        for item, figures in g["items"].items():
+            change, r = figures["change"], figures["with_odi_change"]
+            left = (
+                [change]
+                if isinstance(change, str)
+                else [change["n"], change["mean"], change["ci_low"], change["ci_high"]]
+            )
+            right = [r] if isinstance(r, str) else [r["n"], r["r"], r["ci_low"], r["ci_high"]]
+            if isinstance(change, str):
+                left += [None, None, None]
+            yield (kind, g["label"], item, *left, *right)
 
 
 def write_xlsx(
@@ -324,6 +364,9 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 # The project's own canonical base (a placeholder under the reserved .example domain until the project has one).
 CANONICAL_BASE = "https://cft-tracker.example/fhir"
 QUESTIONNAIRE = f"{CANONICAL_BASE}/Questionnaire/cft-weekly-checkin|1"
+# Our own belief items (patients.beliefs): a questionnaire of ours, its version the wording's, and no LOINC code
+# (none exists for them, and we invent none).
+BELIEFS_QUESTIONNAIRE = f"{CANONICAL_BASE}/Questionnaire/cft-beliefs"
 ODI_PANEL = {"system": LOINC, "code": "97908-8", "display": "Oswestry Disability Index"}
 ODI_SCORE = {"system": LOINC, "code": "97909-6", "display": "Oswestry disability index score ODI"}
 PAIN_NRS = {
@@ -348,6 +391,25 @@ def fhir_patient(patient: str) -> dict[str, Any]:
     return {"fullUrl": url, "resource": resource}
 
 
+def belief_item(checkin: dict[str, Any]) -> dict[str, Any]:
+    """The belief section as one group item: its `definition` names our questionnaire and wording version, each
+    answered item is `belief-<item>` with a valueInteger (0-10). No `code`: our items have no LOINC code."""
+    version = checkin["beliefs_version"]
+    answers = [
+        {"linkId": f"belief-{item}", "answer": [{"valueInteger": checkin[f"belief_{item}"]}]}
+        for item in beliefs.ITEMS
+        if checkin.get(f"belief_{item}") is not None
+    ]
+    group: dict[str, Any] = {
+        "linkId": "beliefs",
+        "definition": f"{BELIEFS_QUESTIONNAIRE}|{version}",
+        "text": "Beliefs about back pain (CFT Tracker's own items)",
+    }
+    if answers:
+        group["item"] = answers
+    return group
+
+
 def fhir_entries(checkin: dict[str, Any], patient_ref: str) -> list[dict[str, Any]]:
     """QuestionnaireResponse for one check-in, plus Observations for the ODI score (when scored) and pain NRS."""
     authored = checkin["submitted_at"].isoformat()
@@ -362,6 +424,8 @@ def fhir_entries(checkin: dict[str, Any], patient_ref: str) -> list[dict[str, An
         items.append({"linkId": "odi", "text": "Oswestry Disability Index", "item": odi_items})
     items.append({"linkId": "nrs", "answer": [{"valueInteger": checkin["pain_nrs"]}]})
     items += [{"linkId": key, "answer": [{"valueBoolean": key in checkin["red_flags"]}]} for key in RED_FLAGS]
+    if checkin.get("beliefs_version"):
+        items.append(belief_item(checkin))
     response = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": QUESTIONNAIRE,
@@ -397,7 +461,7 @@ def write_fhir_bundle(fh: IO[str], user: Any, filters: ReportFilter, progress: P
     checkins = (
         report_checkins(user, filters)
         .order_by("episode_id", "week")
-        .values(*fields, "pain_nrs", "red_flags")
+        .values(*fields, "pain_nrs", "red_flags", "beliefs_version", *(f"belief_{item}" for item in beliefs.ITEMS))
         .iterator(chunk_size=CHUNK)
     )
     fh.write('{"resourceType":"Bundle","type":"collection","entry":[')
