@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patients import beliefs
+from programs.models import Belief
 from reports import statistics as st
 from reports.selectors import MIN_GROUP, EpisodeRow, ReportFilter, report_checkins
 
@@ -130,6 +131,26 @@ def belief_report(rows: list[EpisodeRow]) -> BeliefReport:
         overall=belief_group("all", "All patients", rows),
         by_program=[belief_group(key, label, group) for key, label, group in _by_program(rows)],
     )
+
+
+@dataclass(frozen=True)
+class PageRow:
+    group: str
+    first: bool  # the group's first row: the page names the group there
+    belief: str
+    figures: ItemFigures
+
+
+def page_rows(report: BeliefReport | None) -> list[PageRow]:
+    """The report page's belief table: every group's items, all patients first, then by program; none while no
+    episode has a belief change."""
+    if report is None or not any(f.change.n for f in report.overall.items.values()):
+        return []
+    return [
+        PageRow(g.label, i == 0, Belief(item).label, figures)
+        for g in (report.overall, *report.by_program)
+        for i, (item, figures) in enumerate(g.items.items())
+    ]
 
 
 # --- The public form (API, exports' summary) ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from cft import spreadsheets
 from clinics.admin_scoping import Can, clinics_where, may_view_reports
 from clinics.models import Clinic, StaffMembership, clinic_ids_for
 from programs.models import Program
-from reports import exports, services
+from reports import beliefs, exports, services
 from reports.charts import trajectory_chart
 from reports.models import ExportJob
 from reports.selectors import MIN_GROUP, TIMEPOINTS, episode_rows, outcome_report
@@ -100,6 +100,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "compare_label": _label(report.comparison.timepoint) if report.comparison else "",
         "min_group": MIN_GROUP,
         "groups": [report.overall, *report.by_program],
+        "belief_rows": beliefs.page_rows(report.beliefs),
         "programs": Program.objects.filter(Q(clinic=filters.clinic) | Q(clinic__isnull=True)).order_by("title"),
         "therapists": therapists_of(filters.clinic.pk),
         "clinics": Clinic.objects.filter(pk__in=clinics_where(request.user, Can.VIEW_REPORTS)).order_by("name"),

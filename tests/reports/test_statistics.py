@@ -76,3 +76,34 @@ def test_difference_without_variance_has_a_zero_width_interval():
     result = st.welch_difference([5, 5, 5], [2, 2])
     assert (result.difference, result.ci_low, result.ci_high) == (3, 3, 3)
     assert not math.isnan(result.difference)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_pearson_and_its_fisher_z_interval_match_scipy(seed):
+    rng = random.Random(seed)
+    n = rng.randint(4, 150)
+    x = [rng.gauss(0, 3) for _ in range(n)]
+    y = [xi * rng.uniform(-1, 1) + rng.gauss(0, 5) for xi in x]
+    result = st.pearson(zip(x, y, strict=True))
+    expected = sp.pearsonr(x, y)
+    ci = expected.confidence_interval(0.95)  # SciPy's default: the Fisher transformation
+    assert result.n == n
+    assert result.r == pytest.approx(expected.statistic, rel=1e-9, abs=1e-12)
+    assert result.ci_low == pytest.approx(ci.low, rel=1e-9, abs=1e-12)
+    assert result.ci_high == pytest.approx(ci.high, rel=1e-9, abs=1e-12)
+    # the same interval by hand: tanh(atanh(r) -/+ z(0.975) / sqrt(n - 3))
+    half = sp.norm.ppf(0.975) / math.sqrt(n - 3)
+    assert result.ci_low == pytest.approx(math.tanh(math.atanh(expected.statistic) - half), rel=1e-9, abs=1e-12)
+
+
+def test_pearson_needs_four_pairs_for_an_interval_and_three_for_r():
+    three = st.pearson([(1, 2), (2, 1), (3, 5)])
+    assert three.n == 3 and three.r == pytest.approx(sp.pearsonr([1, 2, 3], [2, 1, 5]).statistic)
+    assert three.ci_low is None and three.ci_high is None
+    assert st.pearson([(1, 2), (2, 3)]) == st.Correlation(2, None, None, None)
+    assert st.pearson([(1, 2), (None, 3), (2, None), (3, 4)]).n == 2  # a pair missing a value is left out
+
+
+def test_pearson_without_spread_has_no_r_and_a_perfect_line_its_own_interval():
+    assert st.pearson([(1, 5), (2, 5), (3, 5), (4, 5)]).r is None
+    assert st.pearson([(1, 2), (2, 4), (3, 6), (4, 8), (5, 10)]) == st.Correlation(5, 1.0, 1.0, 1.0)
