@@ -11,8 +11,8 @@ first assignment's program; its therapist is the patient's primary therapist.
 Outcomes reuse the patients app: baseline and latest come from `patients.outcomes.with_episode_outcomes`,
 change and responder flags from `patients.scoring.change_from_baseline` (docs/clinical-rules.md, responders). A
 follow-up at week k is the check-in of program week k; "latest" is the last check-in after the baseline. A report
-is three queries whatever the number of patients: episodes with outcomes, their check-ins, and (when asked)
-programs.
+is a fixed number of queries whatever the number of patients: episodes with outcomes, their check-ins, their
+belief check-ins (reports.beliefs), and (when asked) programs.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ EPISODE_FIELDS = (
 
 
 def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = None) -> list[EpisodeRow]:
-    """Every episode of the report with its outcomes. Two queries."""
+    """Every episode of the report with its outcomes and belief answers. Three queries."""
     now = now or timezone.now()
     episodes = report_episodes(user, filters).order_by("report_started", "pk").values(*EPISODE_FIELDS)
     rows: dict[int, EpisodeRow] = {}
