@@ -496,6 +496,8 @@ No names, contacts, record numbers, therapists, free-text notes or calendar date
 (week 0 = intake before the program). ODI 0-100 to one decimal (null when 3+ sections were skipped); pain NRS
 0-10. Improvement = baseline - latest (positive is better). Responders: improvement >= 10 ODI / 2 NRS points,
 or >= 30 % of baseline; responder = either.
+Beliefs (our own items, 0-10, in the wording version beliefs_version): belief_<item>_intake is the week-0 belief
+check-in (else the first), _latest the last later one in the same wording, _change latest - intake.
 """
 
 
