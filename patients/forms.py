@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from patients import beliefs
+from patients.belief_wording import BeliefSection
 from patients.models import RED_FLAGS, CheckIn, OdiWording
 from patients.plans import WeekPlan
 from patients.progress import unit_word
@@ -71,9 +73,17 @@ class CheckInForm(forms.Form):
     # Errors come from the server, in words, next to the question: no browser pop-ups that vanish.
     use_required_attribute = False
 
-    def __init__(self, *args: Any, plan: WeekPlan, sections: list[OdiSection], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        plan: WeekPlan,
+        sections: list[OdiSection],
+        belief_section: BeliefSection | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
+        self.belief_section = belief_section
         for index, section in enumerate(sections):
             self.fields[f"odi[{index}]"] = forms.ChoiceField(
                 label=f"{section.number}. {section.title}",
@@ -90,6 +100,18 @@ class CheckInForm(forms.Form):
             widget=forms.RadioSelect,
             error_messages={"required": _("Choose a number from 0 (no pain) to 10 (worst pain imaginable).")},
         )
+        for question in belief_section.questions if belief_section else []:
+            # help_text, like the pain scale's: screen readers read what 0 and 10 mean with the question.
+            self.fields[f"beliefs.{question.item}"] = forms.TypedChoiceField(
+                label=question.question,
+                help_text=_("0 means: %(low)s. 10 means: %(high)s.")
+                % {"low": question.low_label, "high": question.high_label},
+                choices=[(n, str(n)) for n in range(beliefs.LOWEST, beliefs.HIGHEST + 1)],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
         for key, (question, _urgency) in RED_FLAGS.items():
             self.fields[f"red_flags.{key}"] = _yes_no(_(question), True, _("Answer yes or no."))
         for index, quota in enumerate(plan.activities):
@@ -126,6 +148,9 @@ class CheckInForm(forms.Form):
 
     def odi_fields(self) -> list[forms.BoundField]:
         return [self[f"odi[{i}]"] for i in range(ODI_SECTION_COUNT) if f"odi[{i}]" in self.fields]
+
+    def belief_fields(self) -> list[forms.BoundField]:
+        return [self[f"beliefs.{item}"] for item in beliefs.ITEMS if f"beliefs.{item}" in self.fields]
 
     def red_flag_fields(self) -> list[forms.BoundField]:
         return [self[f"red_flags.{key}"] for key in RED_FLAGS]
@@ -175,6 +200,7 @@ class CheckInForm(forms.Form):
             activities=activities,
             coping=coping,
             note=data.get("note", ""),
+            beliefs={item: data.get(f"beliefs.{item}") for item in beliefs.ITEMS} if self.belief_section else None,
         )
 
     def add_service_errors(self, error: ValidationError) -> None:
@@ -217,4 +243,5 @@ class CheckInForm(forms.Form):
                 initial[f"coping[{index}].used"] = YES if coping[item.pk]["used"] else NO
                 initial[f"coping[{index}].helpful"] = coping[item.pk]["helpful"]
         initial["note"] = checkin.note
+        initial.update({f"beliefs.{item}": answer for item, answer in checkin.beliefs.items() if answer is not None})
         return initial

@@ -531,6 +531,30 @@ class OdiWording(models.Model):
         return f"ODI {self.section} ({self.language}). {self.title}"
 
 
+class BeliefWording(models.Model):
+    """A clinic's wording of one belief item (`patients.beliefs.ITEMS`) in one language, for a published belief
+    or self-efficacy questionnaire the clinic holds a licence for, loaded with `manage.py load_belief_wording`.
+    `version` names that wording: answers are stored with it and never compared across versions. Without rows,
+    patients see our own wording (`patients.belief_wording`, version `beliefs.OURS`)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en-gb")
+    version = models.CharField(max_length=40)
+    item = models.CharField(max_length=20, choices=[(item, item) for item in beliefs.ITEMS])
+    question = models.CharField(max_length=300)
+    low_label = models.CharField(max_length=100, help_text="What 0 means.")
+    high_label = models.CharField(max_length=100, help_text="What 10 means.")
+
+    class Meta:
+        ordering = ["clinic", "language", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "language", "item"], name="one_belief_wording_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.item} ({self.language})"
+
+
 class PatientTokenQuerySet(models.QuerySet):
     def usable(self) -> PatientTokenQuerySet:
         """Not expired, and the patient's links not revoked since it was issued (discharge revokes)."""

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from patients import dates, links, progress, services
+from patients import beliefs, dates, links, progress, services
+from patients.belief_wording import belief_section
 from patients.forms import CheckInForm, odi_sections
 from patients.models import RED_FLAG_MESSAGES, AssignmentItem, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome
@@ -171,9 +172,10 @@ def checkin(request: HttpRequest, patient: Patient) -> HttpResponse:
     items = episode_items(episode)
     plan = week_plan(episode, week, items)
     sections = odi_sections(patient.clinic_id, patient.language)
+    asked = belief_section(patient.clinic_id, patient.language) if beliefs.is_due(week) else None
     status = 200
     if request.method == "POST":
-        form = CheckInForm(request.POST, plan=plan, sections=sections)
+        form = CheckInForm(request.POST, plan=plan, sections=sections, belief_section=asked)
         if form.is_valid():
             try:
                 services.submit_checkin(
@@ -187,7 +189,9 @@ def checkin(request: HttpRequest, patient: Patient) -> HttpResponse:
     # Read only when the form is shown: a successful submission never needs it.
     existing = CheckIn.objects.filter(episode=episode, week=week).first()
     if request.method != "POST":
-        form = CheckInForm(initial=CheckInForm.initial_from(existing, plan), plan=plan, sections=sections)
+        form = CheckInForm(
+            initial=CheckInForm.initial_from(existing, plan), plan=plan, sections=sections, belief_section=asked
+        )
     context = {
         "patient": patient,
         "week": week,

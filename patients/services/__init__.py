@@ -1,8 +1,8 @@
 """Every write to patient data with a rule or a side effect, by capability (as zulip's `actions/`): `care`
 (patients, episodes, discharge, links), `assignments` (programs on an episode, tailoring), `checkins` (a week's
-answers and the alerts they raise) and `wording` (a clinic's licensed ODI wording per language). Called the same
-way from the admin, the patient pages, the API and tasks; each raises django ValidationError with a dict naming
-the bad field. Import from here: `from patients import services`, then `services.submit_checkin(...)`."""
+answers and the alerts they raise) and `wording` (a clinic's licensed ODI and belief wording per language).
+Called the same way from the admin, the patient pages, the API and tasks; each raises django ValidationError with
+a dict naming the bad field. Import from here: `from patients import services`, then `services.submit_checkin(...)`."""
 
 from patients.services.assignments import (
     TAILORABLE,
@@ -44,7 +44,7 @@ from patients.services.checkins import (
     raise_missed_checkin_alerts,
     submit_checkin,
 )
-from patients.services.wording import load_odi_wording
+from patients.services.wording import load_belief_wording, load_odi_wording
 
 __all__ = [
     "ALERT_TASK",
@@ -72,6 +72,7 @@ __all__ = [
     "drop_item",
     "first_open_week",
     "issue_patient_token",
+    "load_belief_wording",
     "load_odi_wording",
     "open_episode",
     "raise_missed_checkin_alerts",

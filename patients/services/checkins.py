@@ -19,7 +19,8 @@ from django.utils.translation import gettext
 from audit.services import record
 from cft.jobs import JobRun
 from outbox.services import enqueue
-from patients import adherence, scoring
+from patients import adherence, beliefs, scoring
+from patients.belief_wording import version_for
 from patients.dates import checked_week
 from patients.models import (
     ALERT_NOTE_MAX_LENGTH,
@@ -87,6 +88,35 @@ class CheckInAnswers:
     activities: Sequence[ActivityAnswer] = ()
     coping: Sequence[CopingAnswer] = ()
     note: str = ""
+    # The belief section ({item: 0-10 or None}, `patients.beliefs.ITEMS`), given only in weeks it is due.
+    beliefs: Mapping[str, Any] | None = None
+
+
+def _clean_beliefs(value: Any, week: int, patient: Patient) -> tuple[dict[str, int | None], str]:
+    """The belief answers as stored, and the version of the wording they answer ("" when none is answered).
+    Given in a week the section is not due (`beliefs.is_due`), they are refused rather than dropped."""
+    empty: dict[str, int | None] = dict.fromkeys(beliefs.ITEMS)
+    if value is None or (isinstance(value, Mapping) and not value):
+        return empty, ""
+    if not isinstance(value, Mapping):
+        raise ValidationError({"beliefs": "Give the belief answers as an object of item: 0-10."})
+    if not beliefs.is_due(week):
+        every = beliefs.EVERY_WEEKS
+        raise ValidationError(
+            {"beliefs": f"The belief questions are asked at intake and every {every} weeks, not in week {week}."}
+        )
+    cleaned = dict(empty)
+    for item, answer in value.items():
+        if item not in beliefs.ITEMS:
+            raise ValidationError({f"beliefs.{item}": "Unknown question."})
+        if answer is not None and (
+            isinstance(answer, bool) or not isinstance(answer, int) or not beliefs.LOWEST <= answer <= beliefs.HIGHEST
+        ):
+            raise ValidationError({f"beliefs.{item}": "Choose a whole number from 0 to 10, or leave it unanswered."})
+        cleaned[item] = answer
+    if all(answer is None for answer in cleaned.values()):
+        return cleaned, ""
+    return cleaned, version_for(patient.clinic_id, patient.language)
 
 
 def _clean_red_flags(value: Any) -> list[str]:
@@ -213,6 +243,7 @@ def submit_checkin(
     flags = _clean_red_flags(answers.red_flags)
     if not isinstance(answers.note, str):
         raise ValidationError({"note": "Must be text."})
+    belief_answers, beliefs_version = _clean_beliefs(answers.beliefs, week, patient)
 
     # Narratives are never answered: an item id naming one is rejected like any id not in the plan.
     tasks = episode_tasks(episode) if items is None else [i for i in items if i.kind != AssignmentItem.Kind.NARRATIVE]
@@ -240,6 +271,8 @@ def submit_checkin(
             "activities": activities,
             "coping": _clean_coping(answers.coping or [], by_id),
             "note": answers.note,
+            "beliefs": belief_answers,
+            "beliefs_version": beliefs_version,
             # For the caseload's adherence (docs/clinical-rules.md, adherence): every activity due this week.
             "activities_met": adherence.met_in_checkin(
                 {pk: weekly_target(quota) for pk, quota in quotas.items()},
@@ -286,6 +319,8 @@ def _upsert_checkin(
         "coping": answers["coping"],
         "activities_met": answers["activities_met"],
         "note": answers["note"],
+        **{f"belief_{item}": answer for item, answer in answers["beliefs"].items()},
+        "beliefs_version": answers["beliefs_version"],
         "entered_by": CheckIn.EnteredBy.STAFF if user else CheckIn.EnteredBy.PATIENT,
         "entered_by_user": user,
         "submitted_at": now,
@@ -319,6 +354,8 @@ def _answers_of(checkin: CheckIn) -> dict[str, Any]:
         "activities": checkin.activities,
         "coping": checkin.coping,
         "note": checkin.note,
+        "beliefs": checkin.beliefs,
+        "beliefs_version": checkin.beliefs_version,
         "entered_by": checkin.entered_by,
         "entered_by_user_id": checkin.entered_by_user_id,
     }
