@@ -139,6 +139,21 @@ class AdherenceFilter(admin.SimpleListFilter):
         return queryset
 
 
+class BeliefsFilter(admin.SimpleListFilter):
+    """Patients whose intake beliefs are worth talking about (`caseload.beliefs_to_address`, an app rule)."""
+
+    title = "beliefs"
+    parameter_name = "beliefs"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("to_address", "Beliefs to address")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "to_address":
+            return queryset.filter(beliefs_to_address=True)
+        return queryset
+
+
 class ProgramFilter(admin.SimpleListFilter):
     """The program of the open episode; choices are the programs this user may see."""
 
@@ -242,6 +257,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         AttentionFilter,
         ResponderFilter,
         AdherenceFilter,
+        BeliefsFilter,
         ProgramFilter,
         TherapistFilter,
         "status",
@@ -315,9 +331,11 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
     # --- columns ------------------------------------------------------------------------------------------
     @admin.display(description="Patient", ordering="last_name")
     def patient(self, row: caseload.CaseloadRow) -> str:
-        if row.record_number:
-            return format_html("{} <small>({})</small>", row, row.record_number)
-        return str(row)
+        name = format_html("{} <small>({})</small>", row, row.record_number) if row.record_number else str(row)
+        if getattr(row, "beliefs_to_address", False):
+            # A prompt for the conversation (docs/clinical-rules.md, beliefs), not a risk label.
+            return format_html('{} <span class="beliefs-flag">beliefs to address</span>', name)
+        return name
 
     @admin.display(description="Program (week)", ordering="current_program")
     def program_and_week(self, row: caseload.CaseloadRow) -> str:

@@ -20,6 +20,7 @@ from django.urls import path
 
 from cft.api import MAX_ID
 from patients import beliefs, services
+from patients.charts import belief_chart_svg
 from patients.models import AssignmentItem, CheckIn, Episode, Patient
 from programs.models import Belief, Narrative
 
@@ -66,6 +67,27 @@ def suggest(narratives: Iterable[Narrative], needs: Sequence[str]) -> list[Sugge
     return sorted(found, key=lambda s: (-len(s.meets), s.narrative.title.lower(), s.narrative.pk))
 
 
+def belief_history(checkins: Sequence[CheckIn]) -> dict[str, Any]:
+    """The belief answers over time (check-ins newest first, as the page has them), the chart, and the
+    beliefs-to-address flag with the intake answers behind it (`beliefs.to_address`, an app rule)."""
+    answered = [c for c in reversed(checkins) if c.beliefs_version]
+    names = [Belief(item).label for item in beliefs.ITEMS]
+    rows = [(c.week, c.beliefs_version, [c.beliefs[item] for item in beliefs.ITEMS]) for c in answered]
+    intake = next((c for c in answered if c.week == 0), None)
+    flag = None
+    if intake is not None and beliefs.to_address(intake.beliefs):
+        flag = {
+            "consequences": intake.belief_consequences,
+            "personal_control": intake.belief_personal_control,
+        }
+    return {
+        "names": names,
+        "rows": rows,
+        "flag": flag,
+        "chart": belief_chart_svg([(week, values) for week, _, values in rows], names),
+    }
+
+
 class BeliefNarrativesMixin:
     """URL, view and page context of the suggestion panel. Expects `_patient_for_change`, `_back` and
     `message_user` of PatientAdmin."""
@@ -109,7 +131,7 @@ class BeliefNarrativesMixin:
         from `week` on), none otherwise: the check-ins are the page's, newest first."""
         latest = latest_belief_checkin(checkins) if episode is not None else None
         if episode is None or latest is None:
-            return {"belief_panel": None}
+            return {"belief_panel": None, "belief_history": None}
         answers = latest.beliefs
         needs = beliefs.highest_needs(answers)
         suggestions: list[Suggestion] = []
@@ -119,11 +141,12 @@ class BeliefNarrativesMixin:
             library = library_for(request.user, patient).annotate(in_plan=in_current_plan(episode, week))
             suggestions = suggest(library.order_by("title"), needs)
         return {
+            "belief_history": belief_history(checkins),
             "belief_panel": {
                 "week": latest.week,
                 "answers": [(Belief(item).label, answers[item]) for item in beliefs.ITEMS],
                 "needs": [Belief(item).label for item in needs],
                 "suggestions": suggestions,
                 "can_add": any(a.ended_on is None for a in episode.assignments.all()),
-            }
+            },
         }

@@ -26,8 +26,9 @@ from clinics.api_auth import STAFF_AUTHENTICATION, IsStaff
 from clinics.api_tokens import issue_staff_token, live_tokens_of
 from clinics.models import clinic_ids_for
 from clinics.two_factor import two_factor_required
-from patients import links, services
+from patients import beliefs, links, services
 from patients.authentication import IsPatient, PatientTokenAuthentication
+from patients.belief_wording import belief_section
 from patients.models import Alert, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome, with_patient_outcomes
 from patients.plans import week_plan
@@ -240,8 +241,12 @@ class MeProgramView(PatientView):
     def get(self, request: Request) -> Response:
         patient = self.patient()
         episode = _open_episode(patient)
-        plan = week_plan(episode, services.current_week(patient, episode))
-        return Response(WeekPlanSerializer(plan_data(plan)).data)
+        week = services.current_week(patient, episode)
+        plan = week_plan(episode, week)
+        asked = (
+            belief_section(patient.clinic_id, patient.language) if week is not None and beliefs.is_due(week) else None
+        )
+        return Response(WeekPlanSerializer(plan_data(plan, asked)).data)
 
 
 class MeCheckInsView(PatientView, generics.ListAPIView):

@@ -13,6 +13,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -25,7 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import FirstValue, LastValue
 
-from patients import dates, scoring
+from patients import beliefs, dates, scoring
 from patients.adherence_queries import with_adherence
 from patients.models import Alert, Assignment, CheckIn, Patient
 from patients.outcomes import any_responder_q, exact_odi, with_patient_outcomes
@@ -47,14 +48,30 @@ if TYPE_CHECKING:
         adherence_met: int  # `adherence_queries.with_adherence`
         adherence_due: int
         adherence_band: str
+        beliefs_to_address: bool  # `beliefs_to_address`
 
     type CaseloadRow = WithAnnotations[Patient, CaseloadAnnotations]
+
+
+def beliefs_to_address() -> Exists:
+    """Whether the patient's open episode has an intake (week 0) whose belief answers meet `beliefs.to_address`:
+    consequences 7 or more with personal control 3 or less (docs/clinical-rules.md, beliefs)."""
+    return Exists(
+        CheckIn.objects.filter(
+            patient=OuterRef("pk"),
+            episode__ended_on__isnull=True,
+            week=0,
+            belief_consequences__gte=beliefs.FLAG_CONSEQUENCES_AT_LEAST,
+            belief_personal_control__lte=beliefs.FLAG_PERSONAL_CONTROL_AT_MOST,
+        )
+    )
 
 
 def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
     """`with_patient_outcomes` plus the current program, its week one, the baseline week, the number of open
     alerts, the responder flag (any measure, docs/clinical-rules.md, responders), `urgency`, the rank the
-    caseload is ordered by (`URGENCY_ORDERING`), and adherence (`adherence_queries.with_adherence`)."""
+    caseload is ordered by (`URGENCY_ORDERING`), adherence (`adherence_queries.with_adherence`) and the
+    beliefs-to-address flag (`beliefs_to_address`)."""
     open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
     open_alerts = (
         Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
@@ -71,6 +88,7 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
             week_one=open_assignments.week_one(),
             baseline_week=Subquery(baseline_week.values("week")[:1]),
             open_alert_count=Subquery(open_alerts[:1]),
+            beliefs_to_address=beliefs_to_address(),
         )
         .annotate(
             is_responder=Case(

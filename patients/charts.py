@@ -282,3 +282,74 @@ def adherence_chart_svg(title: str, unit: str, weeks: Sequence[AdherenceBar]) ->
         'class="adherence-chart"><title>{}</title>{}</svg>',
         lay.width, lay.height, title, title, body,
     )  # fmt: skip
+
+
+# --- beliefs: the four belief items (0-10) over program weeks (patients.beliefs) ------------------------------
+BELIEF_COLOURS = ("#1f4e99", "#a3361b", "#155724", "#6b2d82")  # each >= 4.5:1 on white
+
+
+def belief_chart_svg(
+    series: Sequence[tuple[int, Sequence[int | None]]], names: Sequence[str], *, layout: Layout = ADMIN_LAYOUT
+) -> SafeString:
+    """One line per belief item (`names`, in `patients.beliefs.ITEMS` order), 0-10, over the weeks of `series`
+    ((week, answers in the same order)); a legend names each line's colour. Pair it with the table of answers."""
+    last_week = max([w for w, _ in series] + [4])
+    chart = _Chart(layout, THERAPIST_LABELS, last_week)
+    lay = layout
+    parts = [
+        format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#555"/>',
+            lay.left,
+            lay.width - lay.right,
+            lay.height - lay.bottom,
+            lay.height - lay.bottom,
+        )  # fmt: skip
+    ]
+    for value in range(0, 11, 2):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="{}" text-anchor="end" fill="#333">{}</text>',
+                lay.left - 6,
+                f"{chart.y(value, 10) + lay.font * 4 / 11:.1f}",
+                lay.font,
+                value,
+            )  # fmt: skip
+        )
+    for week in sorted({w for w, _ in series}):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="#333">{}</text>',
+                f"{chart.x(week):.1f}",
+                lay.height - lay.bottom + lay.font + 5,
+                lay.font,
+                week,
+            )  # fmt: skip
+        )
+    for index, (name, colour) in enumerate(zip(names, BELIEF_COLOURS, strict=False)):
+        points = [(w, float(answers[index])) for w, answers in series if answers[index] is not None]
+        parts.append(chart.line(points, 10, colour, name))
+        x = lay.left + index * (lay.width - lay.left - lay.right) / len(names)
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"/>'
+                '<text x="{}" y="{}" font-size="{}" fill="{}">{}</text>',
+                f"{x:.1f}",
+                f"{x + 14:.1f}",
+                lay.height - 10,
+                lay.height - 10,
+                colour,
+                lay.stroke,
+                f"{x + 18:.1f}",
+                lay.height - 6,
+                lay.font,
+                colour,
+                name,
+            )  # fmt: skip
+        )
+    title = "Belief answers (0-10) by program week"
+    body = mark_safe("".join(parts))  # noqa: S308 - every part is built with format_html
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" aria-label="{}" class="trend-chart">'
+        "<title>{}</title>{}</svg>",
+        lay.width, lay.height, title, title, body,
+    )  # fmt: skip

@@ -4,6 +4,7 @@ the models, the check-in form (patients/forms.py) and the service: `odi`, `pain_
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
@@ -14,7 +15,8 @@ from rest_framework import serializers
 
 from cft.api import StrictFieldsMixin
 from clinics.models import Clinic, clinic_ids_for
-from patients import scoring, services
+from patients import beliefs, scoring, services
+from patients.belief_wording import OUR_WORDING, BeliefSection
 from patients.dates import validate_program_start
 from patients.models import ALERT_NOTE_MAX_LENGTH, RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
 from patients.outcomes import EpisodeOutcome, WeekPoint
@@ -54,6 +56,18 @@ RedFlagAnswersSerializer = type(
 )
 
 
+BeliefAnswersSerializer = type(
+    "BeliefAnswersSerializer",
+    (StrictFieldsMixin, serializers.Serializer),
+    {
+        item: serializers.IntegerField(
+            min_value=beliefs.LOWEST, max_value=beliefs.HIGHEST, allow_null=True, required=False, help_text=question
+        )
+        for item, (question, _low, _high) in OUR_WORDING.items()
+    },
+)
+
+
 class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
     odi = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=5, allow_null=True),
@@ -69,6 +83,11 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
     coping = CopingAnswerSerializer(many=True, required=False)
     red_flags = RedFlagAnswersSerializer(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    beliefs = BeliefAnswersSerializer(
+        required=False,
+        help_text="The belief section, 0-10 per item or null: only in weeks it is due (intake and every 4 weeks; "
+        "GET /api/v1/me/program/ gives its wording as `beliefs`).",
+    )
 
     def answers(self) -> services.CheckInAnswers:
         """validated_data as `submit_checkin` takes it (the week is its own argument)."""
@@ -80,6 +99,7 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
             coping=[services.CopingAnswer(**entry) for entry in data.get("coping", [])],
             red_flags=dict(data.get("red_flags") or {}),
             note=data.get("note", ""),
+            beliefs=dict(data["beliefs"]) if "beliefs" in data else None,
         )
 
 
@@ -116,6 +136,7 @@ class CheckInSerializer(serializers.ModelSerializer):
     activities = StoredActivitySerializer(many=True)
     coping = StoredCopingSerializer(many=True)
     history = CheckInVersionSerializer(many=True, source="versions", read_only=True)
+    beliefs = BeliefAnswersSerializer(read_only=True, help_text="All null in a week without the belief section.")
 
     class Meta:
         model = CheckIn
@@ -131,6 +152,8 @@ class CheckInSerializer(serializers.ModelSerializer):
             "activities",
             "coping",
             "note",
+            "beliefs",
+            "beliefs_version",
             "entered_by",
             "submitted_at",
             "version",
@@ -267,14 +290,29 @@ class PlanActivitySerializer(serializers.Serializer):
     goal = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
 
 
+class BeliefQuestionSerializer(serializers.Serializer):
+    item = serializers.ChoiceField(choices=list(beliefs.ITEMS))
+    question = serializers.CharField()
+    low_label = serializers.CharField(help_text="What 0 means.")
+    high_label = serializers.CharField(help_text="What 10 means.")
+
+
+class BeliefSectionSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="The wording's version, stored with the answers.")
+    questions = BeliefQuestionSerializer(many=True)
+
+
 class WeekPlanSerializer(serializers.Serializer):
     week = serializers.IntegerField(allow_null=True)
     narratives = PlanNarrativeSerializer(many=True)
     coping = PlanCopingSerializer(many=True)
     activities = PlanActivitySerializer(many=True)
+    beliefs = BeliefSectionSerializer(
+        allow_null=True, help_text="The belief section to ask this week (intake and every 4 weeks), else null."
+    )
 
 
-def plan_data(plan: WeekPlan) -> dict[str, Any]:
+def plan_data(plan: WeekPlan, belief_section: BeliefSection | None = None) -> dict[str, Any]:
     narratives = []
     for item in plan.narratives:
         version = item.narrative_version
@@ -307,6 +345,7 @@ def plan_data(plan: WeekPlan) -> dict[str, Any]:
             }
             for a in plan.activities
         ],
+        "beliefs": dataclasses.asdict(belief_section) if belief_section else None,
     }
 
 

@@ -137,6 +137,7 @@ def answers(
     activities: object = (),
     coping: object = (),
     note: object = "",
+    beliefs: object = None,
 ) -> services.CheckInAnswers:
     """CheckInAnswers from a test's plain values: activity and coping entries may be dicts, as in the API body.
     Values are passed on as given, so a test of bad input reaches the service's checks."""
@@ -153,6 +154,7 @@ def answers(
         activities=entries(activities, services.ActivityAnswer),
         coping=entries(coping, services.CopingAnswer),
         note=note,
+        beliefs=beliefs,  # type: ignore[arg-type]
     )
 
 
