@@ -33,8 +33,8 @@ def test_the_suggested_narrative_is_added_with_its_button(live_server, sized_pag
     intake = checkin(nora, 0, 2, 5, by=tess)
     CheckIn.objects.filter(pk=intake.pk).update(
         beliefs_version=beliefs.OURS,
-        belief_consequences=6,
-        belief_personal_control=5,
+        belief_consequences=8,  # with personal control 2: beliefs to address
+        belief_personal_control=2,
         belief_treatment_control=1,  # need 9: the highest
         belief_concern=4,
     )
@@ -47,6 +47,8 @@ def test_the_suggested_narrative_is_added_with_its_button(live_server, sized_pag
     panel.wait_for()
     assert "Furthest from where therapy aims: Treatment control." in panel.inner_text()
     assert panel.get_by_text(ADDED, exact=True).is_visible()
+    assert page.locator("#beliefs-to-address").is_visible()
+    assert page.locator("#beliefs svg.trend-chart").is_visible()
     assert axe_violations(page) == []
     save_screenshot(page, f"admin/belief-narratives-{page.size_name}", part=panel)
 

@@ -188,3 +188,47 @@ def test_the_patient_pages_have_no_axe_violations_on_a_phone_or_a_desktop(live_s
             if name != "checkin" and (size == "desktop" or tag == "en"):  # the form: test-results/checkin
                 _shoot(page, f"{tag}-{size}-{name}")
         page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "question", "ends"),
+    [
+        (
+            "en-gb",
+            "How you see your back pain",
+            "How much control do you feel you have over your back pain?",
+            "0 means: No control at all. 10 means: A great deal of control.",
+        ),
+        (
+            "nb",
+            "Hvordan du ser på ryggsmerten",
+            "Hvor mye kontroll føler du at du har over ryggsmerten?",
+            "0 betyr: Ingen kontroll i det hele tatt. 10 betyr: Svært mye kontroll.",
+        ),
+    ],
+)
+def test_in_week_4_the_patient_answers_the_belief_section_on_a_phone(
+    live_server, browser, language, heading, question, ends
+):
+    patient = patient_on_program(clinic=ClinicFactory(name="Fjord Fysioterapi"), weeks_ago=3, language=language)
+    page = browser.page(PHONE, phone=True)
+    page.goto(_program_link(patient, live_server))
+    page.locator("#open-checkin").click()
+    page.goto(live_server.url + "/checkin/")
+    section = page.locator("section", has=page.get_by_role("heading", name=heading))
+    group = section.get_by_role("group", name=question)
+    assert group.is_visible()
+    # Both ends are read with the question: its description is the hint naming what 0 and 10 mean.
+    hint = group.get_attribute("aria-describedby").split()[0]
+    assert page.locator(f'[id="{hint}"]').inner_text() == ends
+    group.get_by_role("radio", name="2", exact=True).check()
+    section.get_by_role("group").first.get_by_role("radio", name="8", exact=True).check()
+    assert axe_violations(page) == []
+    _fill_check_in(page)
+    with page.expect_navigation():
+        page.locator("#checkin-form button[type=submit]").last.click()
+    assert page.url.endswith("/checkin/done/"), page.url
+    stored = CheckIn.objects.get(patient=patient, week=4)
+    assert (stored.belief_consequences, stored.belief_personal_control) == (8, 2)
+    assert stored.beliefs_version == "cft-beliefs-1"
+    assert axe_violations(page) == []
