@@ -19,6 +19,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     Exists,
     ExpressionWrapper,
     F,
@@ -116,6 +117,19 @@ def day_number(field: str | Combinable) -> ExpressionWrapper:
     march_month = m + Case(When(after_february, then=Value(-3)), default=Value(9), output_field=IntegerField())
     years = 365 * march_year + march_year / 4 - march_year / 100 + march_year / 400
     return ExpressionWrapper(years + (153 * march_month + 2) / 5 + d, output_field=IntegerField())
+
+
+def local_today(zones: list[str], now: dt.datetime | None = None) -> Case:
+    """Today's date in each patient's time zone (the zones in use, listed by the caller), for SQL comparing a
+    patient's own dates: an assignment's end date is a date in the patient's time zone, not the server's."""
+    import zoneinfo
+
+    now = now or timezone.now()
+    whens = [
+        When(time_zone=zone, then=Value(timezone.localtime(now, zoneinfo.ZoneInfo(zone)).date()))
+        for zone in sorted(zones)
+    ]
+    return Case(*whens, default=Value(now.astimezone(dt.UTC).date()), output_field=DateField())
 
 
 def _today_numbers(zones: list[str], now: dt.datetime) -> Case:

@@ -32,7 +32,7 @@ from patients import (
     services,
     tailoring,
 )
-from patients.adherence_queries import episode_adherence
+from patients.adherence_queries import episode_adherence, local_today
 from patients.admin_alerts import AlertWorkflowMixin
 from patients.admin_beliefs import BeliefNarrativesMixin
 from patients.charts import adherence_chart_svg, trend_chart_svg
@@ -167,10 +167,12 @@ class ProgramFilter(admin.SimpleListFilter):
         program_id = self.value()
         if not program_id:
             return queryset
+        # Not a replaced program: its end date, in the patient's time zone, is still to come.
+        zones = list(queryset.order_by().values_list("time_zone", flat=True).distinct())
         on_program = Assignment.objects.filter(
             episode__patient=OuterRef("pk"), episode__ended_on__isnull=True, program_id=program_id
-        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=timezone.localdate()))  # not a replaced program
-        return queryset.filter(Exists(on_program))
+        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=OuterRef("program_filter_today")))
+        return queryset.annotate(program_filter_today=local_today(zones)).filter(Exists(on_program))
 
 
 class TherapistFilter(admin.SimpleListFilter):
