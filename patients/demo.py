@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Clinic, StaffMembership
-from patients import plans, scoring, services
+from patients import beliefs, plans, scoring, services
 from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patient
 from programs.models import Program
 
@@ -138,7 +138,20 @@ def _service_patients(
             episode = services.open_episode(patient=patient, started_on=start, goals="Walk the dog again")
             services.assign_program(episode=episode, program=rng.choice(programs), start_date=start)
             keeps_up = rng.uniform(0.5, 0.95)  # how often this patient does the week's whole quota
-            for row in trajectory(rng, weeks):
+            believes = belief_course(rng, to_address=n % 4 == 1)
+            rows = trajectory(rng, weeks)
+            first = next((row for row in rows if row is not None), None)
+            if first is not None:
+                # The intake at the first visit (week 0, entered by the therapist, as the week-1 answers): the belief
+                # section's first answers.
+                services.submit_checkin(
+                    patient=patient,
+                    week=0,
+                    answers=services.CheckInAnswers(odi=first[1], pain_nrs=first[2], beliefs=believes(0)),
+                    by=therapists[n % 2],
+                    now=checkin_time(patient, start, 0),  # in the week before week one
+                )
+            for row in rows:
                 if row is None:
                     continue
                 week, answers, pain = row
@@ -148,10 +161,39 @@ def _service_patients(
                     patient=patient,
                     week=week,
                     answers=services.CheckInAnswers(
-                        odi=answers, pain_nrs=pain, red_flags=flags, activities=activities, coping=coping
+                        odi=answers,
+                        pain_nrs=pain,
+                        red_flags=flags,
+                        activities=activities,
+                        coping=coping,
+                        beliefs=believes(week) if beliefs.is_due(week) else None,
                     ),
                     now=checkin_time(patient, start, week),
                 )
+
+
+def belief_course(rng: random.Random, *, to_address: bool = False) -> Callable[[int], dict[str, int]]:
+    """A demo patient's belief answers by week: where they start (high consequences with low control when
+    `to_address`), then a little nearer where therapy aims every 4 weeks, as CFT intends."""
+    start = {
+        beliefs.CONSEQUENCES: rng.randint(8, 9) if to_address else rng.randint(3, 8),
+        beliefs.PERSONAL_CONTROL: rng.randint(1, 3) if to_address else rng.randint(3, 7),
+        beliefs.TREATMENT_CONTROL: rng.randint(3, 8),
+        beliefs.CONCERN: rng.randint(3, 9),
+    }
+    step = {item: rng.choice([0, 1, 1, 2]) for item in beliefs.ITEMS}
+
+    def at(week: int) -> dict[str, int]:
+        moved = week // beliefs.EVERY_WEEKS
+        return {
+            item: min(
+                beliefs.HIGHEST,
+                max(beliefs.LOWEST, value + (1 if item in beliefs.REVERSED else -1) * step[item] * moved),
+            )
+            for item, value in start.items()
+        }
+
+    return at
 
 
 def plan_answers(

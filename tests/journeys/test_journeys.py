@@ -46,6 +46,8 @@ def test_a_link_sent_now_reaches_the_patient_whose_red_flag_reaches_the_therapis
     page.get_by_role("link", name="Open the caseload").click()
     page.wait_for_url("**/admin/patients/patient/**")
     therapist.check_page("caseload")
+    # The demo's intakes answered the belief section: some patients are marked for the conversation (#22).
+    assert page.locator("#result_list .beliefs-flag").count() >= 1
     first = page.locator("#result_list tbody tr").first
     name = first.locator("th a, td a").first.inner_text().strip()
     first.locator("th a, td a").first.click()
@@ -106,6 +108,7 @@ def test_a_link_sent_now_reaches_the_patient_whose_red_flag_reaches_the_therapis
     history = page.locator("#alert-history")
     assert history.get_by_text("Phoned the patient: sent to the emergency department.").is_visible()
     assert page.locator("#adherence").is_visible()  # the adherence panel of the same patient
+    assert page.locator("#beliefs svg.trend-chart").is_visible()  # the belief answers since the intake
     therapist.check_page("acknowledged")
 
 

@@ -45,3 +45,20 @@ def test_seeded_patients_report_their_activities_and_coping_so_adherence_has_dat
     assert any(c.activities_met < len(c.activities) for c in checkins)
     bands = set(with_adherence(Patient.objects.all()).values_list("adherence_band", flat=True))
     assert bands - {adherence.NO_DATA}
+
+
+def test_seeded_patients_answer_the_belief_section_at_intake_and_every_4_weeks(db):
+    from patients import beliefs
+    from patients.caseload import caseload_queryset
+    from patients.models import Patient
+
+    demo.seed(password="demo-password-123", patients_per_clinic=8, max_weeks=9)
+    answered = CheckIn.objects.exclude(beliefs_version="")
+    assert answered.filter(week=0).exists() and answered.filter(week=4).exists()
+    assert {c.week for c in answered} <= {0, 4, 8}
+    assert not CheckIn.objects.filter(beliefs_version="").exclude(belief_consequences=None).exists()
+    flagged = caseload_queryset(Patient.objects.all()).filter(beliefs_to_address=True)
+    assert flagged.exists(), "no demo patient shows the beliefs-to-address flag"
+    for patient in flagged:
+        intake = CheckIn.objects.get(patient=patient, week=0)
+        assert beliefs.to_address(intake.beliefs)
