@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 import django_filters.rest_framework as filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
@@ -39,6 +40,29 @@ class WeekFilter(WholeNumberFilter):
     """`?week_min=`: a program week (week 0 is the intake); the column is a small integer."""
 
     maximum = 32767
+
+
+class TrueOrFalseField(forms.Field):
+    """`true` or `false` (also `True`/`False`/`1`/`0`, as django-filter's widget reads them), else an error:
+    django-filter's BooleanFilter reads any other value (`?needs_attention=0.43`) as "not given" and answers the
+    unfiltered list."""
+
+    widget = forms.TextInput
+    VALUES = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if value not in self.VALUES:
+            raise forms.ValidationError("Give true or false.", code="invalid")
+        return self.VALUES[value]
+
+
+@extend_schema_field({"type": "boolean"})
+class TrueOrFalseFilter(django_filters.BooleanFilter):  # the plain one: the DRF one's widget maps 0.43 to None
+    """`?needs_attention=true`: a boolean, or a 400 naming it."""
+
+    field_class = TrueOrFalseField
 
 
 class StrictFilterBackend(DjangoFilterBackend):

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from audit.services import client_ip, record, record_list_read, record_patient_read
 from cft.api import LoginRateThrottle, Pagination
-from cft.filters import IdFilter, WeekFilter
+from cft.filters import IdFilter, TrueOrFalseFilter, WeekFilter
 from clinics.api_auth import STAFF_AUTHENTICATION, IsStaff
 from clinics.api_tokens import issue_staff_token, live_tokens_of
 from clinics.models import clinic_ids_for
@@ -283,7 +283,7 @@ class MeOutcomesView(PatientView):
 class PatientFilter(filters.FilterSet):
     clinic = IdFilter(field_name="clinic_id")
     primary_therapist = IdFilter(field_name="primary_therapist_id")
-    needs_attention = filters.BooleanFilter(field_name="has_open_alert")
+    needs_attention = TrueOrFalseFilter(field_name="has_open_alert")
     record_number = filters.CharFilter()
 
     class Meta:
@@ -412,7 +412,7 @@ class PatientAssignmentsView(StaffView):
 
 
 class AlertFilter(filters.FilterSet):
-    open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", label="Not yet acknowledged")
+    open = TrueOrFalseFilter(field_name="acknowledged_at", lookup_expr="isnull", label="Not yet acknowledged")
     patient = IdFilter(field_name="patient_id")
     week = WeekFilter()
 

@@ -268,3 +268,19 @@ def test_staff_lists_cost_the_same_queries_for_10_or_100_rows(path):
 
     counts = queries_at_sizes(grow, show)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("/api/v1/patients/", "needs_attention"), ("/api/v1/alerts/", "open")],
+)
+def test_a_boolean_parameter_that_is_not_true_or_false_is_refused_naming_it(two_clinics, url, name):
+    from tests.api.conftest import staff_client
+
+    client = staff_client(two_clinics.tess)
+    for value in ("0.43", "maybe", "yes"):
+        response = client.get(url, {name: value})
+        assert response.status_code == 400, value
+        assert response.json()["fields"] == {name: ["Give true or false."]}
+    assert client.get(url, {name: "false"}).status_code == 200
+    assert client.get(url, {name: "true"}).status_code == 200
