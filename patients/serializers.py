@@ -41,6 +41,35 @@ class ActivityAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+@extend_schema_field(ActivityAnswerSerializer(many=True))
+class ActivityAnswersField(serializers.Field):
+    """The week's activity answers (documented as `ActivityAnswerSerializer`). Only their shape is checked here:
+    a list of objects with exactly `item` and `done`. Their values are `submit_checkin`'s to check (a number, one
+    decimal, not negative, possible in a week, an activity of the week's plan), which it does naming the answer
+    (`activities[0].done`). A nested serializer checked every entry twice and cost more than the rest of the body."""
+
+    KEYS = frozenset({"item", "done"})
+
+    def to_internal_value(self, data: Any) -> list[services.ActivityAnswer]:
+        if not isinstance(data, list):
+            raise serializers.ValidationError("Expected a list of items.")
+        answers = []
+        for index, entry in enumerate(data):
+            if not isinstance(entry, dict):
+                raise serializers.ValidationError({index: ["Give the activity's item id and what was done."]})
+            if entry.keys() != self.KEYS:
+                problems = {name: ["Unknown field."] for name in sorted(entry.keys() - self.KEYS)}
+                problems.update({name: ["This field is required."] for name in sorted(self.KEYS - entry.keys())})
+                raise serializers.ValidationError({index: problems})
+            item = entry["item"]
+            if isinstance(item, str) and item.isascii() and item.isdigit() and len(item) < 19:
+                item = int(item)  # "12" is 12, as an integer field would read it
+            elif isinstance(item, bool) or not isinstance(item, int):
+                raise serializers.ValidationError({index: {"item": ["A valid integer is required."]}})
+            answers.append(services.ActivityAnswer(item=item, done=entry["done"]))
+        return answers
+
+
 class CopingAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
     item = serializers.IntegerField(help_text="Id of the coping strategy in this week's plan.")
     used = serializers.BooleanField(default=False)
@@ -79,7 +108,7 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
     week = serializers.IntegerField(
         min_value=0, required=False, help_text="Program week; defaults to the current week (0 = staff intake)."
     )
-    activities = ActivityAnswerSerializer(many=True, required=False)
+    activities = ActivityAnswersField(required=False)
     coping = CopingAnswerSerializer(many=True, required=False)
     red_flags = RedFlagAnswersSerializer(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
@@ -95,7 +124,7 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
         return services.CheckInAnswers(
             odi=list(data["odi"]),
             pain_nrs=data["pain_nrs"],
-            activities=[services.ActivityAnswer(**entry) for entry in data.get("activities", [])],
+            activities=data.get("activities", []),
             coping=[services.CopingAnswer(**entry) for entry in data.get("coping", [])],
             red_flags=dict(data.get("red_flags") or {}),
             note=data.get("note", ""),

@@ -139,6 +139,9 @@ def _clean_red_flags(value: Any) -> list[str]:
     raise ValidationError({"red_flags": "Give the red-flag answers as an object of yes/no answers."})
 
 
+ONE_DECIMAL = Decimal("0.1")  # what is done is kept to one decimal (minutes, metres), as the page's field
+
+
 def _clean_activities(
     value: Sequence[ActivityAnswer], items: dict[int, AssignmentItem], quotas: dict[int, Any]
 ) -> list[dict[str, Any]]:
@@ -150,12 +153,16 @@ def _clean_activities(
     for index, entry in enumerate(value):
         if not isinstance(entry, ActivityAnswer):
             raise ValidationError({f"activities[{index}]": "Give the activity's item id and what was done."})
-        item = items.get(entry.item) if isinstance(entry.item, int) else None
-        if item is None or item.kind != AssignmentItem.Kind.ACTIVITY:
-            raise ValidationError({f"activities[{index}].item": "Not an activity of this week's plan."})
+        if isinstance(entry.done, bool):
+            raise ValidationError({f"activities[{index}].done": "Must be a number."})
         done = to_decimal(entry.done, f"activities[{index}].done")
         if done < 0:
             raise ValidationError({f"activities[{index}].done": "Cannot be negative."})
+        if done != done.quantize(ONE_DECIMAL):
+            raise ValidationError({f"activities[{index}].done": "Give at most one decimal place."})
+        item = items.get(entry.item) if isinstance(entry.item, int) and not isinstance(entry.item, bool) else None
+        if item is None or item.kind != AssignmentItem.Kind.ACTIVITY:
+            raise ValidationError({f"activities[{index}].item": "Not an activity of this week's plan."})
         most = WEEKLY_MAXIMUM.get(item.unit)
         if most is not None and done > most:
             # In the language active for the caller: the patient's on their pages, English in the API.
