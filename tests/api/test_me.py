@@ -272,3 +272,36 @@ def test_a_bad_change_names_the_field_and_changes_nothing(two_clinics, body, fie
     two_clinics.alice.refresh_from_db()
     assert (two_clinics.alice.language, two_clinics.alice.first_name) != ("sv", "Eve")
     assert two_clinics.alice.language == "en-gb"
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ({"done": 5}, "activities[0].item"),
+        ({"item": True, "done": 5}, "activities[0].item"),
+        ({"done": True}, "activities[0].done"),
+        ({"done": "12.25"}, "activities[0].done"),
+        ({"done": "lots"}, "activities[0].done"),
+        ({"done": 5, "minutes": 5}, "activities[0].minutes"),
+    ],
+)
+def test_each_activity_answer_is_checked_naming_it(two_clinics, entry, field):
+    client = patient_client(two_clinics.alice)
+    item = client.get("/api/v1/me/program/").json()["activities"][0]["item"]
+    # An entry without an item is sent as it is; the others about this week's first activity.
+    given = entry if field == "activities[0].item" else {"item": item, **entry}
+    body = {**GOOD, "activities": [given]}
+    response = client.post("/api/v1/me/checkins/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"], response.json()
+    assert not CheckIn.objects.exists()
+
+
+def test_an_activity_item_id_given_as_digits_is_read_as_the_number(two_clinics):
+    client = patient_client(two_clinics.alice)
+    item = client.get("/api/v1/me/program/").json()["activities"][0]["item"]
+    response = client.post(
+        "/api/v1/me/checkins/", {**GOOD, "activities": [{"item": str(item), "done": "12.5"}]}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["activities"][0]["done"] == 12.5
