@@ -42,7 +42,7 @@ class WeekFilter(WholeNumberFilter):
     maximum = 32767
 
 
-class TrueOrFalseField(forms.Field):
+class TrueOrFalseField(forms.NullBooleanField):
     """`true` or `false` (also `True`/`False`/`1`/`0`, as django-filter's widget reads them), else an error:
     django-filter's BooleanFilter reads any other value (`?needs_attention=0.43`) as "not given" and answers the
     unfiltered list."""
@@ -50,7 +50,8 @@ class TrueOrFalseField(forms.Field):
     widget = forms.TextInput
     VALUES = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
 
-    def to_python(self, value: Any) -> bool | None:
+    # None is "not given", as in Django's NullBooleanField (its stubs say bool).
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
         if value in (None, ""):
             return None
         if value not in self.VALUES:

@@ -62,7 +62,9 @@ def ours() -> BeliefSection:
 
 def belief_section(clinic_id: int | None, language: str) -> BeliefSection:
     """The wording a patient of the clinic is asked in: the clinic's loaded wording in their language, else in the
-    default language, else ours. One query."""
+    default language, else ours. One query (none for no clinic)."""
+    if clinic_id is None:
+        return ours()
     rows = list(BeliefWording.objects.filter(clinic_id=clinic_id, language__in=[language, settings.LANGUAGE_CODE]))
     for wanted in (language, settings.LANGUAGE_CODE):
         chosen = {row.item: row for row in rows if row.language == wanted}

@@ -326,7 +326,7 @@ def belief_chart_svg(
             )  # fmt: skip
         )
     for index, (name, colour) in enumerate(zip(names, BELIEF_COLOURS, strict=False)):
-        points = [(w, float(answers[index])) for w, answers in series if answers[index] is not None]
+        points = [(w, float(answer)) for w, answers in series if (answer := answers[index]) is not None]
         parts.append(chart.line(points, 10, colour, name))
         x = lay.left + index * (lay.width - lay.left - lay.right) / len(names)
         parts.append(

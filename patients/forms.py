@@ -100,12 +100,12 @@ class CheckInForm(forms.Form):
             widget=forms.RadioSelect,
             error_messages={"required": _("Choose a number from 0 (no pain) to 10 (worst pain imaginable).")},
         )
-        for question in belief_section.questions if belief_section else []:
+        for asked in belief_section.questions if belief_section else []:
             # help_text, like the pain scale's: screen readers read what 0 and 10 mean with the question.
-            self.fields[f"beliefs.{question.item}"] = forms.TypedChoiceField(
-                label=question.question,
+            self.fields[f"beliefs.{asked.item}"] = forms.TypedChoiceField(
+                label=asked.question,
                 help_text=_("0 means: %(low)s. 10 means: %(high)s.")
-                % {"low": question.low_label, "high": question.high_label},
+                % {"low": asked.low_label, "high": asked.high_label},
                 choices=[(n, str(n)) for n in range(beliefs.LOWEST, beliefs.HIGHEST + 1)],
                 coerce=int,
                 empty_value=None,

@@ -56,16 +56,16 @@ class ActivityAnswersField(serializers.Field):
         answers = []
         for index, entry in enumerate(data):
             if not isinstance(entry, dict):
-                raise serializers.ValidationError({index: ["Give the activity's item id and what was done."]})
+                raise serializers.ValidationError([{}] * index + [["Give the activity's item id and what was done."]])
             if entry.keys() != self.KEYS:
                 problems = {name: ["Unknown field."] for name in sorted(entry.keys() - self.KEYS)}
                 problems.update({name: ["This field is required."] for name in sorted(self.KEYS - entry.keys())})
-                raise serializers.ValidationError({index: problems})
+                raise serializers.ValidationError([{}] * index + [problems])
             item = entry["item"]
             if isinstance(item, str) and item.isascii() and item.isdigit() and len(item) < 19:
                 item = int(item)  # "12" is 12, as an integer field would read it
             elif isinstance(item, bool) or not isinstance(item, int):
-                raise serializers.ValidationError({index: {"item": ["A valid integer is required."]}})
+                raise serializers.ValidationError([{}] * index + [{"item": ["A valid integer is required."]}])
             answers.append(services.ActivityAnswer(item=item, done=entry["done"]))
         return answers
 
