@@ -19,7 +19,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from patients import scoring
 from patients.models import Alert, CheckIn, Episode, EpisodeOutcome
@@ -178,25 +179,49 @@ def _upsert(outcomes: Sequence[EpisodeOutcome], batch_size: int | None = None) -
     )
 
 
+def _weeks(episode: Episode, checkins: Iterable[CheckIn] | None) -> list[Week]:
+    if checkins is None:
+        return [Week(*row) for row in CheckIn.objects.filter(episode=episode).order_by().values_list(*CHECKIN_FIELDS)]
+    return [Week(*(getattr(row, name) for name in CHECKIN_FIELDS)) for row in checkins]
+
+
 def compute_outcome(episode: Episode, checkins: Iterable[CheckIn] | None = None) -> Summary:
     """The summary of one episode from its rows as they stand (two queries; one when the caller passes every
-    check-in of the episode, as it has them in hand)."""
-    if checkins is None:
-        found = CheckIn.objects.filter(episode=episode).order_by().values_list(*CHECKIN_FIELDS)
-        weeks = [Week(*row) for row in found]
-    else:
-        weeks = [Week(*(getattr(row, name) for name in CHECKIN_FIELDS)) for row in checkins]
+    check-in of the episode)."""
     kinds = Alert.objects.filter(episode=episode, acknowledged_at__isnull=True).values_list("kind", flat=True)
-    return summarise(weeks, kinds, is_open=episode.ended_on is None)
+    return summarise(_weeks(episode, checkins), kinds, is_open=episode.ended_on is None)
 
 
-def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = None) -> EpisodeOutcome:
+def _open_alert_columns(episode: Episode) -> dict[str, Any]:
+    """The alert columns as subqueries over the episode's open alerts (`summarise`'s rule in SQL), so the
+    UPDATE that stores the check-in figures reads the alerts as it writes: one statement."""
+    open_alerts = Alert.objects.filter(episode_id=episode.pk, acknowledged_at__isnull=True).order_by()
+    count = open_alerts.values("episode_id").annotate(n=Count("pk")).values("n")
+    return {
+        "open_alert_count": Coalesce(Subquery(count), Value(0)),
+        "has_open_alert": Exists(open_alerts),
+        **{flag: Exists(open_alerts.filter(kind=kind)) for kind, flag in ALERT_FLAGS.items()},
+    }
+
+
+def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = None) -> None:
     """Recompute and store one episode's summary from its check-ins and alerts. Call it inside the transaction
     that changed them, after the change, so the summary commits (or rolls back) with it. `checkins`: all of the
-    episode's, as saved, when the caller holds them (`submit_checkin`, under its lock)."""
-    outcome = _outcome(episode.pk, episode.patient_id, compute_outcome(episode, checkins))
-    _upsert([outcome])
-    return outcome
+    episode's, as saved, when the caller holds them (`submit_checkin`, under its lock): then an existing row costs
+    one UPDATE, a first one (or after the first check-in) a read of the alerts and an upsert."""
+    weeks = _weeks(episode, checkins)
+    is_open = episode.ended_on is None
+    figures = dataclasses.asdict(summarise(weeks, [], is_open=is_open))
+    alert_columns = _open_alert_columns(episode)
+    for name in alert_columns:
+        del figures[name]
+    # The first check-in of an episode made outside `open_episode` has no row yet: skip the UPDATE that would miss.
+    if len(weeks) > 1 and EpisodeOutcome.objects.filter(episode_id=episode.pk).update(
+        patient_id=episode.patient_id, **figures, **alert_columns
+    ):
+        return
+    kinds = Alert.objects.filter(episode=episode, acknowledged_at__isnull=True).values_list("kind", flat=True)
+    _upsert([_outcome(episode.pk, episode.patient_id, summarise(weeks, kinds, is_open=is_open))])
 
 
 def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: int = 2000) -> int:
