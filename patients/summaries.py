@@ -168,8 +168,8 @@ def _outcome(episode_id: int, patient_id: int, summary: Summary) -> EpisodeOutco
 
 
 def _upsert(outcomes: Sequence[EpisodeOutcome], batch_size: int | None = None) -> None:
-    # One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite): no read of the old row, no race between two
-    # writers of a new row.
+    # One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite): no read of the old row, and two writers of a
+    # new row never fail on its primary key.
     EpisodeOutcome.objects.bulk_create(
         outcomes,
         batch_size=batch_size,
@@ -208,7 +208,11 @@ def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = No
     """Recompute and store one episode's summary from its check-ins and alerts. Call it inside the transaction
     that changed them, after the change, so the summary commits (or rolls back) with it. `checkins`: all of the
     episode's, as saved, when the caller holds them (`submit_checkin`, under its lock): then an existing row costs
-    one UPDATE, a first one (or after the first check-in) a read of the alerts and an upsert."""
+    one UPDATE, a first one (or after the first check-in) a read of the alerts and an upsert.
+
+    `submit_checkin`'s lock covers the check-ins that exist: two submissions of different new weeks of one
+    episode at the same instant can each miss the other's week (as its alert rules can), and the later commit's
+    summary stands until the next change; `rebuild_outcome_summaries` repairs it."""
     weeks = _weeks(episode, checkins)
     is_open = episode.ended_on is None
     figures = dataclasses.asdict(summarise(weeks, [], is_open=is_open))
