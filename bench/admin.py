@@ -18,9 +18,11 @@ PATIENTS = int(os.environ.get("BENCH_ADMIN_PATIENTS", "10000"))
 WEEKS = int(os.environ.get("BENCH_ADMIN_WEEKS", "30"))  # 1..30 weeks each, 6 % missed: ~150,000 check-ins
 ROUNDS = int(os.environ.get("BENCH_ADMIN_ROUNDS", "25"))
 TARGET_MS = 300
-# The pages the target is for (the list as a therapist opens it, and a patient page); the filters and sorts
-# that must compute outcomes for every patient of the clinic are reported beside them.
+# The pages the target is for (the list as a therapist opens it, and a patient page).
 TARGETED = ("caseload, own (default)", "caseload, whole clinic", "patient page")
+# Issue 19: every caseload filter and sort under 30x the login page's median and under 150 ms median, now that
+# they read the open episode's stored summary (EpisodeOutcome) instead of every check-in.
+FILTER_TARGET_MS, FILTER_TARGET_RATIO = 150, 30
 
 
 def setup_django() -> None:
@@ -88,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         "caseload, own (default)": lambda: client.get(changelist),
         "caseload, whole clinic": lambda: client.get(changelist, {"caseload": "clinic"}),
         "caseload, needs attention": lambda: client.get(changelist, {"caseload": "clinic", "attention": "any"}),
+        "caseload, worsening": lambda: client.get(changelist, {"caseload": "clinic", "attention": "worsening"}),
         "caseload, responders": lambda: client.get(changelist, {"caseload": "clinic", "response": "responder"}),
+        "caseload, not yet responding": lambda: client.get(changelist, {"caseload": "clinic", "response": "not_yet"}),
         "caseload, sorted by latest ODI": lambda: client.get(changelist, {"caseload": "clinic", "o": "-3"}),
+        "caseload, sorted by change": lambda: client.get(changelist, {"caseload": "clinic", "o": "-5"}),
         "caseload, search by name": lambda: client.get(changelist, {"caseload": "clinic", "q": "Hansen"}),
         "patient page": lambda: client.get(reverse("admin:patients_patient_change", args=[patient.pk])),
     }
@@ -117,24 +122,35 @@ def main(argv: list[str] | None = None) -> int:
         "| page | median ms | max ms | x login page | queries | target |",
         "|---|---:|---:|---:|---:|---|",
     ]
+
+    def filter_met(name: str, median: float) -> bool:
+        return median < FILTER_TARGET_MS and median / baseline < FILTER_TARGET_RATIO
+
     for name, median, worst, count in rows:
         if name in TARGETED:
             verdict = "met" if median < TARGET_MS else "**missed**"
+        elif name.startswith("caseload"):
+            verdict = "met" if filter_met(name, median) else "**missed**"
         else:
-            verdict = "" if name.startswith("baseline") else ("(under)" if median < TARGET_MS else "(over)")
+            verdict = ""
         lines.append(f"| {name} | {median:.1f} | {worst:.1f} | {median / baseline:.1f} | {count} | {verdict} |")
     lines += [
         "",
         "The list never counts the whole table: `show_full_result_count = False`, and the one paginator count "
-        "is of the filtered, clinic-scoped rows. The outcome columns are correlated subqueries evaluated for the "
-        "50 rows of the page only, so the default list costs the same for 500 or 5,000 patients. Two views are "
-        "slower because they need every patient's outcome before they can pick a page: the responder filters "
-        "(one window-function pass over the clinic's check-ins) and sorting by latest score or change over the "
-        "whole clinic. Storing baseline and latest scores on the episode when a check-in is submitted would "
-        "make both index lookups; that is a change to the `patients` models, left for a later issue.",
+        "is of the filtered, clinic-scoped rows. The page, patient page and default lists: median under "
+        f"{TARGET_MS} ms. Every other caseload filter and sort: median under {FILTER_TARGET_MS} ms and under "
+        f"{FILTER_TARGET_RATIO}x the login page (issue 19). The outcome columns come from each open episode's "
+        "stored summary (`EpisodeOutcome`, one LEFT JOIN; partial indexes for the responder filter and the "
+        "sorts), so the responder filters and the sorts by latest score or change no longer read every "
+        "check-in of the clinic; open alerts are read from their own partial index.",
     ]
     write_section("admin", "\n".join(lines))
     missed = [name for name, median, _, _ in rows if name in TARGETED and median >= TARGET_MS]
+    missed += [
+        name
+        for name, median, _, _ in rows
+        if name.startswith("caseload") and name not in TARGETED and not filter_met(name, median)
+    ]
     return 1 if missed else 0
 
 

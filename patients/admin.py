@@ -116,9 +116,9 @@ class ResponderFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() not in ("responder", "not_yet"):
             return queryset
-        # Computed from the scoped patients once (caseload.responder_ids), not row by row over the clinic.
+        # Subqueries on the open episodes' stored summaries (caseload.responder_ids), on their partial indexes.
         scoped = Patient.objects.for_user(request.user)
-        responders = list(caseload.responder_ids(scoped))  # once, not again in the page count and the page
+        responders = caseload.responder_ids(scoped)
         if self.value() == "responder":
             return queryset.filter(pk__in=responders)
         return queryset.filter(pk__in=caseload.followed_up_ids(scoped)).exclude(pk__in=responders)

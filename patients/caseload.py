@@ -18,18 +18,16 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     QuerySet,
-    RowRange,
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import FirstValue, LastValue
+from django.db.models.functions import Coalesce
 
 from patients import beliefs, dates, scoring
 from patients.adherence_queries import with_adherence
-from patients.models import Alert, Assignment, CheckIn, Patient
-from patients.outcomes import any_responder_q, exact_odi, with_patient_outcomes
+from patients.models import Alert, Assignment, CheckIn, EpisodeOutcome, Patient
+from patients.outcomes import exact_odi, with_patient_outcomes
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -80,20 +78,19 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    baseline_week = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True).order_by("week")
     annotated = (
         with_patient_outcomes(qs)
         .annotate(
             current_program=Subquery(open_assignments.order_by("-start_date", "-pk").values("title")[:1]),
             week_one=open_assignments.week_one(),
-            baseline_week=Subquery(baseline_week.values("week")[:1]),
+            baseline_week=F("open_outcome__baseline_week"),
             open_alert_count=Subquery(open_alerts[:1]),
             beliefs_to_address=beliefs_to_address(),
         )
         .annotate(
-            is_responder=Case(
-                When(any_responder_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            ),
+            # Stored by `patients.summaries` by the rule `outcomes.any_responder_q` decides in SQL (a property
+            # test holds them equal); no summary (no open episode) is no responder.
+            is_responder=Coalesce(F("open_outcome__any_responder"), Value(False), output_field=BooleanField()),
             urgency=Case(
                 When(has_red_flag=True, then=Value(URGENCY_RED_FLAG)),
                 When(has_worsening=True, then=Value(URGENCY_WORSENING)),
@@ -113,52 +110,19 @@ URGENCY_RED_FLAG, URGENCY_WORSENING, URGENCY_MISSED, URGENCY_NONE = 0, 1, 2, 3
 URGENCY_ORDERING = (F("urgency").asc(), "last_name", "first_name", "pk")
 
 
-def _open_episode_checkins(patients: QuerySet[Patient]) -> QuerySet[CheckIn]:
-    return CheckIn.objects.filter(patient__in=patients.order_by().values("pk"), episode__ended_on__isnull=True)
+def _open_outcomes(patients: QuerySet[Patient]) -> QuerySet[EpisodeOutcome]:
+    return EpisodeOutcome.objects.filter(patient__in=patients.order_by().values("pk"), is_open=True)
 
 
 def responder_ids(patients: QuerySet[Patient]) -> QuerySet:
-    """Ids of `patients` who are responders on either measure (`outcomes.any_responder_q`), from one pass over
-    their open episode's check-ins with window functions. Filtering the annotated caseload instead would run
-    the outcome subqueries for every patient of the clinic, not just for the page."""
-
-    def window(function: type, field: str) -> Window:
-        # One partition, one order and the whole partition as the frame: PostgreSQL sorts the rows once.
-        return Window(
-            function(field),
-            partition_by=[F("patient_id")],
-            order_by=[F("week").asc()],
-            frame=RowRange(start=None, end=None),
-        )
-
-    rows = (
-        _open_episode_checkins(patients)
-        .annotate(
-            baseline_odi=window(FirstValue, "odi_score"),
-            latest_odi=window(LastValue, "odi_score"),
-            baseline_odi_points=window(FirstValue, "odi_points"),
-            baseline_odi_answered=window(FirstValue, "odi_answered"),
-            latest_odi_points=window(LastValue, "odi_points"),
-            latest_odi_answered=window(LastValue, "odi_answered"),
-            baseline_nrs=window(FirstValue, "pain_nrs"),
-            latest_nrs=window(LastValue, "pain_nrs"),
-        )
-        .annotate(odi_change=F("baseline_odi") - F("latest_odi"), nrs_change=F("baseline_nrs") - F("latest_nrs"))
-        .filter(any_responder_q())
-    )
-    return rows.order_by().values_list("patient_id", flat=True).distinct()
+    """Ids of `patients` who are responders on either measure (`outcomes.any_responder_q`, stored in their open
+    episode's summary): a subquery on the partial index `outcome_open_responder`, not a pass over check-ins."""
+    return _open_outcomes(patients).filter(any_responder=True).values_list("patient_id", flat=True)
 
 
 def followed_up_ids(patients: QuerySet[Patient]) -> QuerySet:
     """Ids of `patients` with a follow-up: at least two check-ins in the open episode."""
-    return (
-        _open_episode_checkins(patients)
-        .order_by()
-        .values("patient_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=2)
-        .values_list("patient_id", flat=True)
-    )
+    return _open_outcomes(patients).filter(checkin_count__gte=2).values_list("patient_id", flat=True)
 
 
 @dataclass(frozen=True)

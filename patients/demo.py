@@ -16,6 +16,7 @@ from django.utils import timezone
 from clinics.models import Clinic, StaffMembership
 from patients import beliefs, plans, scoring, services
 from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patient
+from patients.summaries import rebuild_outcomes
 from programs.models import Program
 
 DEMO_CLINICS = [
@@ -104,6 +105,8 @@ def seed(
             _bulk_patients(clinic, therapists, programs, wanted - existing, max_weeks, rng, tz, progress)
         else:
             _service_patients(clinic, therapists, programs, wanted - existing, max_weeks, rng, tz, red_flag=index == 0)
+    # The bulk inserts skip the services that keep the summaries: fill in every episode that has none.
+    rebuild_outcomes(Episode.objects.filter(outcome__isnull=True))
     return logins
 
 

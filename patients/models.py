@@ -504,6 +504,73 @@ class Alert(models.Model):
         return ("week " if len(weeks) == 1 else "weeks ") + ", ".join(str(w) for w in weeks)
 
 
+class EpisodeOutcome(models.Model):
+    """One episode's outcome summary, kept by `patients.summaries.refresh_outcome` in the transaction of every
+    change to the episode's check-ins or alerts (and its discharge), so lists filter and sort on indexed columns
+    instead of reading every check-in. The figures are `patients.outcomes`'s: ODI as exact points and sections
+    answered plus the stored 4-place score (for sorting), change = baseline - latest (positive is better),
+    responder flags by `scoring.change_from_baseline` (None without a follow-up). Never edited by hand:
+    `manage.py rebuild_outcome_summaries` recomputes it from the check-ins."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, primary_key=True, related_name="outcome")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="episode_outcomes")
+    is_open = models.BooleanField(help_text="The episode has not ended: the caseload reads this row.")
+    checkin_count = models.PositiveSmallIntegerField(default=0)
+    weeks_checked_in = models.PositiveSmallIntegerField(default=0, help_text="Program weeks 1 and on checked in.")
+    baseline_week = models.PositiveSmallIntegerField(null=True)
+    baseline_odi = models.DecimalField(max_digits=7, decimal_places=4, null=True)
+    baseline_odi_points = models.PositiveSmallIntegerField(null=True)
+    baseline_odi_answered = models.PositiveSmallIntegerField(null=True)
+    baseline_nrs = models.PositiveSmallIntegerField(null=True)
+    latest_week = models.PositiveSmallIntegerField(null=True)
+    latest_odi = models.DecimalField(max_digits=7, decimal_places=4, null=True)
+    latest_odi_points = models.PositiveSmallIntegerField(null=True)
+    latest_odi_answered = models.PositiveSmallIntegerField(null=True)
+    latest_nrs = models.PositiveSmallIntegerField(null=True)
+    odi_change = models.DecimalField(max_digits=8, decimal_places=4, null=True)
+    nrs_change = models.SmallIntegerField(null=True)
+    odi_responder = models.BooleanField(null=True)
+    nrs_responder = models.BooleanField(null=True)
+    any_responder = models.BooleanField(default=False)
+    worsening = models.BooleanField(default=False, help_text="The latest follow-up meets the worsening criterion.")
+    # The reports' follow-ups (reports.selectors.FOLLOW_UP_WEEKS): that program week's check-in, after the baseline.
+    week_4_odi_points = models.PositiveSmallIntegerField(null=True)
+    week_4_odi_answered = models.PositiveSmallIntegerField(null=True)
+    week_4_nrs = models.PositiveSmallIntegerField(null=True)
+    week_8_odi_points = models.PositiveSmallIntegerField(null=True)
+    week_8_odi_answered = models.PositiveSmallIntegerField(null=True)
+    week_8_nrs = models.PositiveSmallIntegerField(null=True)
+    week_12_odi_points = models.PositiveSmallIntegerField(null=True)
+    week_12_odi_answered = models.PositiveSmallIntegerField(null=True)
+    week_12_nrs = models.PositiveSmallIntegerField(null=True)
+    open_alert_count = models.PositiveSmallIntegerField(default=0)
+    has_open_alert = models.BooleanField(default=False)
+    has_red_flag = models.BooleanField(default=False)
+    has_worsening = models.BooleanField(default=False)
+    has_missed = models.BooleanField(default=False)
+    has_flare = models.BooleanField(default=False)
+    last_checkin_at = models.DateTimeField(null=True)
+
+    class Meta:
+        # Partial on the open episode, the caseload's row: one index per filter and sort (issue 19).
+        indexes = [
+            models.Index(fields=["patient"], name="outcome_open_by_patient", condition=Q(is_open=True)),
+            models.Index(fields=["latest_odi"], name="outcome_open_latest_odi", condition=Q(is_open=True)),
+            models.Index(fields=["odi_change"], name="outcome_open_odi_change", condition=Q(is_open=True)),
+            models.Index(fields=["nrs_change"], name="outcome_open_nrs_change", condition=Q(is_open=True)),
+            models.Index(
+                fields=["patient"], name="outcome_open_responder", condition=Q(is_open=True, any_responder=True)
+            ),
+            models.Index(fields=["patient"], name="outcome_open_worsening", condition=Q(is_open=True, worsening=True)),
+            models.Index(
+                fields=["patient"], name="outcome_open_attention", condition=Q(is_open=True, has_open_alert=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Outcomes of episode {self.episode_id}"
+
+
 class OdiWording(models.Model):
     """Wording of one ODI section in one language. Rows with clinic = NULL are the placeholder we ship (written in
     English and translated through the catalogue); a licensed clinic loads the official text per language with

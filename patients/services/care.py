@@ -21,6 +21,7 @@ from patients.models import (
     PatientToken,
     validate_time_zone,
 )
+from patients.summaries import refresh_outcome
 
 
 def _check_time_zone(value: str) -> None:
@@ -97,6 +98,7 @@ def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: 
     if patient.episodes.filter(ended_on__isnull=True).exists():
         raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
     episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)
+    refresh_outcome(episode)
     record("episode.open", episode, by)
     return episode
 
@@ -135,6 +137,7 @@ def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = 
     for episode in patient.episodes.filter(ended_on__isnull=True):
         episode.ended_on = max(on, episode.started_on)
         episode.save(update_fields=["ended_on"])
+        refresh_outcome(episode)  # no longer the caseload's row
     record("patient.discharge", patient, by)
     return patient
 

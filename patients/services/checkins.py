@@ -33,6 +33,7 @@ from patients.models import (
     Patient,
 )
 from patients.plans import activity_quota, episode_tasks, items_in_week
+from patients.summaries import refresh_outcome
 from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, weekly_target
 
 ALERT_TASK = "reminders.notify_alert"
@@ -293,6 +294,8 @@ def submit_checkin(
             return list(by_id.values()) if w == week else items_in_week(tasks, w, week_one)
 
         alerts = _raise_alerts(patient, episode, checkin, plan_of, now, {**rows, week: checkin})
+        # The episode's summary commits with the answers and alerts, from the rows already read under lock.
+        refresh_outcome(episode, checkins=[*rows.values(), checkin])
         record(
             "checkin.update" if not created else "checkin.create",
             checkin,
@@ -576,6 +579,8 @@ def acknowledge_alerts(
         for alert in rows:
             alert.acknowledged_at, alert.acknowledged_by, alert.note = now, by, note
         Alert.objects.bulk_update(rows, ["acknowledged_at", "acknowledged_by", "note"])
+        for episode in Episode.objects.filter(pk__in={alert.episode_id for alert in rows}):
+            refresh_outcome(episode)  # their open alerts changed
         for alert in rows:
             record(
                 "alert.acknowledge",
@@ -614,5 +619,8 @@ def raise_missed_checkin_alerts(now: dt.datetime | None = None) -> int:
                 continue
             done = set(episode.checkins.filter(week__in=[week - 1, week - 2]).values_list("week", flat=True))
             if not done:
-                raised += len(_raise(episode.patient, episode, Alert.Kind.MISSED, week - 1, False, {}, now))
+                opened = _raise(episode.patient, episode, Alert.Kind.MISSED, week - 1, False, {}, now)
+                if opened:  # in the row's transaction (`run.row`)
+                    refresh_outcome(episode)
+                raised += len(opened)
     return raised

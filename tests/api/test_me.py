@@ -200,9 +200,10 @@ def test_a_red_flag_adds_only_the_alert_and_its_outbox_row(db, django_assert_max
 
 def test_a_checkin_post_reads_each_thing_once(db, django_assert_max_num_queries):
     # Token, open episode (with its week one), this week's tasks, the episode's check-ins (locked), the insert,
-    # the audit row: the history is read once for the quotas, the upsert and the alert rules.
+    # the one UPDATE of the episode's outcome summary, the audit row: the history is read once for the quotas, the
+    # upsert, the alert rules and the summary.
     statements = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
-    assert len(statements) == 6, statements
+    assert len(statements) == 7, statements
 
 
 @pytest.mark.parametrize(

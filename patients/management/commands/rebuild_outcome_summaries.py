@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandParser
+
+from clinics.models import Clinic
+from patients.models import Episode
+from patients.summaries import rebuild_outcomes
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute every episode's outcome summary (EpisodeOutcome) from its check-ins and open alerts, in bulk. "
+        "Idempotent: run it after a bulk import or to check the stored summaries."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--clinic", help="Only this clinic's episodes (its slug).")
+        parser.add_argument("--batch-size", type=int, default=2000, help="Episodes per batch (default 2000).")
+
+    def handle(self, *args: object, **options: object) -> None:
+        episodes = Episode.objects.all()
+        if options["clinic"]:
+            clinic = Clinic.objects.filter(slug=options["clinic"]).first()
+            if clinic is None:
+                self.stderr.write(f"No clinic with the slug {options['clinic']!r}.")
+                raise SystemExit(2)
+            episodes = episodes.filter(patient__clinic=clinic)
+        batch_size = options["batch_size"]
+        if not isinstance(batch_size, int) or batch_size < 1:
+            self.stderr.write("--batch-size must be a positive whole number.")
+            raise SystemExit(2)
+        done = rebuild_outcomes(episodes, batch_size=batch_size)  # a transaction per batch
+        self.stdout.write(self.style.SUCCESS(f"Rebuilt the outcome summaries of {done} episodes."))

@@ -1,0 +1,267 @@
+"""Each episode's outcome summary (`EpisodeOutcome`): what the caseload, the digest and the reports read instead of
+running correlated subqueries over every check-in (issue 19).
+
+`summarise` is the pure rule: the summary of one episode from its check-ins and open alerts, with the figures of
+`patients.outcomes` (baseline = the first check-in, latest = the last, change = baseline - latest of the stored
+4-place scores) and the flags of `patients.scoring` (`change_from_baseline`, `meets_worsening`), never a second
+copy of a rule. `refresh_outcome(episode)` recomputes and stores one episode's row from its rows; every service
+that changes a check-in, an alert or whether the episode is open calls it inside its own transaction.
+`rebuild_outcomes` recomputes many in bulk (`manage.py rebuild_outcome_summaries`, `seed_demo`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.db.models import Count, Exists, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from patients import scoring
+from patients.models import Alert, CheckIn, Episode, EpisodeOutcome
+
+# The report's follow-up weeks (reports.selectors.FOLLOW_UP_WEEKS; reports depends on patients, not back).
+FOLLOW_UP_WEEKS = (4, 8, 12)
+ALERT_FLAGS = {
+    Alert.Kind.RED_FLAG: "has_red_flag",
+    Alert.Kind.WORSENING: "has_worsening",
+    Alert.Kind.MISSED: "has_missed",
+    Alert.Kind.FLARE: "has_flare",
+}
+
+
+class Week(NamedTuple):
+    """The figures of one check-in a summary reads (`CHECKIN_FIELDS`, in this order)."""
+
+    week: int
+    odi_points: int
+    odi_answered: int
+    odi_score: Decimal | None
+    pain_nrs: int
+    submitted_at: dt.datetime
+
+
+CHECKIN_FIELDS = ("week", "odi_points", "odi_answered", "odi_score", "pain_nrs", "submitted_at")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One episode's outcomes; the fields of `EpisodeOutcome` other than its keys."""
+
+    is_open: bool
+    checkin_count: int = 0
+    weeks_checked_in: int = 0  # program weeks 1 and on with a check-in (week 0 is an intake)
+    baseline_week: int | None = None
+    baseline_odi: Decimal | None = None
+    baseline_odi_points: int | None = None
+    baseline_odi_answered: int | None = None
+    baseline_nrs: int | None = None
+    latest_week: int | None = None
+    latest_odi: Decimal | None = None
+    latest_odi_points: int | None = None
+    latest_odi_answered: int | None = None
+    latest_nrs: int | None = None
+    odi_change: Decimal | None = None
+    nrs_change: int | None = None
+    odi_responder: bool | None = None
+    nrs_responder: bool | None = None
+    any_responder: bool = False
+    worsening: bool = False
+    week_4_odi_points: int | None = None
+    week_4_odi_answered: int | None = None
+    week_4_nrs: int | None = None
+    week_8_odi_points: int | None = None
+    week_8_odi_answered: int | None = None
+    week_8_nrs: int | None = None
+    week_12_odi_points: int | None = None
+    week_12_odi_answered: int | None = None
+    week_12_nrs: int | None = None
+    open_alert_count: int = 0
+    has_open_alert: bool = False
+    has_red_flag: bool = False
+    has_worsening: bool = False
+    has_missed: bool = False
+    has_flare: bool = False
+    last_checkin_at: dt.datetime | None = None
+
+
+SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(Summary))
+
+
+def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_open: bool) -> Summary:
+    """The summary of one episode from its check-ins (any order) and the kinds of its open alerts.
+
+    Responder flags are `scoring.change_from_baseline`'s on the exact scores (points and sections answered), None
+    without a follow-up (a check-in after the baseline) or a score; `any_responder` is true when either is, which
+    is what `outcomes.any_responder_q` decides in SQL on the same rows. `worsening`: the latest follow-up meets
+    the worsening criterion against the baseline (`scoring.meets_worsening`, docs/clinical-rules.md)."""
+    rows = sorted(checkins, key=lambda row: row.week)
+    kinds = list(open_alert_kinds)
+    alerts: dict[str, Any] = {
+        "open_alert_count": len(kinds),
+        "has_open_alert": bool(kinds),
+        **{flag: kind in kinds for kind, flag in ALERT_FLAGS.items()},
+    }
+    if not rows:
+        return Summary(is_open=is_open, **alerts)
+    baseline, latest = rows[0], rows[-1]
+    base_odi = scoring.odi_score_from(baseline.odi_points, baseline.odi_answered)
+    latest_odi = scoring.odi_score_from(latest.odi_points, latest.odi_answered)
+    follow_up = latest.week != baseline.week
+    odi = scoring.change_from_baseline(base_odi, latest_odi if follow_up else None, scoring.ODI_MCID_POINTS)
+    nrs = scoring.change_from_baseline(
+        baseline.pain_nrs, latest.pain_nrs if follow_up else None, scoring.NRS_MCID_POINTS
+    )
+    by_week = {row.week: row for row in rows}
+    follow_ups: dict[str, Any] = {}
+    for week in FOLLOW_UP_WEEKS:
+        found = by_week.get(week) if week > baseline.week else None
+        follow_ups[f"week_{week}_odi_points"] = found.odi_points if found else None
+        follow_ups[f"week_{week}_odi_answered"] = found.odi_answered if found else None
+        follow_ups[f"week_{week}_nrs"] = found.pain_nrs if found else None
+    return Summary(
+        is_open=is_open,
+        checkin_count=len(rows),
+        weeks_checked_in=sum(1 for row in rows if row.week >= 1),
+        baseline_week=baseline.week,
+        baseline_odi=baseline.odi_score,
+        baseline_odi_points=baseline.odi_points,
+        baseline_odi_answered=baseline.odi_answered,
+        baseline_nrs=baseline.pain_nrs,
+        latest_week=latest.week,
+        latest_odi=latest.odi_score,
+        latest_odi_points=latest.odi_points,
+        latest_odi_answered=latest.odi_answered,
+        latest_nrs=latest.pain_nrs,
+        # As `outcomes._changes`: the stored scores' difference (for sorting); rules read the exact scores.
+        odi_change=(
+            baseline.odi_score - latest.odi_score
+            if baseline.odi_score is not None and latest.odi_score is not None
+            else None
+        ),
+        nrs_change=baseline.pain_nrs - latest.pain_nrs,
+        odi_responder=odi.responder,
+        nrs_responder=nrs.responder,
+        any_responder=bool(odi.responder or nrs.responder),
+        worsening=follow_up
+        and scoring.meets_worsening(
+            odi=latest_odi, nrs=latest.pain_nrs, baseline_odi=base_odi, baseline_nrs=baseline.pain_nrs
+        ),
+        last_checkin_at=max(row.submitted_at for row in rows),
+        **follow_ups,
+        **alerts,
+    )
+
+
+def summary_of(row: EpisodeOutcome) -> Summary:
+    """What a stored row says, to compare with `summarise` (the property test, the rebuild's idempotence)."""
+    return Summary(**{name: getattr(row, name) for name in SUMMARY_FIELDS})
+
+
+def _outcome(episode_id: int, patient_id: int, summary: Summary) -> EpisodeOutcome:
+    return EpisodeOutcome(episode_id=episode_id, patient_id=patient_id, **dataclasses.asdict(summary))
+
+
+def _upsert(outcomes: Sequence[EpisodeOutcome], batch_size: int | None = None) -> None:
+    # One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite): no read of the old row, and two writers of a
+    # new row never fail on its primary key.
+    EpisodeOutcome.objects.bulk_create(
+        outcomes,
+        batch_size=batch_size,
+        update_conflicts=True,
+        unique_fields=["episode"],
+        update_fields=["patient", *SUMMARY_FIELDS],
+    )
+
+
+def _weeks(episode: Episode, checkins: Iterable[CheckIn] | None) -> list[Week]:
+    if checkins is None:
+        return [Week(*row) for row in CheckIn.objects.filter(episode=episode).order_by().values_list(*CHECKIN_FIELDS)]
+    return [Week(*(getattr(row, name) for name in CHECKIN_FIELDS)) for row in checkins]
+
+
+def compute_outcome(episode: Episode, checkins: Iterable[CheckIn] | None = None) -> Summary:
+    """The summary of one episode from its rows as they stand (two queries; one when the caller passes every
+    check-in of the episode)."""
+    kinds = Alert.objects.filter(episode=episode, acknowledged_at__isnull=True).values_list("kind", flat=True)
+    return summarise(_weeks(episode, checkins), kinds, is_open=episode.ended_on is None)
+
+
+def _open_alert_columns(episode: Episode) -> dict[str, Any]:
+    """The alert columns as subqueries over the episode's open alerts (`summarise`'s rule in SQL), so the
+    UPDATE that stores the check-in figures reads the alerts as it writes: one statement."""
+    open_alerts = Alert.objects.filter(episode_id=episode.pk, acknowledged_at__isnull=True).order_by()
+    count = open_alerts.values("episode_id").annotate(n=Count("pk")).values("n")
+    return {
+        "open_alert_count": Coalesce(Subquery(count), Value(0)),
+        "has_open_alert": Exists(open_alerts),
+        **{flag: Exists(open_alerts.filter(kind=kind)) for kind, flag in ALERT_FLAGS.items()},
+    }
+
+
+def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = None) -> None:
+    """Recompute and store one episode's summary from its check-ins and alerts. Call it inside the transaction
+    that changed them, after the change, so the summary commits (or rolls back) with it. `checkins`: all of the
+    episode's, as saved, when the caller holds them (`submit_checkin`, under its lock): then an existing row costs
+    one UPDATE, a first one (or after the first check-in) a read of the alerts and an upsert.
+
+    `submit_checkin`'s lock covers the check-ins that exist: two submissions of different new weeks of one
+    episode at the same instant can each miss the other's week (as its alert rules can), and the later commit's
+    summary stands until the next change; `rebuild_outcome_summaries` repairs it."""
+    weeks = _weeks(episode, checkins)
+    is_open = episode.ended_on is None
+    figures = dataclasses.asdict(summarise(weeks, [], is_open=is_open))
+    alert_columns = _open_alert_columns(episode)
+    for name in alert_columns:
+        del figures[name]
+    # The first check-in of an episode made outside `open_episode` has no row yet: skip the UPDATE that would miss.
+    if len(weeks) > 1 and EpisodeOutcome.objects.filter(episode_id=episode.pk).update(
+        patient_id=episode.patient_id, **figures, **alert_columns
+    ):
+        return
+    kinds = Alert.objects.filter(episode=episode, acknowledged_at__isnull=True).values_list("kind", flat=True)
+    _upsert([_outcome(episode.pk, episode.patient_id, summarise(weeks, kinds, is_open=is_open))])
+
+
+def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: int = 2000) -> int:
+    """Recompute the summaries of `episodes` (default: all) set-based: per batch of episodes, one read of their
+    check-ins, one of their open alerts and one upsert, in a transaction of its own. Idempotent; returns the
+    number of episodes."""
+    episodes = Episode.objects.all() if episodes is None else episodes
+    done = 0
+    batch: list[tuple[int, int, bool]] = []
+    for row in episodes.order_by("pk").values_list("pk", "patient_id", "ended_on").iterator(chunk_size=batch_size):
+        batch.append((row[0], row[1], row[2] is None))
+        if len(batch) >= batch_size:
+            done += _rebuild_batch(batch)
+            batch = []
+    if batch:
+        done += _rebuild_batch(batch)
+    return done
+
+
+@transaction.atomic
+def _rebuild_batch(batch: list[tuple[int, int, bool]]) -> int:
+    # The check-ins and alerts read are locked as `submit_checkin` locks them, so a submission meanwhile waits
+    # and then refreshes its episode after this batch, never overwritten by it.
+    ids = [episode_id for episode_id, _, _ in batch]
+    weeks: dict[int, list[Week]] = defaultdict(list)
+    checkins = CheckIn.objects.select_for_update().filter(episode_id__in=ids).order_by()
+    for episode_id, *fields in checkins.values_list("episode_id", *CHECKIN_FIELDS):
+        weeks[episode_id].append(Week(*fields))
+    kinds: dict[int, list[str]] = defaultdict(list)
+    alerts = Alert.objects.select_for_update().filter(episode_id__in=ids, acknowledged_at__isnull=True).order_by()
+    for episode_id, kind in alerts.values_list("episode_id", "kind"):
+        kinds[episode_id].append(kind)
+    _upsert(
+        [
+            _outcome(episode_id, patient_id, summarise(weeks[episode_id], kinds[episode_id], is_open=is_open))
+            for episode_id, patient_id, is_open in batch
+        ]
+    )
+    return len(batch)

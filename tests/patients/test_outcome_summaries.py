@@ -1,0 +1,209 @@
+"""The stored outcome summary (`EpisodeOutcome`) equals the one computed from the check-ins and alerts after any
+sequence of what changes them: new weeks, resubmissions and corrections (the baseline's too), late weeks, red
+flags, missed check-ins, acknowledgements and discharge; and it holds the figures of `patients.outcomes`'s
+correlated subqueries (baseline, latest, change, responder by `any_responder_q`, open alerts) exactly. The rebuild
+command reproduces the rows written one by one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db.models import BooleanField, Case, Value, When
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from patients import services
+from patients.models import Alert, Episode, EpisodeOutcome, Patient
+from patients.outcomes import any_responder_q, with_episode_outcomes
+from patients.summaries import compute_outcome, rebuild_outcomes, summarise, summary_of
+from tests.factories import ClinicFactory, checkin, make_therapist, odi, patient_on_program
+from tests.patients.test_responder_paths import answers
+
+pytestmark = pytest.mark.django_db
+
+WEEKS_AGO = 6  # the current program week is 7
+
+SUBQUERY_FIELDS = (
+    "baseline_odi", "baseline_odi_points", "baseline_odi_answered", "baseline_nrs",
+    "latest_odi", "latest_odi_points", "latest_odi_answered", "latest_nrs", "latest_week",
+    "last_checkin_at", "odi_change", "nrs_change", "has_open_alert", "has_red_flag", "has_worsening", "has_missed",
+)  # fmt: skip
+
+
+def from_subqueries(episode: Episode) -> dict[str, Any]:
+    """What `patients.outcomes` computes of the episode today, with `any_responder_q` as the caseload decides it."""
+    row = (
+        with_episode_outcomes(Episode.objects.filter(pk=episode.pk))
+        .annotate(
+            any_responder=Case(
+                When(any_responder_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .values(*SUBQUERY_FIELDS, "any_responder")
+        .get()
+    )
+    return row
+
+
+def assert_summary_is_current(episode: Episode) -> None:
+    episode.refresh_from_db()
+    stored = EpisodeOutcome.objects.filter(episode=episode).first()
+    if stored is None:  # made by a factory, and nothing has happened to it yet: readers join it as empty
+        assert compute_outcome(episode) == summarise([], [], is_open=True)
+        return
+    assert summary_of(stored) == compute_outcome(episode)
+    assert stored.patient_id == episode.patient_id
+    expected = from_subqueries(episode)
+    assert {name: getattr(stored, name) for name in expected} == expected
+
+
+submission = st.tuples(
+    st.just("submit"),
+    st.integers(0, WEEKS_AGO + 1),  # week 0 (an intake, by staff) to the current week
+    answers(),
+    st.integers(0, 10),
+    st.booleans(),  # a red flag answered yes
+)
+step = st.one_of(
+    submission,
+    submission,
+    submission,
+    st.tuples(st.just("acknowledge")),
+    st.tuples(st.just("missed")),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(step, min_size=1, max_size=8), discharge=st.booleans())
+@example(  # a late baseline, then a correction of it that makes the later weeks worse, then acknowledged
+    steps=[
+        ("submit", 3, [2] * 10, 3, False),
+        ("submit", 4, [4] * 10, 6, False),
+        ("submit", 1, [2] * 10, 3, False),
+        ("submit", 5, [4] * 10, 6, True),
+        ("submit", 1, [0] * 10, 0, False),
+        ("acknowledge",),
+    ],
+    discharge=True,
+)
+def test_the_stored_summary_is_the_one_computed_from_the_check_ins_after_any_sequence(steps, discharge):
+    clinic = ClinicFactory()
+    therapist = make_therapist(clinic)
+    patient = patient_on_program(clinic=clinic, therapist=therapist, weeks_ago=WEEKS_AGO)
+    episode = patient.current_episode()
+    assert episode is not None
+    for action, *args in steps:
+        if action == "submit":
+            week, odi_answers, nrs, red_flag = args
+            flags = {"rf_fever": True} if red_flag else None
+            checkin(patient, week, odi_answers, nrs, by=therapist if week == 0 else None, red_flags=flags)
+        elif action == "acknowledge":
+            open_alerts = Alert.objects.filter(episode=episode, acknowledged_at__isnull=True)
+            if open_alerts.exists():
+                services.acknowledge_alerts(alerts=open_alerts, by=therapist, note="Called")
+        else:
+            services.raise_missed_checkin_alerts()
+        assert_summary_is_current(episode)
+    if discharge:
+        services.discharge_patient(patient=patient, by=therapist)
+        assert_summary_is_current(episode)
+        assert not EpisodeOutcome.objects.get(episode=episode).is_open
+
+
+def test_a_new_episode_has_an_empty_open_summary():
+    patient = patient_on_program()
+    services.discharge_patient(patient=patient)
+    patient.status = Patient.Status.ACTIVE
+    patient.save(update_fields=["status"])
+    episode = services.open_episode(patient=patient, started_on=patient.local_today())
+    assert summary_of(EpisodeOutcome.objects.get(episode=episode)) == summarise([], [], is_open=True)
+
+
+def test_a_summary_rolls_back_with_a_rejected_submission():
+    patient = patient_on_program(weeks_ago=2)
+    checkin(patient, 1, 2, 4)
+    before = summary_of(EpisodeOutcome.objects.get(patient=patient))
+    with pytest.raises(ValidationError):
+        checkin(patient, 2, 2, 4, activities=[{"item": 0, "done": "1"}])
+    assert summary_of(EpisodeOutcome.objects.get(patient=patient)) == before
+
+
+def test_the_responder_and_worsening_flags_follow_the_pure_rules():
+    patient = patient_on_program(weeks_ago=3)
+    checkin(patient, 1, odi(3), 6)  # ODI 60
+    checkin(patient, 2, odi(1), 5)  # ODI 20: 40 points better, NRS 1 better (below MCID)
+    row = EpisodeOutcome.objects.get(patient=patient)
+    assert (row.odi_responder, row.nrs_responder, row.any_responder, row.worsening) == (True, False, True, False)
+    checkin(patient, 3, odi(4), 8)  # ODI 80: worse by 20 points and NRS by 2
+    row.refresh_from_db()
+    assert (row.odi_responder, row.nrs_responder, row.any_responder, row.worsening) == (False, False, False, True)
+    assert (row.odi_change, row.nrs_change, row.latest_week, row.weeks_checked_in) == (-20, -2, 3, 3)
+
+
+def test_follow_ups_are_the_check_ins_of_weeks_4_8_and_12_after_the_baseline():
+    patient = patient_on_program(weeks_ago=8)
+    for week, answer in ((1, 3), (4, 2), (9, 1)):
+        checkin(patient, week, odi(answer), 5)
+    row = EpisodeOutcome.objects.get(patient=patient)
+    assert (row.week_4_odi_points, row.week_4_odi_answered, row.week_4_nrs) == (20, 10, 5)
+    assert (row.week_8_odi_points, row.week_12_nrs) == (None, None)
+
+
+def test_the_rebuild_command_reproduces_the_rows_written_one_by_one():
+    clinic = ClinicFactory()
+    therapist = make_therapist(clinic)
+    now = timezone.now()
+    for n in range(4):
+        patient = patient_on_program(clinic=clinic, therapist=therapist, weeks_ago=5)
+        for week in range(1, 2 + n):
+            checkin(patient, week, odi(min(5, n + week)), min(10, 2 * week), red_flags={"rf_fever": n == 2})
+        if n == 3:
+            services.discharge_patient(patient=patient, by=therapist)
+    other = patient_on_program(weeks_ago=5)  # another clinic's
+    checkin(other, 1, 3, 5)
+    services.raise_missed_checkin_alerts(now + dt.timedelta(weeks=3))
+    written = {row.pk: summary_of(row) for row in EpisodeOutcome.objects.all()}
+    assert len(written) == Episode.objects.count() == 5
+
+    EpisodeOutcome.objects.update(latest_odi=None, any_responder=True, open_alert_count=9)
+    EpisodeOutcome.objects.filter(patient=other).delete()
+    call_command("rebuild_outcome_summaries", batch_size=2, stdout=_Null())
+    assert {row.pk: summary_of(row) for row in EpisodeOutcome.objects.all()} == written
+
+    call_command("rebuild_outcome_summaries", batch_size=2, stdout=_Null())  # idempotent
+    assert {row.pk: summary_of(row) for row in EpisodeOutcome.objects.all()} == written
+
+
+def test_the_rebuild_of_one_clinic_leaves_the_others_alone():
+    first, second = patient_on_program(weeks_ago=3), patient_on_program(weeks_ago=3)
+    for patient in (first, second):
+        checkin(patient, 1, 3, 5)
+        checkin(patient, 2, 2, 4)
+    EpisodeOutcome.objects.update(latest_nrs=None)
+    call_command("rebuild_outcome_summaries", clinic=first.clinic.slug, stdout=_Null())
+    assert EpisodeOutcome.objects.get(patient=first).latest_nrs == 4
+    assert EpisodeOutcome.objects.get(patient=second).latest_nrs is None
+
+
+def test_the_rebuild_reads_in_batches_not_per_episode(django_assert_max_num_queries):
+    for _ in range(6):
+        patient = patient_on_program(weeks_ago=3)
+        checkin(patient, 1, 3, 5)
+    EpisodeOutcome.objects.all().delete()
+    # The episodes, then per batch of 3: a savepoint pair, the check-ins, the alerts and one upsert.
+    with django_assert_max_num_queries(1 + 2 * 5):
+        assert rebuild_outcomes(batch_size=3) == 6
+    assert EpisodeOutcome.objects.count() == 6
+
+
+class _Null:
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
