@@ -48,9 +48,12 @@ def test_a_clinic_admin_compares_programs_by_name_on_a_chart_with_every_label_in
     walk.save(update_fields=["title"])
     for i in range(6):
         patient = patient_on_program(clinic=north.clinic, therapist=north.therapist, weeks_ago=13, program=walk)
-        checkin(patient, 0, 3, 7, by=north.admin)
+        # The belief section at intake and week 12, so the belief table is on the page axe reads.
+        intake = {"consequences": 8, "personal_control": 2 + i % 2, "treatment_control": 5, "concern": 7}
+        later = {"consequences": 4 + i % 3, "personal_control": 6, "treatment_control": 7, "concern": 3 + i % 2}
+        checkin(patient, 0, 3, 7, by=north.admin, beliefs=intake)
         checkin(patient, 6, 2, 5, by=north.admin)
-        checkin(patient, 12, 1 + i % 2, 3 + i % 3, by=north.admin)
+        checkin(patient, 12, 1 + i % 2, 3 + i % 3, by=north.admin, beliefs=later)
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as in test_browser.py: ORM calls around the browser
     try:
         with sync_playwright() as playwright:
@@ -69,6 +72,7 @@ def test_a_clinic_admin_compares_programs_by_name_on_a_chart_with_every_label_in
             assert page.locator("h1").inner_text() == "Outcome report"
             assert page.locator(".breadcrumbs").inner_text().startswith("Home")
             assert page.locator("svg.trajectory .legend-entry").count() == 4  # two programs, two charts
+            assert page.locator("#belief-figures").get_by_text(walk.title).count() >= 1
 
             first, second = page.locator('select[name="compare"]').all()
             first.select_option(label=walk.title)
