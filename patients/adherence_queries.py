@@ -25,7 +25,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -33,7 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, Greatest, Least
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 
@@ -143,12 +142,27 @@ def _today_numbers(zones: list[str], now: dt.datetime) -> Case:
     return Case(*whens, default=Value(day_number_of(now.astimezone(dt.UTC).date())), output_field=IntegerField())
 
 
+# Program weeks count from week one by floor division of a day difference that is negative before week one; SQL's
+# integer division truncates toward zero, so the difference is shifted by this many weeks first and the weeks
+# taken away after (about 190 years: no day in the data is further before its week one).
+SHIFT_WEEKS = 10_000
+
+# Stands for "no end week" where the sooner of two weeks is taken (`Least`), so no argument of it is NULL (SQLite's
+# MIN of a NULL is NULL, PostgreSQL's LEAST ignores it).
+NO_END_WEEK = 1_000_000
+
+
 def with_adherence(
     qs: QuerySet[Any], *, now: dt.datetime | None = None, zones_of: QuerySet[Patient] | None = None
 ) -> QuerySet[Any]:
-    """Annotate each patient with `adherence_met`, `adherence_due` (activity-weeks of the open episode, rules 1
-    and 3 of `patients.adherence`) and `adherence_band`, in SQL. One query first lists the time zones in use
-    (of `zones_of`, by default of `qs`)."""
+    """Annotate each patient with `adherence_met` and `adherence_due` (activity-weeks of the open episode, rules 1
+    and 3 of `patients.adherence`), and alias `adherence_band` for filtering (the page reads the band from the
+    two counts, `adherence.Adherence`). One query first lists the time zones in use (of `zones_of`, by default of
+    `qs`).
+
+    Django writes an annotation out in full wherever another refers to it, so each is written to be referred to
+    once where it can (`Least`, `Greatest`, `Coalesce` rather than a `Case` naming it in each branch): the query
+    stays a few kilobytes of SQL instead of a hundred, which took longer to build and plan than to run."""
     now = now or timezone.now()
     zones = list((qs if zones_of is None else zones_of).order_by().values_list("time_zone", flat=True).distinct())
     open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
@@ -168,40 +182,37 @@ def with_adherence(
     activities = activities.annotate(
         last_week=Case(
             When(assignment__ended_on__isnull=True, then=F("end_week")),
-            When(Q(end_week__isnull=False) & Q(end_week__lt=program_last), then=F("end_week")),
-            default=program_last,
+            default=Least(Coalesce(F("end_week"), Value(NO_END_WEEK)), program_last),
             output_field=IntegerField(),
         )
     )
     # The weeks before the current one that each activity is active in: from its start week to its last week or
-    # the last week passed, whichever is sooner (none when it starts later, or its program ended before it began).
+    # the last week passed, whichever is sooner; none when it starts later or its program ended before it began
+    # (the count is then 0 or less). NULL before a week one.
     last_passed = OuterRef("adherence_week") - 1
-    passed_weeks = Case(
-        When(start_week__gt=last_passed, then=Value(0)),
-        When(last_week__lt=F("start_week"), then=Value(0)),
-        When(last_week__lt=last_passed, then=F("last_week") - F("start_week") + 1),
-        default=last_passed - F("start_week") + 1,
+    passed_weeks = Greatest(
+        Value(0),
+        Least(Coalesce(F("last_week"), Value(NO_END_WEEK)), last_passed) - F("start_week") + 1,
         output_field=IntegerField(),
     )
     passed = activities.values("assignment__episode__patient").annotate(n=Sum(passed_weeks)).values("n")
     active_now = (
         activities.filter(start_week__lte=OuterRef("adherence_week"))
-        .filter(Q(last_week__isnull=True) | Q(last_week__gte=OuterRef("adherence_week")))
+        .alias(runs_to=Coalesce(F("last_week"), Value(NO_END_WEEK)))
+        .filter(runs_to__gte=OuterRef("adherence_week"))
         .values("assignment__episode__patient")
         .annotate(n=Count("pk"))
         .values("n")
     )
     checkins = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True).order_by()
     met = checkins.filter(week__gte=1).values("patient").annotate(n=Sum("activities_met")).values("n")
+    shift = 7 * SHIFT_WEEKS
     annotated = (
-        qs.annotate(adherence_today=_today_numbers(zones, now), adherence_week_one=week_one_number)
+        qs.annotate(adherence_week_one=week_one_number)
         .annotate(
-            adherence_week=Case(
-                When(
-                    adherence_week_one__lte=F("adherence_today"),
-                    then=(F("adherence_today") - F("adherence_week_one")) / 7 + 1,
-                ),
-                default=None,
+            # The current program week, 0 or less before week one (no week is then passed or current).
+            adherence_week=ExpressionWrapper(
+                (_today_numbers(zones, now) - F("adherence_week_one") + shift) / 7 - SHIFT_WEEKS + 1,
                 output_field=IntegerField(),
             )
         )
@@ -210,7 +221,7 @@ def with_adherence(
             adherence_due=Coalesce(Subquery(passed[:1]), 0)
             + Case(
                 When(
-                    Exists(checkins.filter(week=OuterRef("adherence_week"))),
+                    Exists(checkins.filter(week=OuterRef("adherence_week"), week__gte=1)),
                     then=Coalesce(Subquery(active_now[:1]), 0),
                 ),
                 default=Value(0),
@@ -218,7 +229,7 @@ def with_adherence(
             ),
         )
     )
-    return annotated.annotate(adherence_band=band_expression())
+    return annotated.alias(adherence_band=band_expression())
 
 
 def band_expression() -> Case:

@@ -3,12 +3,17 @@ counts (`with_adherence`) give the same numbers as the pure rule, on SQLite and 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from patients import adherence
 from patients.adherence_queries import day_number, day_number_of, episode_adherence, with_adherence
@@ -34,8 +39,8 @@ def page_numbers(patient: Patient, now: dt.datetime | None = None) -> adherence.
 
 
 def sql_numbers(patient: Patient, now: dt.datetime | None = None) -> tuple[int, int, str]:
-    row = with_adherence(Patient.objects.filter(pk=patient.pk), now=now).get()
-    return row.adherence_met, row.adherence_due, row.adherence_band
+    row = with_adherence(Patient.objects.filter(pk=patient.pk), now=now).annotate(band=F("adherence_band")).get()
+    return row.adherence_met, row.adherence_due, row.band
 
 
 seeded = patient_meeting_some_quotas
@@ -170,3 +175,33 @@ def test_the_migration_fills_in_the_met_counts_of_stored_check_ins():
     migration.fill_activities_met(apps, None)
     assert dict(CheckIn.objects.filter(patient=patient).values_list("week", "activities_met")) == stored
     assert stored == {1: 1, 2: 1, 4: 1}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    weeks_ago=st.integers(-1, 6),  # -1: week one starts next week
+    walking_ends=st.one_of(st.none(), st.integers(1, 6)),
+    reports=st.dictionaries(st.integers(1, 7), st.sampled_from(["0", "9", "12", "17", "30"]), max_size=5),
+    replaced=st.booleans(),
+    days_on=st.integers(0, 24),
+)
+@example(weeks_ago=4, walking_ends=2, reports={1: "9", 5: "0"}, replaced=False, days_on=0)  # this week, walking over
+@example(weeks_ago=-1, walking_ends=None, reports={}, replaced=False, days_on=3)  # before week one
+def test_the_caseload_sql_counts_what_the_page_counts_for_any_plan(weeks_ago, walking_ends, reports, replaced, days_on):
+    # Any start (before week one too), an activity's end week, check-ins of any passed weeks with the walking
+    # done, a program replaced today, seen today or some days on: the SQL counts and band are the page's.
+    patient = patient_on_program(weeks_ago=weeks_ago)
+    if walking_ends is not None:
+        tailor_item(item=items_of(patient)["Walking"], end_week=walking_ends)
+    walk = items_of(patient)["Walking"].pk
+    for week, done in sorted(reports.items()):
+        if week <= weeks_ago + 1:  # a week begun
+            activities = [{"item": walk, "done": done}] if walking_ends is None or week <= walking_ends else []
+            checkin(patient, week, 2, 5, activities=activities)
+    if replaced and weeks_ago >= 0:
+        talk_only = Program.objects.create(clinic=patient.clinic, title="Talk only", weeks=12)
+        with contextlib.suppress(ValidationError):  # refused when this week is checked in already
+            assign_program(episode=patient.current_episode(), program=talk_only, start_date=patient.local_today())
+    when = timezone.now() + dt.timedelta(days=days_on)
+    expected = page_numbers(patient, when)
+    assert sql_numbers(patient, when) == (expected.met, expected.due, expected.band)

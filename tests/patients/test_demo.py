@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F
+
 from patients import demo
 from patients.models import CheckIn
 
@@ -43,7 +45,7 @@ def test_seeded_patients_report_their_activities_and_coping_so_adherence_has_dat
     # Some quotas met and some not, so the caseload's bands show more than one value.
     assert any(c.activities_met for c in checkins)
     assert any(c.activities_met < len(c.activities) for c in checkins)
-    bands = set(with_adherence(Patient.objects.all()).values_list("adherence_band", flat=True))
+    bands = set(with_adherence(Patient.objects.all()).annotate(band=F("adherence_band")).values_list("band", flat=True))
     assert bands - {adherence.NO_DATA}
 
 
