@@ -45,7 +45,6 @@ if TYPE_CHECKING:
         urgency: int
         adherence_met: int  # `adherence_queries.with_adherence`
         adherence_due: int
-        adherence_band: str
         beliefs_to_address: bool  # `beliefs_to_address`
 
     type CaseloadRow = WithAnnotations[Patient, CaseloadAnnotations]
