@@ -21,6 +21,7 @@ clinical thresholds themselves are never decided here (see patients/scoring.py).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -166,8 +167,10 @@ def t_ppf(p: float, df: float) -> float:
     return (low + high) / 2.0
 
 
+@functools.lru_cache(maxsize=1024)
 def t_critical(df: float) -> float:
-    """Two-sided 95 % critical value t(0.975, df)."""
+    """Two-sided 95 % critical value t(0.975, df). Kept per df: a report asks the same few hundred of them for
+    every group and timepoint, and each is a bisection of about forty incomplete beta functions."""
     return t_ppf(1.0 - (1.0 - CONFIDENCE) / 2.0, df)
 
 
