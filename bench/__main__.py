@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-MODULES = ["load", "admin", "reminders", "exports"]
+MODULES = ["load", "admin", "reports", "reminders", "exports"]
 
 
 def prepare_database() -> None:
