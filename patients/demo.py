@@ -233,7 +233,13 @@ def _bulk_patients(
     """Benchmark scale: bulk inserts, scores computed by the same scoring module as the service."""
     batch = 1000
     program_items = {
-        p.pk: list(p.items.select_related("narrative", "coping_strategy", "graded_activity")) for p in programs
+        # The narratives' versions read once here, not once per patient (`Narrative.current_version`).
+        p.pk: list(
+            p.items.select_related("narrative", "coping_strategy", "graded_activity").prefetch_related(
+                "narrative__versions"
+            )
+        )
+        for p in programs
     }
     for offset in range(0, count, batch):
         size = min(batch, count - offset)
