@@ -19,8 +19,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Count, Exists, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from patients import scoring
 from patients.models import Alert, CheckIn, Episode, EpisodeOutcome
@@ -192,40 +191,19 @@ def compute_outcome(episode: Episode, checkins: Iterable[CheckIn] | None = None)
     return summarise(_weeks(episode, checkins), kinds, is_open=episode.ended_on is None)
 
 
-def _open_alert_columns(episode: Episode) -> dict[str, Any]:
-    """The alert columns as subqueries over the episode's open alerts (`summarise`'s rule in SQL), so the
-    UPDATE that stores the check-in figures reads the alerts as it writes: one statement."""
-    open_alerts = Alert.objects.filter(episode_id=episode.pk, acknowledged_at__isnull=True).order_by()
-    count = open_alerts.values("episode_id").annotate(n=Count("pk")).values("n")
-    return {
-        "open_alert_count": Coalesce(Subquery(count), Value(0)),
-        "has_open_alert": Exists(open_alerts),
-        **{flag: Exists(open_alerts.filter(kind=kind)) for kind, flag in ALERT_FLAGS.items()},
-    }
-
-
 def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = None) -> None:
     """Recompute and store one episode's summary from its check-ins and alerts. Call it inside the transaction
     that changed them, after the change, so the summary commits (or rolls back) with it. `checkins`: all of the
-    episode's, as saved, when the caller holds them (`submit_checkin`, under its lock): then an existing row costs
-    one UPDATE, a first one (or after the first check-in) a read of the alerts and an upsert.
+    episode's, as saved, when the caller holds them (`submit_checkin`, under its lock). Two statements: a read of
+    the open alerts' kinds and one upsert. (One UPDATE with the alert columns as subqueries saved a statement but
+    cost more: Django built six subqueries per check-in, about a sixth of the submission's time.)
 
     `submit_checkin`'s lock covers the check-ins that exist: two submissions of different new weeks of one
     episode at the same instant can each miss the other's week (as its alert rules can), and the later commit's
     summary stands until the next change; `rebuild_outcome_summaries` repairs it."""
     weeks = _weeks(episode, checkins)
-    is_open = episode.ended_on is None
-    figures = dataclasses.asdict(summarise(weeks, [], is_open=is_open))
-    alert_columns = _open_alert_columns(episode)
-    for name in alert_columns:
-        del figures[name]
-    # The first check-in of an episode made outside `open_episode` has no row yet: skip the UPDATE that would miss.
-    if len(weeks) > 1 and EpisodeOutcome.objects.filter(episode_id=episode.pk).update(
-        patient_id=episode.patient_id, **figures, **alert_columns
-    ):
-        return
-    kinds = Alert.objects.filter(episode=episode, acknowledged_at__isnull=True).values_list("kind", flat=True)
-    _upsert([_outcome(episode.pk, episode.patient_id, summarise(weeks, kinds, is_open=is_open))])
+    kinds = Alert.objects.filter(episode_id=episode.pk, acknowledged_at__isnull=True).values_list("kind", flat=True)
+    _upsert([_outcome(episode.pk, episode.patient_id, summarise(weeks, kinds, is_open=episode.ended_on is None))])
 
 
 def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: int = 2000) -> int:

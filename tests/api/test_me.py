@@ -200,10 +200,10 @@ def test_a_red_flag_adds_only_the_alert_and_its_outbox_row(db, django_assert_max
 
 def test_a_checkin_post_reads_each_thing_once(db, django_assert_max_num_queries):
     # Token, open episode (with its week one), this week's tasks, the episode's check-ins (locked), the insert,
-    # the one UPDATE of the episode's outcome summary, the audit row: the history is read once for the quotas, the
-    # upsert, the alert rules and the summary.
+    # the episode's open alert kinds and the upsert of its outcome summary, the audit row: the history is read
+    # once for the quotas, the upsert, the alert rules and the summary.
     statements = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
-    assert len(statements) == 7, statements
+    assert len(statements) == 8, statements
 
 
 @pytest.mark.parametrize(
