@@ -18,6 +18,7 @@ belief check-ins (reports.beliefs), and (when asked) programs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -175,6 +176,9 @@ EPISODE_FIELDS = (
 def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = None) -> list[EpisodeRow]:
     """Every episode of the report with its outcomes and belief answers. Three queries."""
     now = now or timezone.now()
+    # Scores take a few hundred distinct values, so a report computes each change (and exact score) once.
+    change_from_baseline = functools.lru_cache(maxsize=None)(scoring.change_from_baseline)
+    odi_score_from = functools.lru_cache(maxsize=None)(scoring.odi_score_from)
     episodes = report_episodes(user, filters).order_by("report_started", "pk").values(*EPISODE_FIELDS)
     rows: dict[int, EpisodeRow] = {}
     caps: dict[int, int] = {}
@@ -225,13 +229,13 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
         if 1 <= week <= caps[episode_id]:
             row.done += 1
         if week in FOLLOW_UP_WEEKS and row.baseline_week is not None and week > row.baseline_week:
-            row.values[f"week_{week}"] = {"odi": scoring.odi_score_from(odi_points, odi_answered), "nrs": pain_nrs}
+            row.values[f"week_{week}"] = {"odi": odi_score_from(odi_points, odi_answered), "nrs": pain_nrs}
         for activity in activities or ():
             _count_activity(row, activity)
     for row in rows.values():
         for timepoint, measures in row.values.items():
             row.changes[timepoint] = {
-                name: scoring.change_from_baseline(row.baseline[name], measures[name], mcid)
+                name: change_from_baseline(row.baseline[name], measures[name], mcid)
                 for name, mcid in MEASURES.items()
             }
     result = list(rows.values())
