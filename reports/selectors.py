@@ -235,8 +235,7 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
     for row in rows.values():
         for timepoint, measures in row.values.items():
             row.changes[timepoint] = {
-                name: change_from_baseline(row.baseline[name], measures[name], mcid)
-                for name, mcid in MEASURES.items()
+                name: change_from_baseline(row.baseline[name], measures[name], mcid) for name, mcid in MEASURES.items()
             }
     result = list(rows.values())
     from reports.beliefs import attach_beliefs  # reports.beliefs builds on this module
