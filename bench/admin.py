@@ -44,29 +44,41 @@ def timed(fetch: Callable[[], object], rounds: int = ROUNDS) -> list[float]:
     return times
 
 
-def main(argv: list[str] | None = None) -> int:
-    setup_django()
+def seeded_data(name: str, patients: int, weeks: int) -> float | None:
+    """Migrate the configured database and seed it (`seed_demo`'s bulk path, idempotent: patients are added up to
+    the count), then ANALYZE it; the seconds that took, or None, said on stderr, when it is not PostgreSQL."""
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
+
+    from cft.db import analyze
+    from patients.demo import seed
+
+    if connection.vendor != "postgresql":
+        print(f"{name} needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return None
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    seed(password=settings.DEMO_PASSWORD, patients_per_clinic=patients, max_weeks=weeks)
+    analyze()
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    setup_django()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from bench.report import write_section
-    from cft.db import analyze
-    from patients.demo import DEMO_CLINICS, seed
+    from patients.demo import DEMO_CLINICS
     from patients.models import Alert, CheckIn, Patient
 
-    if connection.vendor != "postgresql":
-        print("bench.admin needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+    seeded_s = seeded_data("bench.admin", PATIENTS, WEEKS)
+    if seeded_s is None:
         return 2
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    seed(password=settings.DEMO_PASSWORD, patients_per_clinic=PATIENTS, max_weeks=WEEKS)
-    analyze()
-    seeded_s = time.perf_counter() - started
     patients, checkins = Patient.objects.count(), CheckIn.objects.count()
     print(f"data: {patients} patients, {checkins} check-ins (seeded/checked in {seeded_s:.0f} s)")
 

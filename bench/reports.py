@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
-import time
 import tracemalloc
 
 from bench.admin import PATIENTS as ADMIN_PATIENTS
 from bench.admin import WEEKS as ADMIN_WEEKS
-from bench.admin import setup_django, timed
+from bench.admin import seeded_data, setup_django, timed
 
 PATIENTS = int(os.environ.get("BENCH_REPORT_PATIENTS", str(ADMIN_PATIENTS)))
 WEEKS = int(os.environ.get("BENCH_REPORT_WEEKS", str(ADMIN_WEEKS)))
@@ -28,28 +26,19 @@ TARGET_MS, TARGET_PATIENTS = 1000, 100_000
 
 def main(argv: list[str] | None = None) -> int:
     setup_django()
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from bench.report import write_section
-    from cft.db import analyze
-    from patients.demo import DEMO_CLINICS, seed
+    from patients.demo import DEMO_CLINICS
     from patients.models import CheckIn, Patient
     from reports.selectors import ReportFilter, outcome_report
 
-    if connection.vendor != "postgresql":
-        print("bench.reports needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+    seeded_s = seeded_data("bench.reports", PATIENTS, WEEKS)
+    if seeded_s is None:
         return 2
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    seed(password=settings.DEMO_PASSWORD, patients_per_clinic=PATIENTS, max_weeks=WEEKS)
-    analyze()
-    seeded_s = time.perf_counter() - started
     slug, admin_name = DEMO_CLINICS[0][0], DEMO_CLINICS[0][3]
     patients = Patient.objects.filter(clinic__slug=slug).count()
     checkins = CheckIn.objects.filter(patient__clinic__slug=slug).count()

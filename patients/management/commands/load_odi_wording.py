@@ -1,40 +1,20 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-
 from clinics.models import Clinic
 from patients import services
+from patients.management.wording import WordingCommand
 
 
-class Command(BaseCommand):
+class Command(WordingCommand):
     help = (
         "Load a clinic's licensed ODI wording in one language from a JSON file: a list of the ten sections, "
         'each {"section": 1, "title": "...", "options": [six statements, for answers 0 to 5]}. Replaces that '
         "clinic's wording in that language; a bad file changes nothing."
     )
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--clinic", required=True, help="The clinic's id or slug.")
-        parser.add_argument("--language", default=settings.LANGUAGE_CODE, choices=list(dict(settings.LANGUAGES)))
-
-    def handle(self, *args: Any, file: Path, clinic: str, language: str, **options: Any) -> None:
-        found = Clinic.objects.filter(**({"pk": int(clinic)} if clinic.isdigit() else {"slug": clinic})).first()
-        if found is None:
-            raise CommandError(f"--clinic: no clinic {clinic!r}.")
-        try:
-            sections = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"{file}: {exc}") from None
-        try:
-            rows = services.load_odi_wording(clinic=found, language=language, sections=sections)
-        except ValidationError as exc:
-            messages = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
-            raise CommandError(f"{file}: {messages}") from None
-        self.stdout.write(self.style.SUCCESS(f"Loaded {len(rows)} ODI sections for {found} in {language}."))
+    def load(self, file: Path, clinic: Clinic, language: str, data: Any) -> str:
+        rows = services.load_odi_wording(clinic=clinic, language=language, sections=data)
+        return f"Loaded {len(rows)} ODI sections for {clinic} in {language}."
