@@ -32,16 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     from django.urls import reverse
 
     from bench.report import write_section
+    from clinics.models import Clinic
     from patients.demo import DEMO_CLINICS
-    from patients.models import CheckIn, Patient
+    from patients.models import CheckIn
     from reports.selectors import ReportFilter, outcome_report
 
     seeded_s = seeded_data("bench.reports", PATIENTS, WEEKS)
     if seeded_s is None:
         return 2
-    slug, admin_name = DEMO_CLINICS[0][0], DEMO_CLINICS[0][3]
-    patients = Patient.objects.filter(clinic__slug=slug).count()
-    checkins = CheckIn.objects.filter(patient__clinic__slug=slug).count()
+    clinic, admin_name = Clinic.objects.get(slug=DEMO_CLINICS[0][0]), DEMO_CLINICS[0][3]
+    patients = clinic.patients.count()
+    checkins = CheckIn.objects.filter(patient__clinic=clinic).count()
     print(f"data: {patients} patients, {checkins} check-ins in the clinic (seeded/checked in {seeded_s:.0f} s)")
 
     from django.contrib.auth import get_user_model
@@ -64,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((name, statistics.median(times), max(times), len(queries.captured_queries)))
         print(f"{name:<28} median {rows[-1][1]:8.1f} ms   max {rows[-1][2]:8.1f} ms   {rows[-1][3]} queries")
 
-    clinic = Patient.objects.filter(clinic__slug=slug).first().clinic  # type: ignore[union-attr]
     tracemalloc.start()
     outcome_report(None, ReportFilter(clinic=clinic))
     peak_mb = tracemalloc.get_traced_memory()[1] / 1e6

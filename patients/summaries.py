@@ -201,9 +201,7 @@ def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = No
     `submit_checkin`'s lock covers the check-ins that exist: two submissions of different new weeks of one
     episode at the same instant can each miss the other's week (as its alert rules can), and the later commit's
     summary stands until the next change; `rebuild_outcome_summaries` repairs it."""
-    weeks = _weeks(episode, checkins)
-    kinds = Alert.objects.filter(episode_id=episode.pk, acknowledged_at__isnull=True).values_list("kind", flat=True)
-    _upsert([_outcome(episode.pk, episode.patient_id, summarise(weeks, kinds, is_open=episode.ended_on is None))])
+    _upsert([_outcome(episode.pk, episode.patient_id, compute_outcome(episode, checkins))])
 
 
 def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: int = 2000) -> int:
