@@ -14,8 +14,9 @@ no SciPy at run time (the t quantile is computed here and checked against SciPy 
 - Share of responders with the **Wilson score** 95 % interval (it stays inside 0-1 and behaves at small n and
   at shares near 0 or 1, where the textbook Wald interval does not).
 
-Values come in as numbers (int, float, Decimal or Fraction) and are converted to float for the arithmetic:
-these are summaries of clinical scores reported to one or two decimals, so float precision is ample. The
+Values come in as numbers (int, float, Decimal or Fraction). Means and variances are computed exactly from
+their `Moments` (n, sum, sum of squares, as Fractions; SQL sums the same in whole units) and rounded to float
+once; the CIs are float arithmetic: these are summaries of clinical scores reported to one or two decimals. The
 clinical thresholds themselves are never decided here (see patients/scoring.py).
 """
 
@@ -25,6 +26,7 @@ import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from statistics import NormalDist
 
 CONFIDENCE = 0.95
@@ -76,24 +78,11 @@ class Correlation:
     ci_high: float | None
 
 
-def _floats(values: Iterable[object]) -> list[float]:
-    return [float(v) for v in values if v is not None]  # type: ignore[arg-type]
-
-
 def mean(values: Sequence[float]) -> float:
     if not values:
         raise ValueError("mean of no values")
     # math.fsum: exactly rounded sum, so the mean matches statistics.mean to the last bit or so.
     return math.fsum(values) / len(values)
-
-
-def sd(values: Sequence[float]) -> float:
-    """Sample standard deviation (denominator n - 1)."""
-    n = len(values)
-    if n < 2:
-        raise ValueError("SD needs at least two values")
-    m = mean(values)
-    return math.sqrt(math.fsum((v - m) ** 2 for v in values) / (n - 1))
 
 
 # --- Student's t distribution ------------------------------------------------------------------------------
@@ -177,36 +166,76 @@ def t_critical(df: float) -> float:
 # --- Summaries ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Moments:
+    """n, the sum and the sum of squares of some values, exactly (Fractions): all a mean, an SD and their CIs
+    need. Moments of two sets add, so SQL can sum each group's values (`reports.selectors` sums scores in whole
+    units and scales them here) and the arithmetic below is the same for a list and for a table."""
+
+    n: int = 0
+    total: Fraction = Fraction(0)
+    squares: Fraction = Fraction(0)
+
+    @classmethod
+    def of(cls, values: Iterable[object]) -> Moments:
+        """The moments of the values that are not None (int, float, Decimal or Fraction, each taken exactly)."""
+        data = [Fraction(v) for v in values if v is not None]  # type: ignore[arg-type]
+        return cls(len(data), sum(data, Fraction(0)), sum((v * v for v in data), Fraction(0)))
+
+    @classmethod
+    def of_sums(cls, n: int | None, total: object, squares: object, unit: int = 1) -> Moments:
+        """From SQL sums of values counted in 1/unit (None sums, as SQL gives for no rows, are 0)."""
+        return cls(n or 0, Fraction(total or 0) / unit, Fraction(squares or 0) / (unit * unit))  # type: ignore[arg-type]
+
+    def __add__(self, other: Moments) -> Moments:
+        return Moments(self.n + other.n, self.total + other.total, self.squares + other.squares)
+
+    @property
+    def mean(self) -> Fraction:
+        return self.total / self.n
+
+    @property
+    def variance(self) -> Fraction:
+        """Sample variance (denominator n - 1), exact."""
+        return (self.squares - self.total * self.total / self.n) / (self.n - 1)
+
+    def summary(self) -> Summary:
+        """n, mean, SD and the t-based 95 % CI of the mean."""
+        if self.n == 0:
+            return Summary(0, None, None, None, None)
+        m = float(self.mean)
+        if self.n == 1:
+            return Summary(1, m, None, None, None)
+        s = math.sqrt(self.variance)
+        half = t_critical(self.n - 1) * s / math.sqrt(self.n)
+        return Summary(self.n, m, s, m - half, m + half)
+
+
 def summarize(values: Iterable[object]) -> Summary:
     """n, mean, SD and the t-based 95 % CI of the mean; None values are left out."""
-    data = _floats(values)
-    n = len(data)
-    if n == 0:
-        return Summary(0, None, None, None, None)
-    m = mean(data)
-    if n == 1:
-        return Summary(1, m, None, None, None)
-    s = sd(data)
-    half = t_critical(n - 1) * s / math.sqrt(n)
-    return Summary(n, m, s, m - half, m + half)
+    return Moments.of(values).summary()
+
+
+def welch(a: Moments, b: Moments) -> Difference:
+    """Mean of a minus mean of b, with Welch's 95 % CI: se = sqrt(va/na + vb/nb), df by Welch-Satterthwaite
+    (va, vb are sample variances). Needs at least two values in each group for a CI."""
+    if not a.n or not b.n:
+        return Difference(a.n, b.n, None, None, None, None)
+    diff = float(a.mean - b.mean)
+    if a.n < 2 or b.n < 2:
+        return Difference(a.n, b.n, diff, None, None, None)
+    va, vb = float(a.variance) / a.n, float(b.variance) / b.n
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return Difference(a.n, b.n, diff, diff, diff, None)
+    df = (va + vb) ** 2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1))
+    half = t_critical(df) * se
+    return Difference(a.n, b.n, diff, diff - half, diff + half, df)
 
 
 def welch_difference(a_values: Iterable[object], b_values: Iterable[object]) -> Difference:
-    """Mean of a minus mean of b, with Welch's 95 % CI: se = sqrt(va/na + vb/nb), df by Welch-Satterthwaite
-    (va, vb are sample variances). Needs at least two values in each group for a CI."""
-    a, b = _floats(a_values), _floats(b_values)
-    if not a or not b:
-        return Difference(len(a), len(b), None, None, None, None)
-    diff = mean(a) - mean(b)
-    if len(a) < 2 or len(b) < 2:
-        return Difference(len(a), len(b), diff, None, None, None)
-    va, vb = sd(a) ** 2 / len(a), sd(b) ** 2 / len(b)
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return Difference(len(a), len(b), diff, diff, diff, None)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = t_critical(df) * se
-    return Difference(len(a), len(b), diff, diff - half, diff + half, df)
+    """`welch` of two lists of values (None left out)."""
+    return welch(Moments.of(a_values), Moments.of(b_values))
 
 
 def wilson_share(k: int, n: int) -> Share:
