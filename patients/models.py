@@ -543,6 +543,34 @@ class EpisodeOutcome(models.Model):
     week_12_odi_points = models.PositiveSmallIntegerField(null=True)
     week_12_odi_answered = models.PositiveSmallIntegerField(null=True)
     week_12_nrs = models.PositiveSmallIntegerField(null=True)
+    # The reports' responder flags at each follow-up, by `scoring.change_from_baseline` (None without that
+    # follow-up or a score; by percent also None at a baseline of 0), so a report counts them in SQL.
+    week_4_odi_by_points = models.BooleanField(null=True)
+    week_4_odi_by_percent = models.BooleanField(null=True)
+    week_4_nrs_by_points = models.BooleanField(null=True)
+    week_4_nrs_by_percent = models.BooleanField(null=True)
+    week_8_odi_by_points = models.BooleanField(null=True)
+    week_8_odi_by_percent = models.BooleanField(null=True)
+    week_8_nrs_by_points = models.BooleanField(null=True)
+    week_8_nrs_by_percent = models.BooleanField(null=True)
+    week_12_odi_by_points = models.BooleanField(null=True)
+    week_12_odi_by_percent = models.BooleanField(null=True)
+    week_12_nrs_by_points = models.BooleanField(null=True)
+    week_12_nrs_by_percent = models.BooleanField(null=True)
+    latest_odi_by_points = models.BooleanField(null=True)
+    latest_odi_by_percent = models.BooleanField(null=True)
+    latest_nrs_by_points = models.BooleanField(null=True)
+    latest_nrs_by_percent = models.BooleanField(null=True)
+    checked_weeks = models.CharField(
+        max_length=104, default="", help_text="'1' at position k - 1 when program week k (1-104) has a check-in."
+    )
+    # Graded-activity adherence over all the episode's check-ins (patients.summaries.activity_week): entries,
+    # entries with the week's target met, and done / target (capped at 1) where the target is above 0.
+    activity_weeks = models.PositiveIntegerField(default=0)
+    activity_quota_met = models.PositiveIntegerField(default=0)
+    activity_ratios = models.PositiveIntegerField(default=0)
+    activity_ratio_sum = models.FloatField(default=0)
+    activity_ratio_squares = models.FloatField(default=0)
     open_alert_count = models.PositiveSmallIntegerField(default=0)
     has_open_alert = models.BooleanField(default=False)
     has_red_flag = models.BooleanField(default=False)

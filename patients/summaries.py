@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,9 +24,13 @@ from django.db.models import QuerySet
 
 from patients import scoring
 from patients.models import Alert, CheckIn, Episode, EpisodeOutcome
+from programs.models import MAX_PROGRAM_WEEKS
+from programs.quotas import weekly_target
 
 # The report's follow-up weeks (reports.selectors.FOLLOW_UP_WEEKS; reports depends on patients, not back).
 FOLLOW_UP_WEEKS = (4, 8, 12)
+TIMEPOINTS = ("week_4", "week_8", "week_12", "latest")
+MEASURES = {"odi": scoring.ODI_MCID_POINTS, "nrs": scoring.NRS_MCID_POINTS}
 ALERT_FLAGS = {
     Alert.Kind.RED_FLAG: "has_red_flag",
     Alert.Kind.WORSENING: "has_worsening",
@@ -43,9 +48,10 @@ class Week(NamedTuple):
     odi_score: Decimal | None
     pain_nrs: int
     submitted_at: dt.datetime
+    activities: list[dict[str, Any]] | None = None
 
 
-CHECKIN_FIELDS = ("week", "odi_points", "odi_answered", "odi_score", "pain_nrs", "submitted_at")
+CHECKIN_FIELDS = ("week", "odi_points", "odi_answered", "odi_score", "pain_nrs", "submitted_at", "activities")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,28 @@ class Summary:
     week_12_odi_points: int | None = None
     week_12_odi_answered: int | None = None
     week_12_nrs: int | None = None
+    week_4_odi_by_points: bool | None = None
+    week_4_odi_by_percent: bool | None = None
+    week_4_nrs_by_points: bool | None = None
+    week_4_nrs_by_percent: bool | None = None
+    week_8_odi_by_points: bool | None = None
+    week_8_odi_by_percent: bool | None = None
+    week_8_nrs_by_points: bool | None = None
+    week_8_nrs_by_percent: bool | None = None
+    week_12_odi_by_points: bool | None = None
+    week_12_odi_by_percent: bool | None = None
+    week_12_nrs_by_points: bool | None = None
+    week_12_nrs_by_percent: bool | None = None
+    latest_odi_by_points: bool | None = None
+    latest_odi_by_percent: bool | None = None
+    latest_nrs_by_points: bool | None = None
+    latest_nrs_by_percent: bool | None = None
+    checked_weeks: str = ""
+    activity_weeks: int = 0
+    activity_quota_met: int = 0
+    activity_ratios: int = 0
+    activity_ratio_sum: float = 0.0
+    activity_ratio_squares: float = 0.0
     open_alert_count: int = 0
     has_open_alert: bool = False
     has_red_flag: bool = False
@@ -118,11 +146,29 @@ def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_o
     )
     by_week = {row.week: row for row in rows}
     follow_ups: dict[str, Any] = {}
+    changes = {"latest": {"odi": odi, "nrs": nrs}}
     for week in FOLLOW_UP_WEEKS:
         found = by_week.get(week) if week > baseline.week else None
         follow_ups[f"week_{week}_odi_points"] = found.odi_points if found else None
         follow_ups[f"week_{week}_odi_answered"] = found.odi_answered if found else None
         follow_ups[f"week_{week}_nrs"] = found.pain_nrs if found else None
+        changes[f"week_{week}"] = {
+            "odi": scoring.change_from_baseline(
+                base_odi,
+                scoring.odi_score_from(found.odi_points, found.odi_answered) if found else None,
+                MEASURES["odi"],
+            ),
+            "nrs": scoring.change_from_baseline(baseline.pain_nrs, found.pain_nrs if found else None, MEASURES["nrs"]),
+        }
+    for timepoint, by_measure in changes.items():
+        for measure, change in by_measure.items():
+            follow_ups[f"{timepoint}_{measure}_by_points"] = change.responder_points
+            follow_ups[f"{timepoint}_{measure}_by_percent"] = change.responder_percent
+    checked = {row.week for row in rows if 1 <= row.week <= MAX_PROGRAM_WEEKS}
+    follow_ups["checked_weeks"] = "".join(
+        "1" if week in checked else "0" for week in range(1, max(checked, default=0) + 1)
+    )
+    follow_ups |= activity_totals(entry for row in rows for entry in row.activities or ())
     return Summary(
         is_open=is_open,
         checkin_count=len(rows),
@@ -155,6 +201,30 @@ def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_o
         **follow_ups,
         **alerts,
     )
+
+
+def activity_week(entry: dict[str, Any]) -> tuple[bool, float | None] | None:
+    """One graded-activity entry of a check-in ({"item", "done", "quota"}) as a report counts it: whether the
+    week's whole-unit target was met (docs/clinical-rules.md, graded activity, rule 5, the goal the patient was
+    shown) and done / target capped at 1 (None for a target of 0); None for an entry without both numbers."""
+    try:
+        done, target = Decimal(str(entry["done"])), weekly_target(Decimal(str(entry["quota"])))
+    except (KeyError, ArithmeticError, ValueError):
+        return None
+    return done >= target, (float(min(done / target, Decimal(1))) if target > 0 else None)
+
+
+def activity_totals(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The `activity_*` figures of a summary from the activity entries of an episode's check-ins (week order)."""
+    counted = [found for found in map(activity_week, entries) if found is not None]
+    ratios = [ratio for _, ratio in counted if ratio is not None]
+    return {
+        "activity_weeks": len(counted),
+        "activity_quota_met": sum(1 for met, _ in counted if met),
+        "activity_ratios": len(ratios),
+        "activity_ratio_sum": math.fsum(ratios),
+        "activity_ratio_squares": math.fsum(ratio * ratio for ratio in ratios),
+    }
 
 
 def summary_of(row: EpisodeOutcome) -> Summary:

@@ -17,7 +17,7 @@ of the report's improvement), for the episodes with both.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,22 +115,29 @@ def belief_group(key: str, label: str, rows: Iterable[EpisodeRow]) -> BeliefGrou
     return BeliefGroup(key, label, items)
 
 
-def _by_program(rows: list[EpisodeRow]) -> Iterator[tuple[str, str, list[EpisodeRow]]]:
-    """The report's program groups: key "none" or the program id, sorted by title as the report's."""
+def belief_report(rows: list[EpisodeRow], programs: dict[int | None, str] | None = None) -> BeliefReport:
+    """The belief figures of the report's rows (`attach_beliefs` done); no query. A group for each of the
+    report's `programs` (id -> title; default: the rows' programs), sorted by title as the report's."""
     groups: dict[int | None, list[EpisodeRow]] = defaultdict(list)
     for row in rows:
         groups[row.program_id].append(row)
-    labels = {ident: group[0].program for ident, group in groups.items()}
-    for ident in sorted(groups, key=lambda i: (labels[i].lower(), str(i))):
-        yield ("none" if ident is None else str(ident)), labels[ident], groups[ident]
-
-
-def belief_report(rows: list[EpisodeRow]) -> BeliefReport:
-    """The belief figures of the report's rows (`attach_beliefs` done); no query."""
+    labels = {ident: group[0].program for ident, group in groups.items()} | (programs or {})
     return BeliefReport(
         overall=belief_group("all", "All patients", rows),
-        by_program=[belief_group(key, label, group) for key, label, group in _by_program(rows)],
+        by_program=[
+            belief_group("none" if ident is None else str(ident), labels[ident], groups.get(ident, []))
+            for ident in sorted(labels, key=lambda i: (labels[i].lower(), str(i)))
+        ],
     )
+
+
+def report_beliefs(user: Any, filters: ReportFilter, programs: dict[int | None, str], now: Any = None) -> BeliefReport:
+    """The report's belief figures: the rows of the episodes with a belief check-in only (their ODI change is
+    part of the figures), grouped by the report's programs."""
+    from reports.selectors import episode_rows
+
+    with_beliefs = report_checkins(user, filters).exclude(beliefs_version="").values("episode_id")
+    return belief_report(episode_rows(user, filters, now, only=with_beliefs), programs)
 
 
 @dataclass(frozen=True)

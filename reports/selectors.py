@@ -8,11 +8,19 @@ Episodes counted: those whose week one (the first assignment's start date, as `E
 the episode's start date when nothing was assigned) falls in the date range. An episode's program is its
 first assignment's program; its therapist is the patient's primary therapist.
 
-Outcomes reuse the patients app: baseline and latest come from `patients.outcomes.with_episode_outcomes`,
-change and responder flags from `patients.scoring.change_from_baseline` (docs/clinical-rules.md, responders). A
-follow-up at week k is the check-in of program week k; "latest" is the last check-in after the baseline. A report
-is a fixed number of queries whatever the number of patients: episodes with outcomes, their check-ins, their
-belief check-ins (reports.beliefs), and (when asked) programs.
+Outcomes are each episode's stored summary (`patients.summaries`, `EpisodeOutcome`): baseline, the follow-ups
+and latest, the responder flags of `patients.scoring.change_from_baseline` at each (docs/clinical-rules.md,
+responders), the program weeks checked in and the graded-activity counts. A follow-up at week k is the check-in
+of program week k; "latest" is the last check-in after the baseline.
+
+The report's groups are added up in SQL (`group_totals`): per program and therapist, counts and the sums and
+sums of squares of the scores (ODI in whole 1/126 points, so the sums are exact integers), of the changes
+(from the products of baseline and follow-up) and responder counts; `reports.statistics.Moments` turns them
+into means, SDs and CIs, and only that per-group arithmetic runs in Python. Weeks due depend on today in each
+patient's time zone, so completion reads the distinct (time zone, week one, end, program length, weeks checked
+in) of the report (`completion_totals`). Either way a report is a fixed number of queries whatever the number
+of patients, and no check-in is read but the belief check-ins (reports.beliefs) and, for the charts, one
+aggregate per program week (`trajectories`). `episode_rows` gives the same figures per episode for exports.
 """
 
 from __future__ import annotations
@@ -21,13 +29,12 @@ import datetime as dt
 import functools
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,31 +42,32 @@ from clinics.models import Clinic
 from patients import scoring
 from patients.dates import program_week
 from patients.models import Assignment, CheckIn, Episode, Patient
-from patients.outcomes import exact_odi, with_episode_outcomes
-from programs.quotas import weekly_target
+from patients.summaries import MEASURES, TIMEPOINTS
 from reports import statistics as st
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
     from django_stubs_ext import WithAnnotations
 
-    from patients.outcomes import PatientOutcomes
     from reports.beliefs import BeliefReport, EpisodeBeliefs
 
-    class ReportEpisode(PatientOutcomes):
-        """What `report_episodes` adds to each episode, beyond `with_episode_outcomes`."""
+    class ReportEpisode(TypedDict):
+        """What `report_episodes` adds to each episode."""
 
         week_one: dt.date | None
         report_program_id: int | None
         report_program_title: str | None
         report_program_weeks: int | None
-        baseline_week: int | None
         report_started: dt.date
 
 
 FOLLOW_UP_WEEKS = (4, 8, 12)
-TIMEPOINTS = ("week_4", "week_8", "week_12", "latest")
 MIN_GROUP = 5  # groups smaller than this are "too few" wherever a report leaves the clinic
-MEASURES = {"odi": scoring.ODI_MCID_POINTS, "nrs": scoring.NRS_MCID_POINTS}
+# ODI in whole units of 1/126 point: a score is 20 x points / sections answered, and 20 x 126 = 2520 is a
+# multiple of every count of sections (1-10), so each score is a whole number of units and SQL sums are exact.
+ODI_UNIT = 126
+UNITS = {"odi": ODI_UNIT, "nrs": 1}
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,6 @@ def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotation
         report_program_id=Subquery(first.values("program_id")[:1]),
         report_program_title=Subquery(first.values("title")[:1]),
         report_program_weeks=Subquery(first.values("program__weeks")[:1]),
-        baseline_week=Subquery(CheckIn.objects.filter(episode=OuterRef("pk")).order_by("week").values("week")[:1]),
     )
     qs = qs.annotate(report_started=Coalesce("week_one", "started_on"))
     if filters.start:
@@ -95,8 +102,8 @@ def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotation
         qs = qs.filter(report_program_id=filters.program_id)
     if filters.therapist_id:
         qs = qs.filter(patient__primary_therapist_id=filters.therapist_id)
-    # The outcome annotations are passed as **kwargs, which the django-stubs plugin cannot follow.
-    return cast("QuerySet[WithAnnotations[Episode, ReportEpisode]]", with_episode_outcomes(qs))
+    # The annotations are passed as keywords, which the django-stubs plugin types as Any: say what they hold.
+    return cast("QuerySet[WithAnnotations[Episode, ReportEpisode]]", qs)
 
 
 def report_checkins(user: Any, filters: ReportFilter) -> QuerySet[CheckIn]:
@@ -128,7 +135,7 @@ class EpisodeRow:
     due: int = 0
     activity_weeks: int = 0
     quota_met: int = 0
-    done_ratios: list[float] = field(default_factory=list)
+    done_of_quota: st.Moments = field(default_factory=st.Moments)  # per activity-week, done / target capped at 1
     beliefs: EpisodeBeliefs | None = None  # intake and latest belief answers (reports.beliefs)
 
     @property
@@ -146,22 +153,14 @@ def _therapist_label(row: dict[str, Any]) -> str:
     return full or row["patient__primary_therapist__username"]
 
 
-EPISODE_FIELDS = (
-    "pk",
-    "patient_id",
-    "patient__uuid",
-    "patient__record_number",
-    "patient__time_zone",
+THERAPIST_FIELDS = (
     "patient__primary_therapist_id",
     "patient__primary_therapist__username",
     "patient__primary_therapist__first_name",
     "patient__primary_therapist__last_name",
-    "ended_on",
-    "week_one",
-    "report_started",
-    "report_program_id",
-    "report_program_title",
-    "report_program_weeks",
+)
+DUE_FIELDS = ("patient__time_zone", "ended_on", "week_one", "report_program_weeks", "checked_weeks")
+OUTCOME_FIELDS = (
     "baseline_week",
     "baseline_odi_points",
     "baseline_odi_answered",
@@ -170,27 +169,72 @@ EPISODE_FIELDS = (
     "latest_odi_points",
     "latest_odi_answered",
     "latest_nrs",
+    *(f"week_{week}_{name}" for week in FOLLOW_UP_WEEKS for name in ("odi_points", "odi_answered", "nrs")),
+    "checked_weeks",
+    "activity_weeks",
+    "activity_quota_met",
+    "activity_ratios",
+    "activity_ratio_sum",
+    "activity_ratio_squares",
+)
+EPISODE_FIELDS = (
+    "pk",
+    "patient_id",
+    "patient__uuid",
+    "patient__record_number",
+    *THERAPIST_FIELDS,
+    "week_one",
+    "report_started",
+    "report_program_id",
+    "report_program_title",
+    *(name for name in DUE_FIELDS if name not in {"week_one", "checked_weeks"}),
 )
 
 
-def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = None) -> list[EpisodeRow]:
-    """Every episode of the report with its outcomes and belief answers. Three queries."""
-    now = now or timezone.now()
+def _outcome_columns(names: Iterable[str]) -> dict[str, F]:
+    return {name: F(f"outcome__{name}") for name in names}
+
+
+class Due:
+    """Weeks due and done as of `now`: program weeks elapsed in the patient's time zone (to the end of care),
+    up to the program's length (a finished program owes no more), and the weeks of those checked in."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    @functools.cache  # noqa: B019 - one report's instance, a few time zones
+    def today(self, time_zone: str) -> dt.date:
+        return timezone.localtime(self.now, zoneinfo.ZoneInfo(time_zone)).date()
+
+    def of(self, row: dict[str, Any]) -> tuple[int, int]:
+        """(done, due) of a row holding `DUE_FIELDS`."""
+        today = self.today(row["patient__time_zone"])
+        if row["ended_on"]:
+            today = min(today, row["ended_on"])
+        due = min(program_week(today, row["week_one"]) or 0, row["report_program_weeks"] or 12)
+        return (row["checked_weeks"] or "")[:due].count("1"), due
+
+
+def episode_rows(
+    user: Any, filters: ReportFilter, now: dt.datetime | None = None, *, only: QuerySet[Any] | None = None
+) -> list[EpisodeRow]:
+    """Every episode of the report (`only`: of these episode ids) with its outcomes and belief answers, for the
+    exports. Two queries."""
+    due_of = Due(now or timezone.now())
     # Scores take a few hundred distinct values, so a report computes each change (and exact score) once.
     change_from_baseline = functools.lru_cache(maxsize=None)(scoring.change_from_baseline)
     odi_score_from = functools.lru_cache(maxsize=None)(scoring.odi_score_from)
-    episodes = report_episodes(user, filters).order_by("report_started", "pk").values(*EPISODE_FIELDS)
-    rows: dict[int, EpisodeRow] = {}
-    caps: dict[int, int] = {}
-    for e in episodes:
-        today = timezone.localtime(now, zoneinfo.ZoneInfo(e["patient__time_zone"])).date()
-        if e["ended_on"]:
-            today = min(today, e["ended_on"])
-        # Weeks due: program weeks elapsed, up to the program's length (a finished program owes no more).
-        cap = e["report_program_weeks"] or 12
-        due = min(program_week(today, e["week_one"]) or 0, cap)
-        caps[e["pk"]] = due
-        baseline = {"odi": exact_odi(e, "baseline"), "nrs": e["baseline_nrs"]}
+    episodes = report_episodes(user, filters)
+    if only is not None:
+        episodes = episodes.filter(pk__in=only)
+    episodes = episodes.order_by("report_started", "pk").values(*EPISODE_FIELDS, **_outcome_columns(OUTCOME_FIELDS))
+    result = []
+    for e in episodes.iterator(chunk_size=2000):
+        done, due = due_of.of(e)
+        baseline = {
+            "odi": odi_score_from(e["baseline_odi_points"], e["baseline_odi_answered"]),
+            "nrs": e["baseline_nrs"],
+        }
         row = EpisodeRow(
             episode_id=e["pk"],
             patient_id=e["patient_id"],
@@ -207,55 +251,146 @@ def episode_rows(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
             latest_week=None,
             values={},
             changes={},
+            done=done,
             due=due,
+            activity_weeks=e["activity_weeks"] or 0,
+            quota_met=e["activity_quota_met"] or 0,
+            done_of_quota=st.Moments.of_sums(
+                e["activity_ratios"], e["activity_ratio_sum"], e["activity_ratio_squares"]
+            ),
         )
+        for week in FOLLOW_UP_WEEKS:
+            if e[f"week_{week}_nrs"] is not None:  # stored only for a check-in after the baseline
+                odi = odi_score_from(e[f"week_{week}_odi_points"], e[f"week_{week}_odi_answered"])
+                row.values[f"week_{week}"] = {"odi": odi, "nrs": e[f"week_{week}_nrs"]}
         if e["baseline_week"] is not None and e["latest_week"] != e["baseline_week"]:
             row.latest_week = e["latest_week"]
-            row.values["latest"] = {"odi": exact_odi(e, "latest"), "nrs": e["latest_nrs"]}
-        rows[e["pk"]] = row
-    if not rows:
-        return []
-    checkins = (
-        report_checkins(user, filters)
-        .order_by()
-        .values_list("episode_id", "week", "odi_points", "odi_answered", "pain_nrs", "activities")
-        .iterator(chunk_size=2000)
-    )
-    for episode_id, week, odi_points, odi_answered, pain_nrs, activities in checkins:
-        found = rows.get(episode_id)
-        if found is None:
-            continue
-        row = found
-        if 1 <= week <= caps[episode_id]:
-            row.done += 1
-        if week in FOLLOW_UP_WEEKS and row.baseline_week is not None and week > row.baseline_week:
-            row.values[f"week_{week}"] = {"odi": odi_score_from(odi_points, odi_answered), "nrs": pain_nrs}
-        for activity in activities or ():
-            _count_activity(row, activity)
-    for row in rows.values():
+            latest_odi = odi_score_from(e["latest_odi_points"], e["latest_odi_answered"])
+            row.values["latest"] = {"odi": latest_odi, "nrs": e["latest_nrs"]}
         for timepoint, measures in row.values.items():
             row.changes[timepoint] = {
                 name: change_from_baseline(row.baseline[name], measures[name], mcid) for name, mcid in MEASURES.items()
             }
-    result = list(rows.values())
+        result.append(row)
+    if not result:
+        return []
     from reports.beliefs import attach_beliefs  # reports.beliefs builds on this module
 
     attach_beliefs(user, filters, result)
     return result
 
 
-def _count_activity(row: EpisodeRow, activity: dict[str, Any]) -> None:
-    """Graded-activity adherence: each {"item", "done", "quota"} entry is one activity-week; met when done reaches
-    the week's whole-unit target (docs/clinical-rules.md, graded activity, rule 5), the goal the patient was shown."""
-    try:
-        done, target = Decimal(str(activity["done"])), weekly_target(Decimal(str(activity["quota"])))
-    except (KeyError, ArithmeticError, ValueError):
-        return
-    row.activity_weeks += 1
-    if done >= target:
-        row.quota_met += 1
-    if target > 0:
-        row.done_ratios.append(float(min(done / target, Decimal(1))))
+# --- Group totals, in SQL ----------------------------------------------------------------------------------
+
+
+def _score(column: str, measure: str) -> Any:
+    """A stored score in whole units (`UNITS`): NRS as it is; ODI as 2520 x points / sections answered."""
+    if measure == "nrs":
+        return F(f"outcome__{column}_nrs")
+    points, answered = F(f"outcome__{column}_odi_points"), F(f"outcome__{column}_odi_answered")
+    units = 100 * ODI_UNIT // scoring.ODI_MAX_ANSWER
+    return ExpressionWrapper(points * units / answered, output_field=IntegerField())
+
+
+def _moment_sums(prefix: str, value: Any, when: Q) -> dict[str, Any]:
+    return {
+        f"{prefix}_n": Count("pk", filter=when),
+        f"{prefix}_sum": Sum(value, filter=when),
+        f"{prefix}_squares": Sum(value * value, filter=when),
+    }
+
+
+def total_aggregates() -> dict[str, Any]:
+    """The SQL sums a group's report is made of (`group_report` reads them by these names)."""
+    flag = "outcome__{}_{}_by_{}"
+    sums: dict[str, Any] = {
+        "started": Count("pk"),
+        "with_baseline": Count("pk", filter=Q(outcome__baseline_week__isnull=False)),
+        "activity_weeks": Sum("outcome__activity_weeks"),
+        "quota_met": Sum("outcome__activity_quota_met"),
+        # Each episode stores its activity-weeks' count, sum and sum of squares of done / target.
+        "done_of_quota_n": Sum("outcome__activity_ratios"),
+        "done_of_quota_sum": Sum("outcome__activity_ratio_sum"),
+        "done_of_quota_squares": Sum("outcome__activity_ratio_squares"),
+    }
+    for measure in MEASURES:
+        scored = Q(outcome__baseline_odi__isnull=False) if measure == "odi" else Q(outcome__baseline_nrs__isnull=False)
+        sums |= _moment_sums(f"baseline_{measure}", _score("baseline", measure), scored)
+        for timepoint in TIMEPOINTS:
+            # Paired (a baseline and this follow-up, both scored) exactly when the points flag is not None.
+            by_points, by_percent = (
+                flag.format(timepoint, measure, "points"),
+                flag.format(timepoint, measure, "percent"),
+            )
+            paired = Q(**{f"{by_points}__isnull": False})
+            name = f"{timepoint}_{measure}"
+            base, follow_up = _score("baseline", measure), _score(timepoint, measure)
+            sums |= _moment_sums(f"{name}_baseline", base, paired)
+            sums |= _moment_sums(f"{name}_follow_up", follow_up, paired)
+            sums[f"{name}_products"] = Sum(base * follow_up, filter=paired)
+            sums[f"{name}_by_points"] = Count("pk", filter=Q(**{by_points: True}))
+            sums[f"{name}_percent_n"] = Count("pk", filter=Q(**{f"{by_percent}__isnull": False}))
+            sums[f"{name}_by_percent"] = Count("pk", filter=Q(**{by_percent: True}))
+            sums[f"{name}_by_either"] = Count("pk", filter=Q(**{by_points: True}) | Q(**{by_percent: True}))
+        for timepoint in TIMEPOINTS:
+            sums[f"{timepoint}_with_follow_up"] = Count(
+                "pk", filter=Q(**{f"outcome__{timepoint}_nrs_by_points__isnull": False})
+            )
+    return sums
+
+
+Totals = dict[str, Any]  # `total_aggregates`' names -> sums (exact: int or Fraction), plus done and due
+
+
+def add(a: Totals, b: Totals) -> Totals:
+    return {name: a.get(name, 0) + b.get(name, 0) for name in a.keys() | b.keys()}
+
+
+def _exact(value: Any) -> int | Fraction:
+    if value is None:
+        return 0
+    return value if isinstance(value, int) else Fraction(value)
+
+
+@dataclass
+class GroupTotals:
+    """The report's totals per (program, therapist) pair, with their labels; groups are sums of these."""
+
+    cells: dict[tuple[int | None, int | None], Totals]
+    programs: dict[int | None, str]
+    therapists: dict[int | None, str]
+
+    def of(self, program: Any = ..., therapist: Any = ...) -> Totals:
+        total: Totals = {}
+        for (p, t), cell in self.cells.items():
+            if program in (..., p) and therapist in (..., t):
+                total = add(total, cell)
+        return total
+
+
+def group_totals(user: Any, filters: ReportFilter, now: dt.datetime | None = None) -> GroupTotals:
+    """The report's sums per program and therapist: one aggregate query, and one of the distinct due figures."""
+    episodes = report_episodes(user, filters).order_by()
+    keys = ("report_program_id", "patient__primary_therapist_id")
+    found = GroupTotals({}, {}, {})
+    for row in episodes.values(*keys, "report_program_title", *THERAPIST_FIELDS[1:]).annotate(**total_aggregates()):
+        key = (row["report_program_id"], row["patient__primary_therapist_id"])
+        cell = {name: _exact(row[name]) for name in total_aggregates_names()}
+        found.cells[key] = add(found.cells.get(key, {}), cell)
+        found.programs[key[0]] = row["report_program_title"] or "No program"
+        found.therapists[key[1]] = _therapist_label(row)
+    due_of = Due(now or timezone.now())
+    columns = _outcome_columns(["checked_weeks"])
+    for row in episodes.values(*keys, *DUE_FIELDS[:-1], **columns).annotate(episodes=Count("pk")):
+        done, due = due_of.of(row)
+        key = (row["report_program_id"], row["patient__primary_therapist_id"])
+        found.cells[key] = add(found.cells[key], {"done": done * row["episodes"], "due": due * row["episodes"]})
+    return found
+
+
+@functools.cache
+def total_aggregates_names() -> tuple[str, ...]:
+    return tuple(total_aggregates())
 
 
 # --- Group summaries ---------------------------------------------------------------------------------------
@@ -285,6 +420,7 @@ class GroupReport:
     completion: st.Share  # check-ins done of weeks due
     quota_met: st.Share  # activity-weeks with the quota met
     mean_done_of_quota: st.Summary  # per activity-week, done / quota capped at 1
+    totals: Totals = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def no_data(self) -> bool:
@@ -296,45 +432,56 @@ class GroupReport:
         return 0 < self.started < MIN_GROUP
 
 
-def measure_at(rows: Iterable[EpisodeRow], timepoint: str, measure: str) -> MeasureAt:
-    paired = [r for r in rows if r.has_follow_up(timepoint) and r.baseline[measure] is not None]
-    paired = [r for r in paired if r.values[timepoint][measure] is not None]
-    changes = [r.changes[timepoint][measure] for r in paired]
-    return MeasureAt(
-        baseline=st.summarize(r.baseline[measure] for r in paired),
-        follow_up=st.summarize(r.values[timepoint][measure] for r in paired),
-        change=st.summarize(c.improvement for c in changes),
-        responders_points=st.share_of(c.responder_points for c in changes),
-        responders_percent=st.share_of(c.responder_percent for c in changes),
-        responders=st.share_of(c.responder for c in changes),
+def _moments(totals: Mapping[str, Any], prefix: str, unit: int = 1) -> st.Moments:
+    return st.Moments.of_sums(
+        totals.get(f"{prefix}_n", 0), totals.get(f"{prefix}_sum", 0), totals.get(f"{prefix}_squares", 0), unit
     )
 
 
-def group_report(key: str, label: str, rows: list[EpisodeRow]) -> GroupReport:
-    ratios = [ratio for r in rows for ratio in r.done_ratios]
+def change_moments(totals: Totals, timepoint: str, measure: str) -> st.Moments:
+    """Moments of improvement = baseline - follow-up over the paired episodes, from the sums of both and of
+    their products: sum (b - f) = sum b - sum f; sum (b - f)^2 = sum b^2 - 2 sum b f + sum f^2."""
+    name, unit = f"{timepoint}_{measure}", UNITS[measure]
+    base, follow_up = _moments(totals, f"{name}_baseline", unit), _moments(totals, f"{name}_follow_up", unit)
+    products = Fraction(totals.get(f"{name}_products", 0)) / (unit * unit)
+    return st.Moments(base.n, base.total - follow_up.total, base.squares - 2 * products + follow_up.squares)
+
+
+def measure_at(totals: Totals, timepoint: str, measure: str) -> MeasureAt:
+    name, unit = f"{timepoint}_{measure}", UNITS[measure]
+    paired = totals.get(f"{name}_baseline_n", 0)
+    return MeasureAt(
+        baseline=_moments(totals, f"{name}_baseline", unit).summary(),
+        follow_up=_moments(totals, f"{name}_follow_up", unit).summary(),
+        change=change_moments(totals, timepoint, measure).summary(),
+        responders_points=st.wilson_share(totals.get(f"{name}_by_points", 0), paired),
+        responders_percent=st.wilson_share(totals.get(f"{name}_by_percent", 0), totals.get(f"{name}_percent_n", 0)),
+        responders=st.wilson_share(totals.get(f"{name}_by_either", 0), paired),
+    )
+
+
+def group_report(key: str, label: str, totals: Totals) -> GroupReport:
     return GroupReport(
         key=key,
         label=label,
-        started=len(rows),
-        with_baseline=sum(1 for r in rows if r.has_baseline),
-        with_follow_up={tp: sum(1 for r in rows if r.has_follow_up(tp)) for tp in TIMEPOINTS},
-        baseline={m: st.summarize(r.baseline[m] for r in rows if r.has_baseline) for m in MEASURES},
-        outcomes={tp: {m: measure_at(rows, tp, m) for m in MEASURES} for tp in TIMEPOINTS},
-        completion=st.wilson_share(sum(r.done for r in rows), sum(r.due for r in rows)),
-        quota_met=st.wilson_share(sum(r.quota_met for r in rows), sum(r.activity_weeks for r in rows)),
-        mean_done_of_quota=st.summarize(ratios),
+        started=totals.get("started", 0),
+        with_baseline=totals.get("with_baseline", 0),
+        with_follow_up={tp: totals.get(f"{tp}_with_follow_up", 0) for tp in TIMEPOINTS},
+        baseline={m: _moments(totals, f"baseline_{m}", UNITS[m]).summary() for m in MEASURES},
+        outcomes={tp: {m: measure_at(totals, tp, m) for m in MEASURES} for tp in TIMEPOINTS},
+        completion=st.wilson_share(totals.get("done", 0), totals.get("due", 0)),
+        quota_met=st.wilson_share(totals.get("quota_met", 0), totals.get("activity_weeks", 0)),
+        mean_done_of_quota=_moments(totals, "done_of_quota").summary(),
+        totals=totals,
     )
 
 
-def _grouped(rows: list[EpisodeRow], key: str) -> Iterator[tuple[str, str, list[EpisodeRow]]]:
-    groups: dict[Any, list[EpisodeRow]] = defaultdict(list)
-    labels: dict[Any, str] = {}
-    for row in rows:
-        ident = getattr(row, f"{key}_id")
-        groups[ident].append(row)
-        labels[ident] = getattr(row, key)
-    for ident in sorted(groups, key=lambda i: (labels[i].lower(), str(i))):
-        yield ("none" if ident is None else str(ident)), labels[ident], groups[ident]
+def _sorted(labels: dict[Any, str]) -> list[Any]:
+    return sorted(labels, key=lambda i: (labels[i].lower(), str(i)))
+
+
+def _key(ident: Any) -> str:
+    return "none" if ident is None else str(ident)
 
 
 @dataclass(frozen=True)
@@ -348,21 +495,15 @@ class Comparison:
     differences: dict[str, st.Difference]
 
 
-def compare(
-    a_rows: list[EpisodeRow], b_rows: list[EpisodeRow], a: GroupReport, b: GroupReport, timepoint: str
-) -> Comparison:
-    def improvements(rows: list[EpisodeRow], measure: str) -> list[Any]:
-        return [
-            r.changes[timepoint][measure].improvement
-            for r in rows
-            if timepoint in r.changes and r.changes[timepoint][measure].improvement is not None
-        ]
-
+def compare(a: GroupReport, b: GroupReport, timepoint: str) -> Comparison:
     return Comparison(
         a=a,
         b=b,
         timepoint=timepoint,
-        differences={m: st.welch_difference(improvements(a_rows, m), improvements(b_rows, m)) for m in MEASURES},
+        differences={
+            m: st.welch(change_moments(a.totals, timepoint, m), change_moments(b.totals, timepoint, m))
+            for m in MEASURES
+        },
     )
 
 
@@ -384,31 +525,30 @@ class OutcomeReport:
     beliefs: BeliefReport | None = None  # reports.beliefs
 
 
-def trajectories(user: Any, filters: ReportFilter, rows: list[EpisodeRow]) -> dict[str, tuple[str, list]]:
-    """Mean ODI and NRS per program week and program, with 95 % CIs, for the charts. One query."""
-    program_of = {r.episode_id: ("none" if r.program_id is None else str(r.program_id), r.program) for r in rows}
-    values: dict[str, dict[int, tuple[list, list]]] = defaultdict(lambda: defaultdict(lambda: ([], [])))
-    checkins = (
+def trajectories(user: Any, filters: ReportFilter) -> dict[str, tuple[str, list[TrajectoryPoint]]]:
+    """Mean ODI and NRS per program week and program, with 95 % CIs, for the charts. One aggregate query."""
+    first = Assignment.objects.filter(episode=OuterRef("episode_id")).order_by("start_date", "pk")
+    odi_scored = Q(odi_score__isnull=False)
+    odi = ExpressionWrapper(
+        F("odi_points") * (100 * ODI_UNIT // scoring.ODI_MAX_ANSWER) / F("odi_answered"), output_field=IntegerField()
+    )
+    rows = (
         report_checkins(user, filters)
         .order_by()
-        .values_list("episode_id", "week", "odi_score", "pain_nrs")
-        .iterator(chunk_size=2000)
-    )
-    for episode_id, week, odi_score, pain_nrs in checkins:
-        if episode_id not in program_of:
-            continue
-        odi_values, nrs_values = values[program_of[episode_id][0]][week]
-        if odi_score is not None:
-            odi_values.append(odi_score)
-        nrs_values.append(pain_nrs)
-    labels = dict(program_of.values())
-    return {
-        key: (
-            labels[key],
-            [TrajectoryPoint(w, st.summarize(o), st.summarize(n)) for w, (o, n) in sorted(weeks.items())],
+        .values("week", program=Subquery(first.values("program_id")[:1]))
+        .annotate(
+            program_title=Subquery(first.values("title")[:1]),
+            **_moment_sums("odi", odi, odi_scored),
+            **_moment_sums("nrs", F("pain_nrs"), Q()),
         )
-        for key, weeks in sorted(values.items(), key=lambda kv: labels[kv[0]].lower())
-    }
+    )
+    series: dict[Any, list[TrajectoryPoint]] = defaultdict(list)
+    labels: dict[Any, str] = {}
+    for row in sorted(rows, key=lambda row: row["week"]):
+        labels[row["program"]] = row["program_title"] or "No program"
+        odi_moments, nrs_moments = _moments(row, "odi", ODI_UNIT), _moments(row, "nrs")
+        series[row["program"]].append(TrajectoryPoint(row["week"], odi_moments.summary(), nrs_moments.summary()))
+    return {_key(ident): (labels[ident], series[ident]) for ident in _sorted(labels)}
 
 
 def outcome_report(
@@ -420,26 +560,30 @@ def outcome_report(
     with_trajectories: bool = True,
     now: dt.datetime | None = None,
 ) -> OutcomeReport:
-    from reports.beliefs import belief_report
+    from reports.beliefs import report_beliefs
 
-    rows = episode_rows(user, filters, now=now)
-    by_program = {key: (label, group) for key, label, group in _grouped(rows, "program")}
+    totals = group_totals(user, filters, now=now)
+    by_program = {
+        _key(ident): group_report(_key(ident), totals.programs[ident], totals.of(program=ident))
+        for ident in _sorted(totals.programs)
+    }
     comparison = None
     if compare_programs:
         a_key, b_key = (str(p) for p in compare_programs)
-        a_label, a_rows = by_program.get(a_key, (_program_label(filters.clinic, a_key), []))
-        b_label, b_rows = by_program.get(b_key, (_program_label(filters.clinic, b_key), []))
-        comparison = compare(
-            a_rows, b_rows, group_report(a_key, a_label, a_rows), group_report(b_key, b_label, b_rows), compare_at
-        )
+        a = by_program.get(a_key) or group_report(a_key, _program_label(filters.clinic, a_key), {})
+        b = by_program.get(b_key) or group_report(b_key, _program_label(filters.clinic, b_key), {})
+        comparison = compare(a, b, compare_at)
     return OutcomeReport(
         filters=filters,
-        overall=group_report("all", "All patients", rows),
-        by_program=[group_report(key, label, group) for key, (label, group) in by_program.items()],
-        by_therapist=[group_report(key, label, group) for key, label, group in _grouped(rows, "therapist")],
+        overall=group_report("all", "All patients", totals.of()),
+        by_program=list(by_program.values()),
+        by_therapist=[
+            group_report(_key(ident), totals.therapists[ident], totals.of(therapist=ident))
+            for ident in _sorted(totals.therapists)
+        ],
         comparison=comparison,
-        trajectories=trajectories(user, filters, rows) if with_trajectories and rows else {},
-        beliefs=belief_report(rows),
+        trajectories=trajectories(user, filters) if with_trajectories and totals.cells else {},
+        beliefs=report_beliefs(user, filters, totals.programs, now=now),
     )
 
 

@@ -179,13 +179,13 @@ class Moments:
     @classmethod
     def of(cls, values: Iterable[object]) -> Moments:
         """The moments of the values that are not None (int, float, Decimal or Fraction, each taken exactly)."""
-        data = [Fraction(v) for v in values if v is not None]  # type: ignore[arg-type]
+        data = [Fraction(v) for v in values if v is not None]  # type: ignore[call-overload]
         return cls(len(data), sum(data, Fraction(0)), sum((v * v for v in data), Fraction(0)))
 
     @classmethod
     def of_sums(cls, n: int | None, total: object, squares: object, unit: int = 1) -> Moments:
         """From SQL sums of values counted in 1/unit (None sums, as SQL gives for no rows, are 0)."""
-        return cls(n or 0, Fraction(total or 0) / unit, Fraction(squares or 0) / (unit * unit))  # type: ignore[arg-type]
+        return cls(n or 0, Fraction(total or 0) / unit, Fraction(squares or 0) / (unit * unit))  # type: ignore[call-overload]
 
     def __add__(self, other: Moments) -> Moments:
         return Moments(self.n + other.n, self.total + other.total, self.squares + other.squares)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients import scoring
 from patients.models import Assignment, CheckIn, Episode, Patient
+from patients.summaries import rebuild_outcomes
 from tests.factories import ClinicFactory
 
 
@@ -69,4 +70,6 @@ def bulk_episodes(
                 )
             )
     CheckIn.objects.bulk_create(checkins, batch_size=500)
+    # A bulk load bypasses submit_checkin, so it writes the episodes' summaries as seed_demo does.
+    rebuild_outcomes(Episode.objects.filter(pk__in=[e.pk for e in episodes]))
     return episodes
