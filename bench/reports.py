@@ -92,9 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {median:.1f} | {worst:.1f} | {median / baseline:.1f} | {count} | {verdict} |")
     lines += [
         "",
-        f"Peak Python memory of one report (`outcome_report`, tracemalloc): {peak_mb:.0f} MB. The report reads "
-        "each episode's outcomes and every check-in of the clinic for the completion, activity and trajectory "
-        "figures, so its time and memory grow with the clinic.",
+        f"Peak Python memory of one report (`outcome_report`, tracemalloc): {peak_mb:.0f} MB. The report adds "
+        "its groups up in SQL over the episodes' stored summaries (`reports.selectors.group_totals`); Python "
+        "holds the distinct due figures, the rows of the episodes with belief answers and one row per program "
+        "week of the charts.",
     ]
     write_section("reports", "\n".join(lines))
     missed = [n for n, median, _, _ in rows if at_target and not n.startswith("baseline") and median >= TARGET_MS]

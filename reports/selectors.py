@@ -34,7 +34,19 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -107,9 +119,13 @@ def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotation
 
 
 def report_checkins(user: Any, filters: ReportFilter) -> QuerySet[CheckIn]:
-    """Check-ins of the report's episodes (scoped through `CheckIn.objects.for_user` as well)."""
+    """Check-ins of the report's episodes (scoped through `CheckIn.objects.for_user` as well): those of the
+    episodes' first assignments and of the unassigned episodes, two set-based semi-joins."""
     base = CheckIn.objects.all() if user is None else CheckIn.objects.for_user(user)
-    return base.filter(patient__clinic=filters.clinic, episode__in=report_episodes(user, filters).values("pk"))
+    episodes = Q(episode__in=first_assignments(user, filters).values("episode_id")) | Q(
+        episode__in=unassigned_episodes(user, filters).values("pk")
+    )
+    return base.filter(episodes, patient__clinic=filters.clinic)
 
 
 @dataclass
@@ -146,11 +162,10 @@ class EpisodeRow:
         return timepoint in self.values
 
 
-def _therapist_label(row: dict[str, Any]) -> str:
-    if row["patient__primary_therapist_id"] is None:
+def therapist_label(ident: int | None, username: str, first_name: str, last_name: str) -> str:
+    if ident is None:
         return "Unassigned"
-    full = f"{row['patient__primary_therapist__first_name']} {row['patient__primary_therapist__last_name']}".strip()
-    return full or row["patient__primary_therapist__username"]
+    return f"{first_name} {last_name}".strip() or username
 
 
 THERAPIST_FIELDS = (
@@ -206,13 +221,15 @@ class Due:
     def today(self, time_zone: str) -> dt.date:
         return timezone.localtime(self.now, zoneinfo.ZoneInfo(time_zone)).date()
 
-    def of(self, row: dict[str, Any]) -> tuple[int, int]:
-        """(done, due) of a row holding `DUE_FIELDS`."""
-        today = self.today(row["patient__time_zone"])
-        if row["ended_on"]:
-            today = min(today, row["ended_on"])
-        due = min(program_week(today, row["week_one"]) or 0, row["report_program_weeks"] or 12)
-        return (row["checked_weeks"] or "")[:due].count("1"), due
+    def of(
+        self, time_zone: str, ended_on: dt.date | None, week_one: dt.date | None, weeks: int | None, checked: str | None
+    ) -> tuple[int, int]:
+        """(done, due) of an episode: `checked` is its stored `checked_weeks`, `weeks` its program's length."""
+        today = self.today(time_zone)
+        if ended_on:
+            today = min(today, ended_on)
+        due = min(program_week(today, week_one) or 0, weeks or 12)
+        return (checked or "")[:due].count("1"), due
 
 
 def episode_rows(
@@ -230,7 +247,7 @@ def episode_rows(
     episodes = episodes.order_by("report_started", "pk").values(*EPISODE_FIELDS, **_outcome_columns(OUTCOME_FIELDS))
     result = []
     for e in episodes.iterator(chunk_size=2000):
-        done, due = due_of.of(e)
+        done, due = due_of.of(*(e[name] for name in DUE_FIELDS))
         baseline = {
             "odi": odi_score_from(e["baseline_odi_points"], e["baseline_odi_answered"]),
             "nrs": e["baseline_nrs"],
@@ -241,7 +258,7 @@ def episode_rows(
             patient_uuid=e["patient__uuid"],
             record_number=e["patient__record_number"],
             therapist_id=e["patient__primary_therapist_id"],
-            therapist=_therapist_label(e),
+            therapist=therapist_label(*(e[name] for name in THERAPIST_FIELDS)),
             program_id=e["report_program_id"],
             program=e["report_program_title"] or "No program",
             week_one=e["week_one"],
@@ -283,59 +300,60 @@ def episode_rows(
 # --- Group totals, in SQL ----------------------------------------------------------------------------------
 
 
-def _score(column: str, measure: str) -> Any:
+def _score(column: str, measure: str, path: str = "") -> Any:
     """A stored score in whole units (`UNITS`): NRS as it is; ODI as 2520 x points / sections answered."""
     if measure == "nrs":
-        return F(f"outcome__{column}_nrs")
-    points, answered = F(f"outcome__{column}_odi_points"), F(f"outcome__{column}_odi_answered")
+        return F(f"{path}outcome__{column}_nrs")
+    points, answered = F(f"{path}outcome__{column}_odi_points"), F(f"{path}outcome__{column}_odi_answered")
     units = 100 * ODI_UNIT // scoring.ODI_MAX_ANSWER
     return ExpressionWrapper(points * units / answered, output_field=IntegerField())
 
 
-def _moment_sums(prefix: str, value: Any, when: Q) -> dict[str, Any]:
+def _moment_sums(prefix: str, value: Any, when: Q, path: str = "") -> dict[str, Any]:
     return {
-        f"{prefix}_n": Count("pk", filter=when),
+        f"{prefix}_n": Count(f"{path}pk", filter=when),
         f"{prefix}_sum": Sum(value, filter=when),
         f"{prefix}_squares": Sum(value * value, filter=when),
     }
 
 
-def total_aggregates() -> dict[str, Any]:
-    """The SQL sums a group's report is made of (`group_report` reads them by these names)."""
-    flag = "outcome__{}_{}_by_{}"
+def total_aggregates(path: str = "") -> dict[str, Any]:
+    """The SQL sums a group's report is made of (`group_report` reads them by these names), over episodes at
+    `path` ("" on Episode, "episode__" on its first assignment)."""
+    at = f"{path}outcome__"
+
+    def count(when: Q | None = None) -> Count:
+        return Count(f"{path}pk", filter=when)
+
     sums: dict[str, Any] = {
-        "started": Count("pk"),
-        "with_baseline": Count("pk", filter=Q(outcome__baseline_week__isnull=False)),
-        "activity_weeks": Sum("outcome__activity_weeks"),
-        "quota_met": Sum("outcome__activity_quota_met"),
+        "started": count(),
+        "with_baseline": count(Q(**{f"{at}baseline_week__isnull": False})),
+        "activity_weeks": Sum(f"{at}activity_weeks"),
+        "quota_met": Sum(f"{at}activity_quota_met"),
         # Each episode stores its activity-weeks' count, sum and sum of squares of done / target.
-        "done_of_quota_n": Sum("outcome__activity_ratios"),
-        "done_of_quota_sum": Sum("outcome__activity_ratio_sum"),
-        "done_of_quota_squares": Sum("outcome__activity_ratio_squares"),
+        "done_of_quota_n": Sum(f"{at}activity_ratios"),
+        "done_of_quota_sum": Sum(f"{at}activity_ratio_sum"),
+        "done_of_quota_squares": Sum(f"{at}activity_ratio_squares"),
     }
     for measure in MEASURES:
-        scored = Q(outcome__baseline_odi__isnull=False) if measure == "odi" else Q(outcome__baseline_nrs__isnull=False)
-        sums |= _moment_sums(f"baseline_{measure}", _score("baseline", measure), scored)
+        scored = Q(**{f"{at}baseline_{'odi' if measure == 'odi' else 'nrs'}__isnull": False})
+        sums |= _moment_sums(f"baseline_{measure}", _score("baseline", measure, path), scored, path)
         for timepoint in TIMEPOINTS:
             # Paired (a baseline and this follow-up, both scored) exactly when the points flag is not None.
-            by_points, by_percent = (
-                flag.format(timepoint, measure, "points"),
-                flag.format(timepoint, measure, "percent"),
-            )
+            by_points = f"{at}{timepoint}_{measure}_by_points"
+            by_percent = f"{at}{timepoint}_{measure}_by_percent"
             paired = Q(**{f"{by_points}__isnull": False})
             name = f"{timepoint}_{measure}"
-            base, follow_up = _score("baseline", measure), _score(timepoint, measure)
-            sums |= _moment_sums(f"{name}_baseline", base, paired)
-            sums |= _moment_sums(f"{name}_follow_up", follow_up, paired)
+            base, follow_up = _score("baseline", measure, path), _score(timepoint, measure, path)
+            sums |= _moment_sums(f"{name}_baseline", base, paired, path)
+            sums |= _moment_sums(f"{name}_follow_up", follow_up, paired, path)
             sums[f"{name}_products"] = Sum(base * follow_up, filter=paired)
-            sums[f"{name}_by_points"] = Count("pk", filter=Q(**{by_points: True}))
-            sums[f"{name}_percent_n"] = Count("pk", filter=Q(**{f"{by_percent}__isnull": False}))
-            sums[f"{name}_by_percent"] = Count("pk", filter=Q(**{by_percent: True}))
-            sums[f"{name}_by_either"] = Count("pk", filter=Q(**{by_points: True}) | Q(**{by_percent: True}))
-        for timepoint in TIMEPOINTS:
-            sums[f"{timepoint}_with_follow_up"] = Count(
-                "pk", filter=Q(**{f"outcome__{timepoint}_nrs_by_points__isnull": False})
-            )
+            sums[f"{name}_by_points"] = count(Q(**{by_points: True}))
+            sums[f"{name}_percent_n"] = count(Q(**{f"{by_percent}__isnull": False}))
+            sums[f"{name}_by_percent"] = count(Q(**{by_percent: True}))
+            sums[f"{name}_by_either"] = count(Q(**{by_points: True}) | Q(**{by_percent: True}))
+    for timepoint in TIMEPOINTS:
+        sums[f"{timepoint}_with_follow_up"] = count(Q(**{f"{at}{timepoint}_nrs_by_points__isnull": False}))
     return sums
 
 
@@ -368,23 +386,92 @@ class GroupTotals:
         return total
 
 
+def first_assignments(user: Any, filters: ReportFilter) -> QuerySet[Assignment]:
+    """Each report episode's first assignment (the one with no earlier one: an anti-join, set-based, where
+    `report_episodes` takes a subquery per episode). Its start date is week one, its program the episode's; the
+    report's filters in those terms. With `unassigned_episodes`, the report's episodes, once each."""
+    earlier = Assignment.objects.filter(episode=OuterRef("episode")).filter(
+        Q(start_date__lt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), pk__lt=OuterRef("pk"))
+    )
+    first = Assignment.objects.filter(~Exists(earlier), episode__patient__in=report_patients(user, filters.clinic))
+    if filters.start:
+        first = first.filter(start_date__gte=filters.start)
+    if filters.end:
+        first = first.filter(start_date__lte=filters.end)
+    if filters.program_id:
+        first = first.filter(program_id=filters.program_id)
+    if filters.therapist_id:
+        first = first.filter(episode__patient__primary_therapist_id=filters.therapist_id)
+    return first.order_by()
+
+
+def unassigned_episodes(user: Any, filters: ReportFilter) -> QuerySet[Episode]:
+    """The report's episodes without any assignment ("No program"; week one is the episode's start)."""
+    if filters.program_id:
+        return Episode.objects.none()
+    episodes = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).filter(
+        ~Exists(Assignment.objects.filter(episode=OuterRef("pk")))
+    )
+    if filters.start:
+        episodes = episodes.filter(started_on__gte=filters.start)
+    if filters.end:
+        episodes = episodes.filter(started_on__lte=filters.end)
+    if filters.therapist_id:
+        episodes = episodes.filter(patient__primary_therapist_id=filters.therapist_id)
+    return episodes.order_by()
+
+
+def _sides(user: Any, filters: ReportFilter) -> list[tuple[QuerySet[Any], str, dict[str, Any]]]:
+    """The two halves of the report's episodes, each with its path to the episode and its group columns."""
+    therapist = "patient__primary_therapist"
+
+    def columns(path: str, program: Any, title: Any) -> dict[str, Any]:
+        return {
+            "group_program": program,
+            "group_title": title,
+            "group_therapist": F(f"{path}{therapist}_id"),
+            "therapist_username": F(f"{path}{therapist}__username"),
+            "therapist_first": F(f"{path}{therapist}__first_name"),
+            "therapist_last": F(f"{path}{therapist}__last_name"),
+        }
+
+    return [
+        (first_assignments(user, filters), "episode__", columns("episode__", F("program_id"), F("title"))),
+        (unassigned_episodes(user, filters), "", columns("", Value(None, IntegerField()), Value(""))),
+    ]
+
+
 def group_totals(user: Any, filters: ReportFilter, now: dt.datetime | None = None) -> GroupTotals:
-    """The report's sums per program and therapist: one aggregate query, and one of the distinct due figures."""
-    episodes = report_episodes(user, filters).order_by()
-    keys = ("report_program_id", "patient__primary_therapist_id")
+    """The report's sums per program and therapist: per half of the episodes (`_sides`), one aggregate query
+    and one of the distinct due figures."""
     found = GroupTotals({}, {}, {})
-    for row in episodes.values(*keys, "report_program_title", *THERAPIST_FIELDS[1:]).annotate(**total_aggregates()):
-        key = (row["report_program_id"], row["patient__primary_therapist_id"])
-        cell = {name: _exact(row[name]) for name in total_aggregates_names()}
-        found.cells[key] = add(found.cells.get(key, {}), cell)
-        found.programs[key[0]] = row["report_program_title"] or "No program"
-        found.therapists[key[1]] = _therapist_label(row)
     due_of = Due(now or timezone.now())
-    columns = _outcome_columns(["checked_weeks"])
-    for row in episodes.values(*keys, *DUE_FIELDS[:-1], **columns).annotate(episodes=Count("pk")):
-        done, due = due_of.of(row)
-        key = (row["report_program_id"], row["patient__primary_therapist_id"])
-        found.cells[key] = add(found.cells[key], {"done": done * row["episodes"], "due": due * row["episodes"]})
+    for queryset, path, columns in _sides(user, filters):
+        for row in queryset.values(**columns).annotate(**total_aggregates(path)):
+            key = (row["group_program"], row["group_therapist"])
+            cell = {name: _exact(row[name]) for name in total_aggregates_names()}
+            found.cells[key] = add(found.cells.get(key, {}), cell)
+            found.programs[key[0]] = row["group_title"] or "No program"
+            found.therapists[key[1]] = therapist_label(
+                key[1], row["therapist_username"], row["therapist_first"], row["therapist_last"]
+            )
+        if path != "episode__":
+            continue  # without an assignment no week is due
+        due_columns = {
+            "group_program": columns["group_program"],
+            "group_therapist": columns["group_therapist"],
+            "due_time_zone": F("episode__patient__time_zone"),
+            "due_ended_on": F("episode__ended_on"),
+            "due_week_one": F("start_date"),
+            "due_weeks": F("program__weeks"),
+            "due_checked": F("episode__outcome__checked_weeks"),
+        }
+        for row in queryset.values(**due_columns).annotate(episodes=Count("episode_id")):
+            done, due = due_of.of(
+                row["due_time_zone"], row["due_ended_on"], row["due_week_one"], row["due_weeks"], row["due_checked"]
+            )
+            key = (row["group_program"], row["group_therapist"])
+            found.cells[key] = add(found.cells[key], {"done": done * row["episodes"], "due": due * row["episodes"]})
     return found
 
 
@@ -525,29 +612,35 @@ class OutcomeReport:
     beliefs: BeliefReport | None = None  # reports.beliefs
 
 
-def trajectories(user: Any, filters: ReportFilter) -> dict[str, tuple[str, list[TrajectoryPoint]]]:
-    """Mean ODI and NRS per program week and program, with 95 % CIs, for the charts. One aggregate query."""
-    first = Assignment.objects.filter(episode=OuterRef("episode_id")).order_by("start_date", "pk")
-    odi_scored = Q(odi_score__isnull=False)
-    odi = ExpressionWrapper(
-        F("odi_points") * (100 * ODI_UNIT // scoring.ODI_MAX_ANSWER) / F("odi_answered"), output_field=IntegerField()
+def _trajectory_sums(prefix: str = "") -> dict[str, Any]:
+    """Per program week: moments of the exact ODI (in `ODI_UNIT`s) and of the NRS of check-ins at `prefix`."""
+    units = 100 * ODI_UNIT // scoring.ODI_MAX_ANSWER
+    odi = ExpressionWrapper(F(f"{prefix}odi_points") * units / F(f"{prefix}odi_answered"), output_field=IntegerField())
+    return {
+        **_moment_sums("odi", odi, Q(**{f"{prefix}odi_score__isnull": False})),
+        **_moment_sums("nrs", F(f"{prefix}pain_nrs"), Q(**{f"{prefix}pain_nrs__isnull": False})),
+    }
+
+
+def trajectories(
+    user: Any, filters: ReportFilter, programs: dict[int | None, str]
+) -> dict[str, tuple[str, list[TrajectoryPoint]]]:
+    """Mean ODI and NRS per program week and program (`programs`: the report's, id -> title), with 95 % CIs, for
+    the charts. Two aggregate queries, set-based: the check-ins joined to each episode's first assignment
+    (`first_assignments`, not a subquery per check-in), and those of the episodes with none."""
+    rows = list(
+        first_assignments(user, filters)
+        .filter(episode__checkins__isnull=False)
+        .values("program_id", week=F("episode__checkins__week"))
+        .annotate(**_trajectory_sums("episode__checkins__"))
     )
-    rows = (
-        report_checkins(user, filters)
-        .order_by()
-        .values("week", program=Subquery(first.values("program_id")[:1]))
-        .annotate(
-            program_title=Subquery(first.values("title")[:1]),
-            **_moment_sums("odi", odi, odi_scored),
-            **_moment_sums("nrs", F("pain_nrs"), Q()),
-        )
-    )
+    unassigned = CheckIn.objects.filter(episode__in=unassigned_episodes(user, filters).values("pk")).order_by()
+    rows += unassigned.values("week", program_id=Value(None, IntegerField())).annotate(**_trajectory_sums())
     series: dict[Any, list[TrajectoryPoint]] = defaultdict(list)
-    labels: dict[Any, str] = {}
     for row in sorted(rows, key=lambda row: row["week"]):
-        labels[row["program"]] = row["program_title"] or "No program"
         odi_moments, nrs_moments = _moments(row, "odi", ODI_UNIT), _moments(row, "nrs")
-        series[row["program"]].append(TrajectoryPoint(row["week"], odi_moments.summary(), nrs_moments.summary()))
+        series[row["program_id"]].append(TrajectoryPoint(row["week"], odi_moments.summary(), nrs_moments.summary()))
+    labels = {ident: programs.get(ident, "No program" if ident is None else "Unknown program") for ident in series}
     return {_key(ident): (labels[ident], series[ident]) for ident in _sorted(labels)}
 
 
@@ -582,7 +675,7 @@ def outcome_report(
             for ident in _sorted(totals.therapists)
         ],
         comparison=comparison,
-        trajectories=trajectories(user, filters) if with_trajectories and totals.cells else {},
+        trajectories=trajectories(user, filters, totals.programs) if with_trajectories and totals.cells else {},
         beliefs=report_beliefs(user, filters, totals.programs, now=now),
     )
 

@@ -106,7 +106,9 @@ def test_the_report_and_its_csv_exports_cost_the_same_queries_for_10_or_100_pati
             data.admin.__dict__.pop("_clinic_ids_cache", None)  # as in a new request
             counts[name].append(count_queries(run))
     assert all(first == second for first, second in counts.values()), counts
-    assert counts["report"][0] <= 6
+    # The totals and trajectories each in two halves (first assignments, unassigned episodes), the due figures,
+    # the belief check-ins and those episodes' rows.
+    assert counts["report"][0] <= 7
 
 
 def test_clinic_a_admin_never_sees_clinic_b_patients(north, south):
