@@ -515,6 +515,15 @@ class EpisodeOutcome(models.Model):
     episode = models.OneToOneField(Episode, on_delete=models.CASCADE, primary_key=True, related_name="outcome")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="episode_outcomes")
     is_open = models.BooleanField(help_text="The episode has not ended: the caseload reads this row.")
+    first_assignment = models.ForeignKey(
+        "Assignment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The episode's first assignment (earliest start, then the lowest id): its start is week one and "
+        "its program the episode's in reports. Kept by assign_program and the rebuild.",
+    )
     checkin_count = models.PositiveSmallIntegerField(default=0)
     weeks_checked_in = models.PositiveSmallIntegerField(default=0, help_text="Program weeks 1 and on checked in.")
     baseline_week = models.PositiveSmallIntegerField(null=True)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from patients import scoring
-from patients.models import Alert, CheckIn, Episode, EpisodeOutcome
+from patients.models import Alert, Assignment, CheckIn, Episode, EpisodeOutcome
 from programs.models import MAX_PROGRAM_WEEKS
 from programs.quotas import weekly_target
 
@@ -236,16 +236,24 @@ def _outcome(episode_id: int, patient_id: int, summary: Summary) -> EpisodeOutco
     return EpisodeOutcome(episode_id=episode_id, patient_id=patient_id, **dataclasses.asdict(summary))
 
 
-def _upsert(outcomes: Sequence[EpisodeOutcome], batch_size: int | None = None) -> None:
+def _upsert(outcomes: Sequence[EpisodeOutcome], *, with_assignment: bool = False) -> None:
     # One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite): no read of the old row, and two writers of a
-    # new row never fail on its primary key.
+    # new row never fail on its primary key. `first_assignment` is written only by those who computed it.
     EpisodeOutcome.objects.bulk_create(
         outcomes,
-        batch_size=batch_size,
         update_conflicts=True,
         unique_fields=["episode"],
-        update_fields=["patient", *SUMMARY_FIELDS],
+        update_fields=["patient", *SUMMARY_FIELDS, *(["first_assignment"] if with_assignment else [])],
     )
+
+
+def first_assignments(episode_ids: Iterable[int]) -> dict[int, int]:
+    """episode id -> its first assignment's id (earliest start date, then the lowest id). One query."""
+    found: dict[int, int] = {}
+    rows = Assignment.objects.filter(episode_id__in=list(episode_ids)).order_by("episode_id", "start_date", "pk")
+    for episode_id, pk in rows.values_list("episode_id", "pk"):
+        found.setdefault(episode_id, pk)
+    return found
 
 
 def _weeks(episode: Episode, checkins: Iterable[CheckIn] | None) -> list[Week]:
@@ -261,7 +269,9 @@ def compute_outcome(episode: Episode, checkins: Iterable[CheckIn] | None = None)
     return summarise(_weeks(episode, checkins), kinds, is_open=episode.ended_on is None)
 
 
-def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = None) -> None:
+def refresh_outcome(
+    episode: Episode, *, checkins: Iterable[CheckIn] | None = None, assignments_changed: bool = False
+) -> None:
     """Recompute and store one episode's summary from its check-ins and alerts. Call it inside the transaction
     that changed them, after the change, so the summary commits (or rolls back) with it. `checkins`: all of the
     episode's, as saved, when the caller holds them (`submit_checkin`, under its lock). Two statements: a read of
@@ -270,14 +280,19 @@ def refresh_outcome(episode: Episode, *, checkins: Iterable[CheckIn] | None = No
 
     `submit_checkin`'s lock covers the check-ins that exist: two submissions of different new weeks of one
     episode at the same instant can each miss the other's week (as its alert rules can), and the later commit's
-    summary stands until the next change; `rebuild_outcome_summaries` repairs it."""
-    _upsert([_outcome(episode.pk, episode.patient_id, compute_outcome(episode, checkins))])
+    summary stands until the next change; `rebuild_outcome_summaries` repairs it.
+
+    `assignments_changed` (`assign_program`): also find the episode's first assignment again (one query)."""
+    outcome = _outcome(episode.pk, episode.patient_id, compute_outcome(episode, checkins))
+    if assignments_changed:
+        outcome.first_assignment_id = first_assignments([episode.pk]).get(episode.pk)
+    _upsert([outcome], with_assignment=assignments_changed)
 
 
 def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: int = 2000) -> int:
     """Recompute the summaries of `episodes` (default: all) set-based: per batch of episodes, one read of their
-    check-ins, one of their open alerts and one upsert, in a transaction of its own. Idempotent; returns the
-    number of episodes."""
+    check-ins, one of their open alerts, one of their assignments and one upsert, in a transaction of its own.
+    Idempotent; returns the number of episodes."""
     episodes = Episode.objects.all() if episodes is None else episodes
     done = 0
     batch: list[tuple[int, int, bool]] = []
@@ -304,10 +319,11 @@ def _rebuild_batch(batch: list[tuple[int, int, bool]]) -> int:
     alerts = Alert.objects.select_for_update().filter(episode_id__in=ids, acknowledged_at__isnull=True).order_by()
     for episode_id, kind in alerts.values_list("episode_id", "kind"):
         kinds[episode_id].append(kind)
-    _upsert(
-        [
-            _outcome(episode_id, patient_id, summarise(weeks[episode_id], kinds[episode_id], is_open=is_open))
-            for episode_id, patient_id, is_open in batch
-        ]
-    )
+    firsts = first_assignments(ids)
+    outcomes = []
+    for episode_id, patient_id, is_open in batch:
+        outcome = _outcome(episode_id, patient_id, summarise(weeks[episode_id], kinds[episode_id], is_open=is_open))
+        outcome.first_assignment_id = firsts.get(episode_id)
+        outcomes.append(outcome)
+    _upsert(outcomes, with_assignment=True)
     return len(batch)

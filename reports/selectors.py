@@ -36,16 +36,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import (
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -53,7 +49,7 @@ from django.utils import timezone
 from clinics.models import Clinic
 from patients import scoring
 from patients.dates import program_week
-from patients.models import Assignment, CheckIn, Episode, Patient
+from patients.models import CheckIn, Episode, Patient
 from patients.summaries import MEASURES, TIMEPOINTS
 from reports import statistics as st
 
@@ -97,13 +93,15 @@ def report_patients(user: Any, clinic: Clinic) -> QuerySet[Patient]:
 
 
 def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotations[Episode, ReportEpisode]]:
-    """Episodes of the clinic's patients in scope, annotated with week one, program and outcomes."""
-    first = Assignment.objects.filter(episode=OuterRef("pk")).order_by("start_date", "pk")
-    qs = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).with_week_one()
-    qs = qs.annotate(
-        report_program_id=Subquery(first.values("program_id")[:1]),
-        report_program_title=Subquery(first.values("title")[:1]),
-        report_program_weeks=Subquery(first.values("program__weeks")[:1]),
+    """Episodes of the clinic's patients in scope, annotated with week one and program: those of the episode's
+    first assignment as its summary holds it (`EpisodeOutcome.first_assignment`), joined, not looked up per
+    episode."""
+    first = "outcome__first_assignment__"
+    qs = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).annotate(
+        week_one=F(f"{first}start_date"),
+        report_program_id=F(f"{first}program_id"),
+        report_program_title=F(f"{first}title"),
+        report_program_weeks=F(f"{first}program__weeks"),
     )
     qs = qs.annotate(report_started=Coalesce("week_one", "started_on"))
     if filters.start:
@@ -119,13 +117,9 @@ def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotation
 
 
 def report_checkins(user: Any, filters: ReportFilter) -> QuerySet[CheckIn]:
-    """Check-ins of the report's episodes (scoped through `CheckIn.objects.for_user` as well): those of the
-    episodes' first assignments and of the unassigned episodes, two set-based semi-joins."""
+    """Check-ins of the report's episodes (scoped through `CheckIn.objects.for_user` as well)."""
     base = CheckIn.objects.all() if user is None else CheckIn.objects.for_user(user)
-    episodes = Q(episode__in=first_assignments(user, filters).values("episode_id")) | Q(
-        episode__in=unassigned_episodes(user, filters).values("pk")
-    )
-    return base.filter(episodes, patient__clinic=filters.clinic)
+    return base.filter(patient__clinic=filters.clinic, episode__in=report_episodes(user, filters).values("pk"))
 
 
 @dataclass
@@ -386,92 +380,23 @@ class GroupTotals:
         return total
 
 
-def first_assignments(user: Any, filters: ReportFilter) -> QuerySet[Assignment]:
-    """Each report episode's first assignment (the one with no earlier one: an anti-join, set-based, where
-    `report_episodes` takes a subquery per episode). Its start date is week one, its program the episode's; the
-    report's filters in those terms. With `unassigned_episodes`, the report's episodes, once each."""
-    earlier = Assignment.objects.filter(episode=OuterRef("episode")).filter(
-        Q(start_date__lt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), pk__lt=OuterRef("pk"))
-    )
-    first = Assignment.objects.filter(~Exists(earlier), episode__patient__in=report_patients(user, filters.clinic))
-    if filters.start:
-        first = first.filter(start_date__gte=filters.start)
-    if filters.end:
-        first = first.filter(start_date__lte=filters.end)
-    if filters.program_id:
-        first = first.filter(program_id=filters.program_id)
-    if filters.therapist_id:
-        first = first.filter(episode__patient__primary_therapist_id=filters.therapist_id)
-    return first.order_by()
-
-
-def unassigned_episodes(user: Any, filters: ReportFilter) -> QuerySet[Episode]:
-    """The report's episodes without any assignment ("No program"; week one is the episode's start)."""
-    if filters.program_id:
-        return Episode.objects.none()
-    episodes = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).filter(
-        ~Exists(Assignment.objects.filter(episode=OuterRef("pk")))
-    )
-    if filters.start:
-        episodes = episodes.filter(started_on__gte=filters.start)
-    if filters.end:
-        episodes = episodes.filter(started_on__lte=filters.end)
-    if filters.therapist_id:
-        episodes = episodes.filter(patient__primary_therapist_id=filters.therapist_id)
-    return episodes.order_by()
-
-
-def _sides(user: Any, filters: ReportFilter) -> list[tuple[QuerySet[Any], str, dict[str, Any]]]:
-    """The two halves of the report's episodes, each with its path to the episode and its group columns."""
-    therapist = "patient__primary_therapist"
-
-    def columns(path: str, program: Any, title: Any) -> dict[str, Any]:
-        return {
-            "group_program": program,
-            "group_title": title,
-            "group_therapist": F(f"{path}{therapist}_id"),
-            "therapist_username": F(f"{path}{therapist}__username"),
-            "therapist_first": F(f"{path}{therapist}__first_name"),
-            "therapist_last": F(f"{path}{therapist}__last_name"),
-        }
-
-    return [
-        (first_assignments(user, filters), "episode__", columns("episode__", F("program_id"), F("title"))),
-        (unassigned_episodes(user, filters), "", columns("", Value(None, IntegerField()), Value(""))),
-    ]
-
-
 def group_totals(user: Any, filters: ReportFilter, now: dt.datetime | None = None) -> GroupTotals:
-    """The report's sums per program and therapist: per half of the episodes (`_sides`), one aggregate query
-    and one of the distinct due figures."""
+    """The report's sums per program and therapist: one aggregate query, and one of the distinct due figures."""
+    episodes = report_episodes(user, filters).order_by()
+    keys = ("report_program_id", "patient__primary_therapist_id")
     found = GroupTotals({}, {}, {})
+    for row in episodes.values(*keys, "report_program_title", *THERAPIST_FIELDS[1:]).annotate(**total_aggregates()):
+        key = (row["report_program_id"], row["patient__primary_therapist_id"])
+        cell = {name: _exact(row[name]) for name in total_aggregates_names()}
+        found.cells[key] = add(found.cells.get(key, {}), cell)
+        found.programs[key[0]] = row["report_program_title"] or "No program"
+        found.therapists[key[1]] = therapist_label(*(row[name] for name in THERAPIST_FIELDS))
     due_of = Due(now or timezone.now())
-    for queryset, path, columns in _sides(user, filters):
-        for row in queryset.values(**columns).annotate(**total_aggregates(path)):
-            key = (row["group_program"], row["group_therapist"])
-            cell = {name: _exact(row[name]) for name in total_aggregates_names()}
-            found.cells[key] = add(found.cells.get(key, {}), cell)
-            found.programs[key[0]] = row["group_title"] or "No program"
-            found.therapists[key[1]] = therapist_label(
-                key[1], row["therapist_username"], row["therapist_first"], row["therapist_last"]
-            )
-        if path != "episode__":
-            continue  # without an assignment no week is due
-        due_columns = {
-            "group_program": columns["group_program"],
-            "group_therapist": columns["group_therapist"],
-            "due_time_zone": F("episode__patient__time_zone"),
-            "due_ended_on": F("episode__ended_on"),
-            "due_week_one": F("start_date"),
-            "due_weeks": F("program__weeks"),
-            "due_checked": F("episode__outcome__checked_weeks"),
-        }
-        for row in queryset.values(**due_columns).annotate(episodes=Count("episode_id")):
-            done, due = due_of.of(
-                row["due_time_zone"], row["due_ended_on"], row["due_week_one"], row["due_weeks"], row["due_checked"]
-            )
-            key = (row["group_program"], row["group_therapist"])
-            found.cells[key] = add(found.cells[key], {"done": done * row["episodes"], "due": due * row["episodes"]})
+    columns = _outcome_columns(["checked_weeks"])
+    for row in episodes.values(*keys, *DUE_FIELDS[:-1], **columns).annotate(episodes=Count("pk")):
+        done, due = due_of.of(*(row[name] for name in DUE_FIELDS))
+        key = (row["report_program_id"], row["patient__primary_therapist_id"])
+        found.cells[key] = add(found.cells[key], {"done": done * row["episodes"], "due": due * row["episodes"]})
     return found
 
 
@@ -626,16 +551,13 @@ def trajectories(
     user: Any, filters: ReportFilter, programs: dict[int | None, str]
 ) -> dict[str, tuple[str, list[TrajectoryPoint]]]:
     """Mean ODI and NRS per program week and program (`programs`: the report's, id -> title), with 95 % CIs, for
-    the charts. Two aggregate queries, set-based: the check-ins joined to each episode's first assignment
-    (`first_assignments`, not a subquery per check-in), and those of the episodes with none."""
-    rows = list(
-        first_assignments(user, filters)
-        .filter(episode__checkins__isnull=False)
-        .values("program_id", week=F("episode__checkins__week"))
-        .annotate(**_trajectory_sums("episode__checkins__"))
+    the charts. One aggregate query: the check-ins joined to their episode's first assignment."""
+    rows = (
+        report_checkins(user, filters)
+        .order_by()
+        .values("week", program_id=F("episode__outcome__first_assignment__program_id"))
+        .annotate(**_trajectory_sums())
     )
-    unassigned = CheckIn.objects.filter(episode__in=unassigned_episodes(user, filters).values("pk")).order_by()
-    rows += unassigned.values("week", program_id=Value(None, IntegerField())).annotate(**_trajectory_sums())
     series: dict[Any, list[TrajectoryPoint]] = defaultdict(list)
     for row in sorted(rows, key=lambda row: row["week"]):
         odi_moments, nrs_moments = _moments(row, "odi", ODI_UNIT), _moments(row, "nrs")

@@ -23,6 +23,7 @@ from patients.models import (
 from patients.plans import component_keys, items_in_week
 from patients.services.care import open_episode
 from patients.services.checkins import current_week
+from patients.summaries import refresh_outcome
 from programs.models import (
     MAX_PROGRAM_WEEKS,
     PLAN_FIELDS,
@@ -92,6 +93,7 @@ def assign_program(
         old.ended_on = start_date
         old.save(update_fields=["ended_on"])
         record("assignment.end", old, by, details={"ended_on": start_date.isoformat(), "replaced_by": assignment.pk})
+    refresh_outcome(episode, assignments_changed=True)  # the first assignment is the reports' program and week one
     return assignment
 
 

@@ -203,8 +203,8 @@ def test_the_rebuild_reads_in_batches_not_per_episode(django_assert_max_num_quer
         patient = patient_on_program(weeks_ago=3)
         checkin(patient, 1, 3, 5)
     EpisodeOutcome.objects.all().delete()
-    # The episodes, then per batch of 3: a savepoint pair, the check-ins, the alerts and one upsert.
-    with django_assert_max_num_queries(1 + 2 * 5):
+    # The episodes, then per batch of 3: a savepoint pair, the check-ins, the alerts, the assignments and one upsert.
+    with django_assert_max_num_queries(1 + 2 * 6):
         assert rebuild_outcomes(batch_size=3) == 6
     assert EpisodeOutcome.objects.count() == 6
 
@@ -215,3 +215,31 @@ class _Null:
 
     def flush(self) -> None:
         pass
+
+
+def test_the_summary_keeps_the_first_assignment_through_program_changes_check_ins_and_the_rebuild():
+    from programs.models import Program
+    from tests.factories import EpisodeFactory, PatientFactory, builtin_program
+
+    patient = PatientFactory()
+    today = patient.local_today()
+    episode = EpisodeFactory(patient=patient, started_on=today - dt.timedelta(weeks=6))
+    persistent, acute = builtin_program(), builtin_program(Program.Kind.ACUTE_FLARE)
+
+    def first() -> int | None:
+        return EpisodeOutcome.objects.get(episode=episode).first_assignment_id
+
+    later = services.assign_program(episode=episode, program=persistent, start_date=today - dt.timedelta(weeks=2))
+    assert first() == later.pk
+    # Added alongside from an earlier date (nothing checked in yet): that one is now the first.
+    earlier = services.assign_program(
+        episode=episode, program=acute, start_date=today - dt.timedelta(weeks=4), alongside=True
+    )
+    assert first() == earlier.pk
+    checkin(patient, 1, 3, 5)  # a check-in's refresh leaves it as it is
+    assert first() == earlier.pk
+    services.assign_program(episode=episode, program=persistent, start_date=today)  # a change of program
+    assert first() == earlier.pk
+    EpisodeOutcome.objects.update(first_assignment=None)
+    rebuild_outcomes()
+    assert first() == earlier.pk
