@@ -551,15 +551,16 @@ def trajectories(
     user: Any, filters: ReportFilter, programs: dict[int | None, str]
 ) -> dict[str, tuple[str, list[TrajectoryPoint]]]:
     """Mean ODI and NRS per program week and program (`programs`: the report's, id -> title), with 95 % CIs, for
-    the charts. One aggregate query: the check-ins joined to their episode's first assignment."""
+    the charts. One aggregate query over the report's episodes and their check-ins."""
+    # From the episodes to their check-ins: one chain of joins (a check-in's patient is its episode's).
     rows = (
-        report_checkins(user, filters)
+        report_episodes(user, filters)
         .order_by()
-        .values("week", program_id=F("episode__outcome__first_assignment__program_id"))
-        .annotate(**_trajectory_sums())
+        .values(program_id=F("report_program_id"), week=F("checkins__week"))
+        .annotate(**_trajectory_sums("checkins__"))
     )
     series: dict[Any, list[TrajectoryPoint]] = defaultdict(list)
-    for row in sorted(rows, key=lambda row: row["week"]):
+    for row in sorted((row for row in rows if row["week"] is not None), key=lambda row: row["week"]):
         odi_moments, nrs_moments = _moments(row, "odi", ODI_UNIT), _moments(row, "nrs")
         series[row["program_id"]].append(TrajectoryPoint(row["week"], odi_moments.summary(), nrs_moments.summary()))
     labels = {ident: programs.get(ident, "No program" if ident is None else "Unknown program") for ident in series}
