@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -207,9 +208,17 @@ def activity_week(entry: dict[str, Any]) -> tuple[bool, float | None] | None:
     """One graded-activity entry of a check-in ({"item", "done", "quota"}) as a report counts it: whether the
     week's whole-unit target was met (docs/clinical-rules.md, graded activity, rule 5, the goal the patient was
     shown) and done / target capped at 1 (None for a target of 0); None for an entry without both numbers."""
+    if "done" not in entry or "quota" not in entry:
+        return None
+    return _activity_figures(str(entry["done"]), str(entry["quota"]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _activity_figures(done_text: str, quota_text: str) -> tuple[bool, float | None] | None:
+    # Kept per (done, quota): a summary reads every activity-week of the episode, and they repeat a few values.
     try:
-        done, target = Decimal(str(entry["done"])), weekly_target(Decimal(str(entry["quota"])))
-    except (KeyError, ArithmeticError, ValueError):
+        done, target = Decimal(done_text), weekly_target(Decimal(quota_text))
+    except (ArithmeticError, ValueError):
         return None
     return done >= target, (float(min(done / target, Decimal(1))) if target > 0 else None)
 
