@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
+from cft.db import analyze
 from clinics.models import Clinic
 from patients.models import Episode
 from patients.summaries import rebuild_outcomes
@@ -28,4 +29,5 @@ class Command(BaseCommand):
             self.stderr.write("--batch-size must be a positive whole number.")
             raise SystemExit(2)
         done = rebuild_outcomes(episodes, batch_size=batch_size)  # a transaction per batch
+        analyze()  # every summary row rewritten: the planner's figures for it are stale
         self.stdout.write(self.style.SUCCESS(f"Rebuilt the outcome summaries of {done} episodes."))
