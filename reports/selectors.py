@@ -210,10 +210,12 @@ class Due:
 
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
+        self.days: dict[str, dt.date] = {}  # today per time zone: a report's patients share a few
 
-    @functools.cache  # noqa: B019 - one report's instance, a few time zones
     def today(self, time_zone: str) -> dt.date:
-        return timezone.localtime(self.now, zoneinfo.ZoneInfo(time_zone)).date()
+        if time_zone not in self.days:
+            self.days[time_zone] = timezone.localtime(self.now, zoneinfo.ZoneInfo(time_zone)).date()
+        return self.days[time_zone]
 
     def of(
         self, time_zone: str, ended_on: dt.date | None, week_one: dt.date | None, weeks: int | None, checked: str | None
