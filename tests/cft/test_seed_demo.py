@@ -26,9 +26,10 @@ def _planner_row_count(table: str) -> int | None:
         cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
         if cursor.fetchone() is None:
             return None
+        # One row per index, led by the rows it holds: a partial index holds fewer, so the table's is the largest.
         cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
-        row = cursor.fetchone()
-        return int(row[0].split()[0]) if row else None
+        counts = [int(stat.split()[0]) for (stat,) in cursor.fetchall()]
+        return max(counts) if counts else None
 
 
 def test_seed_demo_analyzes_what_it_loaded():
