@@ -1,9 +1,10 @@
 """Outcomes per episode: baseline (first check-in of the episode, which may be a week-0 intake), latest,
 change and responder status (docs/clinical-rules.md, responders).
 
-Lists of patients join each open episode's stored summary (`EpisodeOutcome`, `with_patient_outcomes`); lists of
-episodes (the reports) still use correlated subqueries over the check-ins (`with_episode_outcomes`). Either way
-a list of 10 or 10,000 costs the same number of queries. One episode's detail (series, completion) is computed in
+Lists of patients join each open episode's stored summary (`EpisodeOutcome`, `with_patient_outcomes`), and so
+do the reports (reports.selectors); `with_episode_outcomes` computes the same figures with correlated subqueries
+over the check-ins, the independent SQL the summary's tests hold it to. Either way a list of 10 or 10,000 costs
+the same number of queries. One episode's detail (series, completion) is computed in
 Python from one query.
 """
 

@@ -296,30 +296,33 @@ def episode_rows(
 # --- Group totals, in SQL ----------------------------------------------------------------------------------
 
 
-def _score(column: str, measure: str, path: str = "") -> Any:
-    """A stored score in whole units (`UNITS`): NRS as it is; ODI as 2520 x points / sections answered."""
-    if measure == "nrs":
-        return F(f"{path}outcome__{column}_nrs")
-    points, answered = F(f"{path}outcome__{column}_odi_points"), F(f"{path}outcome__{column}_odi_answered")
+def odi_units(points: str, answered: str) -> ExpressionWrapper:
+    """An exact ODI score in whole `ODI_UNIT`s from its points and sections answered: 2520 x points / answered."""
     units = 100 * ODI_UNIT // scoring.ODI_MAX_ANSWER
-    return ExpressionWrapper(points * units / answered, output_field=IntegerField())
+    return ExpressionWrapper(F(points) * units / F(answered), output_field=IntegerField())
 
 
-def _moment_sums(prefix: str, value: Any, when: Q, path: str = "") -> dict[str, Any]:
+def _score(column: str, measure: str) -> Any:
+    """A stored score of the summary in whole units (`UNITS`): NRS as it is, ODI by `odi_units`."""
+    if measure == "nrs":
+        return F(f"outcome__{column}_nrs")
+    return odi_units(f"outcome__{column}_odi_points", f"outcome__{column}_odi_answered")
+
+
+def _moment_sums(prefix: str, value: Any, when: Q) -> dict[str, Any]:
     return {
-        f"{prefix}_n": Count(f"{path}pk", filter=when),
+        f"{prefix}_n": Count("pk", filter=when),
         f"{prefix}_sum": Sum(value, filter=when),
         f"{prefix}_squares": Sum(value * value, filter=when),
     }
 
 
-def total_aggregates(path: str = "") -> dict[str, Any]:
-    """The SQL sums a group's report is made of (`group_report` reads them by these names), over episodes at
-    `path` ("" on Episode, "episode__" on its first assignment)."""
-    at = f"{path}outcome__"
+def total_aggregates() -> dict[str, Any]:
+    """The SQL sums a group's report is made of (`group_report` reads them by these names), over episodes."""
+    at = "outcome__"
 
     def count(when: Q | None = None) -> Count:
-        return Count(f"{path}pk", filter=when)
+        return Count("pk", filter=when)
 
     sums: dict[str, Any] = {
         "started": count(),
@@ -333,16 +336,16 @@ def total_aggregates(path: str = "") -> dict[str, Any]:
     }
     for measure in MEASURES:
         scored = Q(**{f"{at}baseline_{'odi' if measure == 'odi' else 'nrs'}__isnull": False})
-        sums |= _moment_sums(f"baseline_{measure}", _score("baseline", measure, path), scored, path)
+        sums |= _moment_sums(f"baseline_{measure}", _score("baseline", measure), scored)
         for timepoint in TIMEPOINTS:
             # Paired (a baseline and this follow-up, both scored) exactly when the points flag is not None.
             by_points = f"{at}{timepoint}_{measure}_by_points"
             by_percent = f"{at}{timepoint}_{measure}_by_percent"
             paired = Q(**{f"{by_points}__isnull": False})
             name = f"{timepoint}_{measure}"
-            base, follow_up = _score("baseline", measure, path), _score(timepoint, measure, path)
-            sums |= _moment_sums(f"{name}_baseline", base, paired, path)
-            sums |= _moment_sums(f"{name}_follow_up", follow_up, paired, path)
+            base, follow_up = _score("baseline", measure), _score(timepoint, measure)
+            sums |= _moment_sums(f"{name}_baseline", base, paired)
+            sums |= _moment_sums(f"{name}_follow_up", follow_up, paired)
             sums[f"{name}_products"] = Sum(base * follow_up, filter=paired)
             sums[f"{name}_by_points"] = count(Q(**{by_points: True}))
             sums[f"{name}_percent_n"] = count(Q(**{f"{by_percent}__isnull": False}))
@@ -541,8 +544,7 @@ class OutcomeReport:
 
 def _trajectory_sums(prefix: str = "") -> dict[str, Any]:
     """Per program week: moments of the exact ODI (in `ODI_UNIT`s) and of the NRS of check-ins at `prefix`."""
-    units = 100 * ODI_UNIT // scoring.ODI_MAX_ANSWER
-    odi = ExpressionWrapper(F(f"{prefix}odi_points") * units / F(f"{prefix}odi_answered"), output_field=IntegerField())
+    odi = odi_units(f"{prefix}odi_points", f"{prefix}odi_answered")
     return {
         **_moment_sums("odi", odi, Q(**{f"{prefix}odi_score__isnull": False})),
         **_moment_sums("nrs", F(f"{prefix}pain_nrs"), Q(**{f"{prefix}pain_nrs__isnull": False})),
