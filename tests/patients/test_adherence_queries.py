@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import DateField, F, Value
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -161,6 +161,13 @@ def test_day_numbers_count_days_in_sql_as_in_python():
         EpisodeFactory(patient=patient, started_on=day)
     rows = Episode.objects.filter(patient=patient).annotate(n=day_number("started_on")).values_list("started_on", "n")
     assert {day: n for day, n in rows} == {day: day_number_of(day) for day in days}
+
+
+def test_a_day_number_of_a_date_parameter_repeats_it_wherever_its_sql_names_it():
+    day = dt.date(2024, 2, 29)
+    row = Episode.objects.annotate(n=day_number(Value(day, output_field=DateField()))).values_list("n", flat=True)
+    EpisodeFactory(started_on=day)
+    assert list(row) == [day_number_of(day)]
 
 
 def test_the_migration_fills_in_the_met_counts_of_stored_check_ins():
