@@ -543,6 +543,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="short runs, for trying the bench itself")
     parser.add_argument("--profile", metavar="FILE", help="only profile in-process API submissions to FILE")
     parser.add_argument("--no-write", action="store_true", help="print, do not update docs/BENCHMARKS.md")
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="only the in-process figures: statements per submission and N API submissions timed against the "
+        "baseline endpoint (no server, no writing)",
+    )
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
     from django.conf import settings
 
@@ -554,6 +561,10 @@ def main(argv: list[str] | None = None) -> None:
     _setup()
     if args.profile:
         print(json.dumps(time_api_in_process(60, profile_to=args.profile)))
+        return
+    if args.in_process:
+        statements = {size: statements_per_submission(size) for size in (1, 30)}
+        print(json.dumps({"statements": statements, "in_process": time_api_in_process(args.in_process)}))
         return
     data = run(quick=args.quick)
     text = report(data)

@@ -51,6 +51,7 @@ from patients.serializers import (
     WeekPlanSerializer,
     outcome_data,
     plan_data,
+    submitted_data,
 )
 from programs.models import Program
 
@@ -104,8 +105,7 @@ def _submit_checkin(request: Request, patient: Patient, by: Any) -> Response:
     result = services.submit_checkin(
         patient=patient, answers=serializer.answers(), week=serializer.validated_data.get("week"), by=by
     )
-    data = CheckInSubmittedSerializer(result.checkin, context={"result": result}).data
-    return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+    return Response(submitted_data(result), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class CheckInFilter(filters.FilterSet):

@@ -225,6 +225,51 @@ class CheckInSubmittedSerializer(CheckInSerializer):
         return RED_FLAG_MESSAGES[urgency] if urgency else None
 
 
+# The fields that format a submission's answer (`submitted_data`), built once: a serializer copies its fields
+# for every instance, and 30 activities made the answer cost a tenth of the submission.
+_ONE_DECIMAL = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False)
+_SCORE = one_decimal_field(allow_null=True)
+_DATETIME = serializers.DateTimeField()
+
+
+def submitted_data(result: services.CheckInResult) -> dict[str, Any]:
+    """The answer to a submission, as `CheckInSubmittedSerializer` (its schema) gives it, built directly: the
+    test holds the two equal (tests/api/test_me.py)."""
+    checkin = result.checkin
+    score = scoring.one_decimal(checkin.odi_exact)  # `odi_shown`, as its field reads it
+    urgency = result.red_flag_urgency
+    return {
+        "id": checkin.pk,
+        "week": checkin.week,
+        "odi": list(checkin.odi_answers),
+        "odi_score": None if score is None else _SCORE.to_representation(score),
+        "odi_band": checkin.odi_band,
+        "odi_not_scored_reason": checkin.odi_not_scored_reason,
+        "pain_nrs": checkin.pain_nrs,
+        "red_flags": {key: key in checkin.red_flags for key in RED_FLAGS},
+        "activities": [
+            {
+                "item": entry["item"],
+                "done": _ONE_DECIMAL.to_representation(entry["done"]),
+                "quota": _ONE_DECIMAL.to_representation(entry["quota"]),
+            }
+            for entry in checkin.activities
+        ],
+        "coping": [
+            {"item": entry["item"], "used": entry["used"], "helpful": entry["helpful"]} for entry in checkin.coping
+        ],
+        "note": checkin.note,
+        "beliefs": checkin.beliefs,
+        "beliefs_version": checkin.beliefs_version,
+        "entered_by": checkin.entered_by,
+        "submitted_at": _DATETIME.to_representation(checkin.submitted_at),
+        "version": checkin.version,
+        "created": result.created,
+        "red_flag_urgency": urgency,
+        "red_flag_message": RED_FLAG_MESSAGES[urgency] if urgency else None,
+    }
+
+
 # --- outcomes and plans (built from the dataclasses of patients.outcomes and patients.plans) ----------------
 
 

@@ -294,8 +294,9 @@ def submit_checkin(
             return list(by_id.values()) if w == week else items_in_week(tasks, w, week_one)
 
         alerts = _raise_alerts(patient, episode, checkin, plan_of, now, {**rows, week: checkin})
-        # The episode's summary commits with the answers and alerts, from the rows already read under lock.
-        refresh_outcome(episode, checkins=[*rows.values(), checkin])
+        # The episode's summary commits with the answers and alerts, from the rows already read under lock; with
+        # no alert raised, the alert figures it holds stand and are not read again.
+        refresh_outcome(episode, checkins=[*rows.values(), checkin], alerts_changed=bool(alerts))
         record(
             "checkin.update" if not created else "checkin.create",
             checkin,

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import json
+
 import pytest
+from rest_framework.renderers import JSONRenderer
 
 from audit.models import AuditEvent
+from patients import services
 from patients.models import Alert, CheckIn, CheckInVersion
+from patients.serializers import CheckInSubmittedSerializer
 from programs import services as program_services
 from programs.models import Narrative
 from tests.api.conftest import patient_client
@@ -78,6 +83,37 @@ def test_a_red_flag_answered_yes_tells_the_patient_and_alerts_the_therapist(two_
     assert body["red_flag_urgency"] == "emergency"
     assert body["red_flag_message"] == "Call emergency services or go to an emergency department now."
     assert Alert.objects.get(patient=two_clinics.alice).kind == Alert.Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {"odi": [3, 3, 3, 3, 3, 3, 3, None, None, None], "note": "Skipped three."},
+        {"red_flags": {"rf_saddle": True, "rf_fever": True}},
+        {"red_flags": {"rf_fever": True}, "with_plan": True},
+        {"beliefs": {"consequences": 7, "concern": None}, "week": 4},
+        {"resubmitted": True, "with_plan": True},
+    ],
+)
+def test_the_answer_to_a_submission_is_what_its_documented_serializer_gives(two_clinics, answers):
+    # The answer is built without the serializer (patients.serializers.submitted_data); the schema is the
+    # serializer's, so the two must stay equal, to the JSON.
+    client = patient_client(two_clinics.alice)
+    answers = dict(answers)
+    payload = {**GOOD, **{k: v for k, v in answers.items() if k not in ("with_plan", "resubmitted")}}
+    if answers.get("with_plan"):
+        plan = client.get("/api/v1/me/program/").json()
+        payload["activities"] = [{"item": a["item"], "done": "18.5"} for a in plan["activities"]]
+        payload["coping"] = [{"item": plan["coping"][0]["item"], "used": True, "helpful": 7}]
+    if answers.get("resubmitted"):
+        assert client.post("/api/v1/me/checkins/", GOOD, format="json").status_code == 201
+    response = client.post("/api/v1/me/checkins/", payload, format="json")
+    assert response.status_code == (200 if answers.get("resubmitted") else 201), response.json()
+    stored = CheckIn.objects.get(patient=two_clinics.alice, week=payload.get("week", 5))
+    result = services.CheckInResult(checkin=stored, created=response.status_code == 201, alerts=[])
+    documented = JSONRenderer().render(CheckInSubmittedSerializer(stored, context={"result": result}).data)
+    assert response.json() == json.loads(documented)
 
 
 @pytest.mark.parametrize(
@@ -192,18 +228,20 @@ def test_one_checkin_post_costs_at_most_ten_statements_whatever_the_program_size
     assert len(small) == len(big) <= 10
 
 
-def test_a_red_flag_adds_only_the_alert_and_its_outbox_row(db, django_assert_max_num_queries):
+def test_a_red_flag_adds_only_the_alert_its_outbox_row_and_the_summarys_alert_read(db, django_assert_max_num_queries):
     plain = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
     flagged = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=True)
-    assert len(flagged) == len(plain) + 3  # get_or_create of the alert (select, insert) and the outbox insert
+    # The alert's lock-read and insert, the outbox insert, and the open alerts' kinds read again for the summary
+    # (which a check-in raising no alert leaves as they are).
+    assert len(flagged) == len(plain) + 4
 
 
 def test_a_checkin_post_reads_each_thing_once(db, django_assert_max_num_queries):
     # Token, open episode (with its week one), this week's tasks, the episode's check-ins (locked), the insert,
-    # the episode's open alert kinds and the upsert of its outcome summary, the audit row: the history is read
-    # once for the quotas, the upsert, the alert rules and the summary.
+    # the update of its outcome summary's check-in figures (no alert raised: its alert figures stand, unread),
+    # the audit row: the history is read once for the quotas, the upsert, the alert rules and the summary.
     statements = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
-    assert len(statements) == 8, statements
+    assert len(statements) == 7, statements
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 
 from outbox.models import OutboxMessage
 from patients import services
-from patients.models import Alert, CheckIn, CheckInVersion
+from patients.models import Alert, CheckIn, CheckInVersion, EpisodeOutcome
 from patients.plans import week_plan
+from patients.summaries import compute_outcome, refresh_outcome, summary_of
 from tests.factories import answers, checkin, make_therapist, odi, patient_on_program
 
 
@@ -193,3 +194,31 @@ def test_future_week_uses_the_patients_local_date(db):
     episode = patient.current_episode()
     assert services.current_week(patient, episode) == 1
     assert episode.program_week_on(patient.local_today() - dt.timedelta(days=1)) is None
+
+
+def test_a_checkin_raising_no_alert_keeps_the_summarys_alert_figures_without_reading_the_alerts(
+    patient, django_assert_num_queries
+):
+    checkin(patient, 1, odi(2), 5)
+    checkin(patient, 2, odi(2), 5, red_flags={"rf_fever": True})
+    episode = patient.current_episode()
+    rows = list(CheckIn.objects.filter(episode=episode))
+    with django_assert_num_queries(1) as captured:
+        refresh_outcome(episode, checkins=rows, alerts_changed=False)
+    assert captured.captured_queries[0]["sql"].startswith("UPDATE")
+
+    checkin(patient, 3, odi(1), 3)
+    stored = EpisodeOutcome.objects.get(episode=episode)
+    assert summary_of(stored) == compute_outcome(episode)
+    assert (stored.latest_week, stored.has_red_flag, stored.open_alert_count) == (3, True, 1)
+
+
+def test_a_checkin_of_an_episode_with_no_summary_yet_writes_the_whole_row_alerts_included(patient):
+    checkin(patient, 1, odi(2), 5, red_flags={"rf_fever": True})
+    episode = patient.current_episode()
+    EpisodeOutcome.objects.filter(episode=episode).delete()  # as an episode from before the summaries
+
+    checkin(patient, 2, odi(2), 5)
+    stored = EpisodeOutcome.objects.get(episode=episode)
+    assert summary_of(stored) == compute_outcome(episode)
+    assert (stored.latest_week, stored.has_red_flag, stored.has_open_alert) == (2, True, True)
