@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from audit.services import record, record_list_read, record_patient_read
 from cft.spreadsheets import write_csv
@@ -331,6 +332,15 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         return actions
 
     # --- columns ------------------------------------------------------------------------------------------
+    def action_checkbox(self, obj: Patient) -> str:
+        # Django's markup, written out: its version renders a CheckboxInput through the form template engine, a
+        # fifth of the list's rendering time at 50 rows (tests/admin: the same HTML as Django's).
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME, obj.pk, label,
+        )  # fmt: skip
+
     @admin.display(description="Patient", ordering="last_name")
     def patient(self, row: caseload.CaseloadRow) -> str:
         name = format_html("{} <small>({})</small>", row, row.record_number) if row.record_number else str(row)

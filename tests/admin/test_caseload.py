@@ -287,3 +287,14 @@ def test_the_adherence_filter_runs_a_fixed_number_of_queries(client, db):
 
     counts = queries_at_sizes(lambda n: _grow_caseload(therapist, n), show)
     assert counts[0] == counts[1] <= 14
+
+
+def test_each_row_has_djangos_selection_checkbox(tess_client, world):
+    from django.contrib import admin
+
+    world.alice.first_name = 'Al "ice" <&>'
+    world.alice.save(update_fields=["first_name"])
+    model_admin = admin.site._registry[Patient]
+    djangos = admin.ModelAdmin.action_checkbox(model_admin, world.alice)
+    assert model_admin.action_checkbox(world.alice) == djangos
+    assert djangos in tess_client.get(CHANGELIST).content.decode()
