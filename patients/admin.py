@@ -115,14 +115,11 @@ class ResponderFilter(admin.SimpleListFilter):
         return [("responder", "Responder"), ("not_yet", "Not yet")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() not in ("responder", "not_yet"):
-            return queryset
-        # Subqueries on the open episodes' stored summaries (caseload.responder_ids), on their partial indexes.
-        scoped = Patient.objects.for_user(request.user)
-        responders = caseload.responder_ids(scoped)
         if self.value() == "responder":
-            return queryset.filter(pk__in=responders)
-        return queryset.filter(pk__in=caseload.followed_up_ids(scoped)).exclude(pk__in=responders)
+            return caseload.responders(queryset)
+        if self.value() == "not_yet":
+            return caseload.not_yet_responding(queryset)
+        return queryset
 
 
 class AdherenceFilter(admin.SimpleListFilter):
@@ -266,7 +263,6 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         "status",
     )
     search_fields = ("first_name", "last_name", "email", "record_number")
-    list_select_related = ("primary_therapist",)
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) of the whole clinic on every page view
     sortable_by = ("patient", "latest_odi", "latest_nrs", "change_since_baseline", "last_checkin", "open_alerts")

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 
 from patients import beliefs, dates, scoring
 from patients.adherence_queries import with_adherence
-from patients.models import Alert, Assignment, CheckIn, EpisodeOutcome, Patient
+from patients.models import Alert, Assignment, CheckIn, Patient
 from patients.outcomes import exact_odi, with_patient_outcomes
 
 if TYPE_CHECKING:
@@ -109,19 +109,16 @@ URGENCY_RED_FLAG, URGENCY_WORSENING, URGENCY_MISSED, URGENCY_NONE = 0, 1, 2, 3
 URGENCY_ORDERING = (F("urgency").asc(), "last_name", "first_name", "pk")
 
 
-def _open_outcomes(patients: QuerySet[Patient]) -> QuerySet[EpisodeOutcome]:
-    return EpisodeOutcome.objects.filter(patient__in=patients.order_by().values("pk"), is_open=True)
+def responders(rows: QuerySet[CaseloadRow]) -> QuerySet[CaseloadRow]:
+    """The rows (of `caseload_queryset`) of responders on either measure (`outcomes.any_responder_q`), as their
+    open episode's summary, which the rows join, stores it: a condition on the joined row, no subquery."""
+    return rows.filter(open_outcome__any_responder=True)
 
 
-def responder_ids(patients: QuerySet[Patient]) -> QuerySet:
-    """Ids of `patients` who are responders on either measure (`outcomes.any_responder_q`, stored in their open
-    episode's summary): a subquery on the partial index `outcome_open_responder`, not a pass over check-ins."""
-    return _open_outcomes(patients).filter(any_responder=True).values_list("patient_id", flat=True)
-
-
-def followed_up_ids(patients: QuerySet[Patient]) -> QuerySet:
-    """Ids of `patients` with a follow-up: at least two check-ins in the open episode."""
-    return _open_outcomes(patients).filter(checkin_count__gte=2).values_list("patient_id", flat=True)
+def not_yet_responding(rows: QuerySet[CaseloadRow]) -> QuerySet[CaseloadRow]:
+    """The rows (of `caseload_queryset`) with a follow-up (at least two check-ins in the open episode) and not
+    responders."""
+    return rows.filter(open_outcome__checkin_count__gte=2, open_outcome__any_responder=False)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,17 @@ def test_responder_and_not_yet_filters(tess_client, world):
     assert rows(not_yet) == ["Aaron Colleague"]
 
 
+def test_the_response_filters_read_only_the_open_episode_with_a_follow_up(tess_client, world):
+    from patients.services import discharge_patient
+
+    checkin(world.alice, 1, 3, 6)
+    checkin(world.alice, 3, 2, 4)  # a responder, then discharged: no open episode
+    discharge_patient(patient=world.alice)
+    checkin(world.aaron, 1, 3, 6)  # a baseline only: no follow-up yet
+    for response in ("responder", "not_yet"):
+        assert rows(tess_client.get(CHANGELIST, {"caseload": "clinic", "response": response})) == []
+
+
 def test_percent_responder_counts_as_responder(tess_client, world):
     checkin(world.alice, 1, 1, 3)  # ODI 20, NRS 3
     checkin(world.alice, 2, [1, 1, 1, 1, 1, 1, 0, 0, 0, 0], 3)  # ODI 12: -8 points is 40 %

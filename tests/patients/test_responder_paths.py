@@ -60,7 +60,7 @@ def decided(patient: Patient, therapist: object) -> dict[str, object]:
         "column_nrs": nrs_column.change.responder,
         "column_band": caseload.latest_odi_shown(row)[1],
         "flag_any": row.is_responder,
-        "filter_any": patient.pk in set(caseload.responder_ids(Patient.objects.filter(clinic=clinic))),
+        "filter_any": caseload.responders(caseload.caseload_queryset(Patient.objects.filter(pk=patient.pk))).exists(),
         "report_odi": report.changes["latest"]["odi"].responder,
         "report_nrs": report.changes["latest"]["nrs"].responder,
         "export_odi": exported["odi_responder"],
