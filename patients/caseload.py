@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         adherence_met: int  # `adherence_queries.with_adherence`
         adherence_due: int
         beliefs_to_address: bool  # `beliefs_to_address`
+        open_checkin_count: int | None  # an alias, for `not_yet_responding`: not on the rows
 
     type CaseloadRow = WithAnnotations[Patient, CaseloadAnnotations]
 
@@ -99,7 +100,7 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
             ),
         )
     )
-    return with_adherence(annotated, zones_of=qs)
+    return with_adherence(annotated.alias(open_checkin_count=F("open_outcome__checkin_count")), zones_of=qs)
 
 
 # The caseload's default order: who needs the therapist first (an open red flag, then open worsening, then
@@ -109,16 +110,17 @@ URGENCY_RED_FLAG, URGENCY_WORSENING, URGENCY_MISSED, URGENCY_NONE = 0, 1, 2, 3
 URGENCY_ORDERING = (F("urgency").asc(), "last_name", "first_name", "pk")
 
 
+# The response filters are conditions on the row of the open episode's summary the caseload joins: a condition
+# on `open_outcome__...` in a filter() of its own would join the summaries a second time (a reverse relation).
 def responders(rows: QuerySet[CaseloadRow]) -> QuerySet[CaseloadRow]:
-    """The rows (of `caseload_queryset`) of responders on either measure (`outcomes.any_responder_q`), as their
-    open episode's summary, which the rows join, stores it: a condition on the joined row, no subquery."""
-    return rows.filter(open_outcome__any_responder=True)
+    """The rows (of `caseload_queryset`) of responders on either measure (`is_responder`)."""
+    return rows.filter(is_responder=True)
 
 
 def not_yet_responding(rows: QuerySet[CaseloadRow]) -> QuerySet[CaseloadRow]:
     """The rows (of `caseload_queryset`) with a follow-up (at least two check-ins in the open episode) and not
     responders."""
-    return rows.filter(open_outcome__checkin_count__gte=2, open_outcome__any_responder=False)
+    return rows.filter(open_checkin_count__gte=2, is_responder=False)
 
 
 @dataclass(frozen=True)
