@@ -258,53 +258,63 @@ def submit_checkin(
     # The week's own plan, also for a past week: the programs and items it had, each component once.
     by_id = {item.pk: item for item in items_in_week(tasks, week, episode.week_one_starts_on())}
     user = by if staff else None
-    with transaction.atomic():
-        # One read of the episode's check-ins serves the quotas, the upsert and the alert rules. Locking them
-        # makes a patient's concurrent submissions queue up instead of racing.
-        rows = {row.week: row for row in CheckIn.objects.select_for_update().filter(episode=episode).order_by()}
-        existing = rows.pop(week, None)
-        history = {w: row.pain_nrs for w, row in rows.items()}
-        baseline_nrs = history[min(history)] if history and min(history) < week else nrs
-        history_with_this = {**history, week: nrs}
-        quotas = {
-            pk: activity_quota(item, week, baseline_nrs, history_with_this)
-            for pk, item in by_id.items()
-            if item.kind == AssignmentItem.Kind.ACTIVITY
-        }
-        activities = _clean_activities(answers.activities or [], by_id, quotas)
-        stored = {
-            "odi": list(answers.odi),
-            "pain_nrs": nrs,
-            "red_flags": flags,
-            "activities": activities,
-            "coping": _clean_coping(answers.coping or [], by_id),
-            "note": answers.note,
-            "beliefs": belief_answers,
-            "beliefs_version": beliefs_version,
-            # For the caseload's adherence (docs/clinical-rules.md, adherence): every activity due this week.
-            "activities_met": adherence.met_in_checkin(
-                {pk: weekly_target(quota) for pk, quota in quotas.items()},
-                {entry["item"]: Decimal(entry["done"]) for entry in activities},
-            ),
-        }
-        checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
-        week_one = episode.week_one_starts_on()
 
-        def plan_of(w: int) -> list[AssignmentItem]:
-            return list(by_id.values()) if w == week else items_in_week(tasks, w, week_one)
+    def store() -> CheckInResult:
+        with transaction.atomic():
+            # One read of the episode's check-ins serves the quotas, the upsert and the alert rules. Locking them
+            # makes a patient's concurrent submissions queue up instead of racing.
+            rows = {row.week: row for row in CheckIn.objects.select_for_update().filter(episode=episode).order_by()}
+            existing = rows.pop(week, None)
+            history = {w: row.pain_nrs for w, row in rows.items()}
+            baseline_nrs = history[min(history)] if history and min(history) < week else nrs
+            history_with_this = {**history, week: nrs}
+            quotas = {
+                pk: activity_quota(item, week, baseline_nrs, history_with_this)
+                for pk, item in by_id.items()
+                if item.kind == AssignmentItem.Kind.ACTIVITY
+            }
+            activities = _clean_activities(answers.activities or [], by_id, quotas)
+            stored = {
+                "odi": list(answers.odi),
+                "pain_nrs": nrs,
+                "red_flags": flags,
+                "activities": activities,
+                "coping": _clean_coping(answers.coping or [], by_id),
+                "note": answers.note,
+                "beliefs": belief_answers,
+                "beliefs_version": beliefs_version,
+                # For the caseload's adherence (docs/clinical-rules.md, adherence): every activity due this week.
+                "activities_met": adherence.met_in_checkin(
+                    {pk: weekly_target(quota) for pk, quota in quotas.items()},
+                    {entry["item"]: Decimal(entry["done"]) for entry in activities},
+                ),
+            }
+            checkin, created = _upsert_checkin(patient, episode, week, odi_result, stored, user, now, existing)
+            week_one = episode.week_one_starts_on()
 
-        alerts = _raise_alerts(patient, episode, checkin, plan_of, now, {**rows, week: checkin})
-        # The episode's summary commits with the answers and alerts, from the rows already read under lock; with
-        # no alert raised, the alert figures it holds stand and are not read again.
-        refresh_outcome(episode, checkins=[*rows.values(), checkin], alerts_changed=bool(alerts))
-        record(
-            "checkin.update" if not created else "checkin.create",
-            checkin,
-            user,
-            actor_label="" if staff else "patient",
-            details={"week": week, "version": checkin.version},
-        )
-    return CheckInResult(checkin=checkin, created=created, alerts=alerts)
+            def plan_of(w: int) -> list[AssignmentItem]:
+                return list(by_id.values()) if w == week else items_in_week(tasks, w, week_one)
+
+            alerts = _raise_alerts(patient, episode, checkin, plan_of, now, {**rows, week: checkin})
+            # The episode's summary commits with the answers and alerts, from the rows already read under lock; with
+            # no alert raised, the alert figures it holds stand and are not read again.
+            refresh_outcome(episode, checkins=[*rows.values(), checkin], alerts_changed=bool(alerts))
+            record(
+                "checkin.update" if not created else "checkin.create",
+                checkin,
+                user,
+                actor_label="" if staff else "patient",
+                details={"week": week, "version": checkin.version},
+            )
+        return CheckInResult(checkin=checkin, created=created, alerts=alerts)
+
+    try:
+        return store()
+    except IntegrityError:
+        # Another submission of this week inserted its row after our locked read: the insert failed and its
+        # transaction rolled back. Done again, the read finds that row under lock and this becomes a new version
+        # of it. (A savepoint around the insert cost two statements on every submission, for a rare race.)
+        return store()
 
 
 def _upsert_checkin(
@@ -337,12 +347,8 @@ def _upsert_checkin(
         "submitted_at": now,
     }
     if existing is None:
-        try:
-            with transaction.atomic():
-                return CheckIn.objects.create(episode=episode, week=week, **fields), True
-        except IntegrityError:
-            # Another submission for the same week won the insert: become an update of it.
-            existing = CheckIn.objects.select_for_update().get(episode=episode, week=week)
+        # A racing insert of the same week fails on the unique constraint; `submit_checkin` then does it again.
+        return CheckIn.objects.create(episode=episode, week=week, **fields), True
     CheckInVersion.objects.create(
         checkin=existing,
         version=existing.version,

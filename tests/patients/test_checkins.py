@@ -222,3 +222,21 @@ def test_a_checkin_of_an_episode_with_no_summary_yet_writes_the_whole_row_alerts
     stored = EpisodeOutcome.objects.get(episode=episode)
     assert summary_of(stored) == compute_outcome(episode)
     assert (stored.latest_week, stored.has_red_flag, stored.has_open_alert) == (2, True, True)
+
+
+def test_a_week_a_racing_submission_inserted_after_the_locked_read_becomes_a_new_version_of_it(patient, monkeypatch):
+    checkin(patient, 1, odi(2), 5)  # the other submission: committed after this one's locked read
+    locked_read = CheckIn.objects.select_for_update
+    reads = []
+
+    def read_before_the_other_commit():
+        reads.append(1)
+        return locked_read().exclude(week=1) if len(reads) == 1 else locked_read()
+
+    monkeypatch.setattr(CheckIn.objects, "select_for_update", read_before_the_other_commit)
+    stored = checkin(patient, 1, odi(3), 6)  # its insert fails on the constraint; done again, it updates
+
+    assert len(reads) == 2
+    assert CheckIn.objects.get(pk=stored.pk).version == 2
+    assert CheckIn.objects.filter(episode=stored.episode).count() == 1
+    assert [v.answers["pain_nrs"] for v in CheckInVersion.objects.filter(checkin=stored)] == [5]
