@@ -160,7 +160,9 @@ if TYPE_CHECKING:
         week_one: dt.date | None
 
 
-class EpisodeQuerySet(models.QuerySet["Episode"]):
+class EpisodeQuerySet(ClinicScopedQuerySet):
+    clinic_field = "patient__clinic"
+
     def with_week_one(self) -> models.QuerySet[WithAnnotations[Episode, WeekOne]]:
         """Each episode's week one as `week_one`: the one annotation every program-week count reads."""
         # The annotation is passed as a keyword, which the django-stubs plugin types as Any: say what it holds.
@@ -509,6 +511,10 @@ class Alert(models.Model):
         return ("week " if len(weeks) == 1 else "weeks ") + ", ".join(str(w) for w in weeks)
 
 
+class EpisodeOutcomeQuerySet(ClinicScopedQuerySet):
+    clinic_field = "clinic"
+
+
 class EpisodeOutcome(models.Model):
     """One episode's outcome summary, kept by `patients.summaries.refresh_outcome` in the transaction of every
     change to the episode's check-ins or alerts (and its discharge), so lists filter and sort on indexed columns
@@ -529,6 +535,18 @@ class EpisodeOutcome(models.Model):
         help_text="The episode's first assignment (earliest start, then the lowest id): its start is week one and "
         "its program the episode's in reports. Kept by assign_program and the rebuild.",
     )
+    # The report's keys (`patients.summaries.report_keys`): the patient's clinic, therapist and time zone, the first
+    # assignment's program and start, and the episode's dates, so a report reads this one table (issue 19). Kept by
+    # the services that change them (open_episode, assign_program, discharge, update_patient) and the rebuild.
+    clinic = models.ForeignKey("clinics.Clinic", null=True, on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    program = models.ForeignKey("programs.Program", null=True, on_delete=models.SET_NULL, related_name="+")
+    week_one = models.DateField(null=True, help_text="The first assignment's start date.")
+    starts_on = models.DateField(
+        null=True, help_text="Week one, or the episode's start when nothing was assigned: what a report's range reads."
+    )
+    ended_on = models.DateField(null=True)
     checkin_count = models.PositiveSmallIntegerField(default=0)
     weeks_checked_in = models.PositiveSmallIntegerField(default=0, help_text="Program weeks 1 and on checked in.")
     baseline_week = models.PositiveSmallIntegerField(null=True)
@@ -593,6 +611,8 @@ class EpisodeOutcome(models.Model):
     has_flare = models.BooleanField(default=False)
     last_checkin_at = models.DateTimeField(null=True)
 
+    objects = EpisodeOutcomeQuerySet.as_manager()
+
     class Meta:
         # Partial on the open episode, the caseload's row: one index per filter and sort (issue 19).
         indexes = [
@@ -607,6 +627,7 @@ class EpisodeOutcome(models.Model):
             models.Index(
                 fields=["patient"], name="outcome_open_attention", condition=Q(is_open=True, has_open_alert=True)
             ),
+            models.Index(fields=["clinic", "starts_on"], name="outcome_report_scope"),
         ]
 
     def __str__(self) -> str:

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from patients import scoring
-from patients.models import Alert, Assignment, CheckIn, Episode, EpisodeOutcome
+from patients.models import Alert, Assignment, CheckIn, Episode, EpisodeOutcome, Patient
 from programs.models import MAX_PROGRAM_WEEKS
 from programs.quotas import weekly_target
 
@@ -244,28 +244,89 @@ def summary_of(row: EpisodeOutcome) -> Summary:
     return Summary(**{name: getattr(row, name) for name in SUMMARY_FIELDS})
 
 
-def _outcome(episode_id: int, patient_id: int, summary: Summary) -> EpisodeOutcome:
-    return EpisodeOutcome(episode_id=episode_id, patient_id=patient_id, **dataclasses.asdict(summary))
+def _outcome(episode_id: int, patient_id: int, summary: Summary, keys: dict[str, Any] | None = None) -> EpisodeOutcome:
+    return EpisodeOutcome(episode_id=episode_id, patient_id=patient_id, **dataclasses.asdict(summary), **(keys or {}))
 
 
-def _upsert(outcomes: Sequence[EpisodeOutcome], *, with_assignment: bool = False) -> None:
+# The report's keys of a summary (`report_keys`), written only by those who computed them.
+KEY_FIELDS = ("clinic", "therapist", "time_zone", "first_assignment", "program", "week_one", "starts_on", "ended_on")
+
+
+def _upsert(outcomes: Sequence[EpisodeOutcome], *, with_keys: bool = False) -> None:
     # One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite): no read of the old row, and two writers of a
-    # new row never fail on its primary key. `first_assignment` is written only by those who computed it.
+    # new row never fail on its primary key.
     EpisodeOutcome.objects.bulk_create(
         outcomes,
         update_conflicts=True,
         unique_fields=["episode"],
-        update_fields=["patient", *SUMMARY_FIELDS, *(["first_assignment"] if with_assignment else [])],
+        update_fields=["patient", *SUMMARY_FIELDS, *(KEY_FIELDS if with_keys else ())],
     )
 
 
-def first_assignments(episode_ids: Iterable[int]) -> dict[int, int]:
-    """episode id -> its first assignment's id (earliest start date, then the lowest id). One query."""
-    found: dict[int, int] = {}
+class FirstAssignment(NamedTuple):
+    pk: int
+    program_id: int | None
+    start_date: dt.date
+
+
+def first_assignments(episode_ids: Iterable[int]) -> dict[int, FirstAssignment]:
+    """episode id -> its first assignment (earliest start date, then the lowest id). One query."""
+    found: dict[int, FirstAssignment] = {}
     rows = Assignment.objects.filter(episode_id__in=list(episode_ids)).order_by("episode_id", "start_date", "pk")
-    for episode_id, pk in rows.values_list("episode_id", "pk"):
-        found.setdefault(episode_id, pk)
+    for episode_id, pk, program_id, start_date in rows.values_list("episode_id", "pk", "program_id", "start_date"):
+        found.setdefault(episode_id, FirstAssignment(pk, program_id, start_date))
     return found
+
+
+def report_keys(
+    *,
+    clinic_id: int,
+    therapist_id: int | None,
+    time_zone: str,
+    started_on: dt.date,
+    ended_on: dt.date | None,
+    first: FirstAssignment | None,
+) -> dict[str, Any]:
+    """What a report groups and filters an episode by, kept on its summary: the patient's clinic, primary therapist
+    and time zone (today, for the weeks due), the first assignment (its program is the episode's in reports, its
+    start week one), the date a report's range reads (week one, or the episode's start when nothing was assigned)
+    and the end of care."""
+    return {
+        "clinic_id": clinic_id,
+        "therapist_id": therapist_id,
+        "time_zone": time_zone,
+        "first_assignment_id": first.pk if first else None,
+        "program_id": first.program_id if first else None,
+        "week_one": first.start_date if first else None,
+        "starts_on": first.start_date if first else started_on,
+        "ended_on": ended_on,
+    }
+
+
+def episode_keys(episode: Episode) -> dict[str, Any]:
+    """`report_keys` of one episode (one query for its first assignment, one for its patient unless loaded)."""
+    patient = episode.patient
+    return report_keys(
+        clinic_id=patient.clinic_id,
+        therapist_id=patient.primary_therapist_id,
+        time_zone=patient.time_zone,
+        started_on=episode.started_on,
+        ended_on=episode.ended_on,
+        first=first_assignments([episode.pk]).get(episode.pk),
+    )
+
+
+def patient_changed(patient: Patient, fields: Iterable[str]) -> None:
+    """Carry a change of the patient's primary therapist or time zone to the report's keys of their episodes'
+    summaries (`update_patient`, in its transaction). One UPDATE, or none for other fields."""
+    fields = set(fields)
+    changed: dict[str, Any] = {}
+    if "primary_therapist" in fields:
+        changed["therapist_id"] = patient.primary_therapist_id
+    if "time_zone" in fields:
+        changed["time_zone"] = patient.time_zone
+    if changed:
+        EpisodeOutcome.objects.filter(patient=patient).update(**changed)
 
 
 def _weeks(episode: Episode, checkins: Iterable[CheckIn] | None) -> list[Week]:
@@ -285,34 +346,43 @@ def refresh_outcome(
     episode: Episode,
     *,
     checkins: Iterable[CheckIn] | None = None,
-    assignments_changed: bool = False,
+    keys_changed: bool = False,
     alerts_changed: bool = True,
 ) -> None:
     """Recompute and store one episode's summary from its check-ins and alerts. Call it inside the transaction
     that changed them, after the change, so the summary commits (or rolls back) with it. `checkins`: all of the
     episode's, as saved, when the caller holds them (`submit_checkin`, under its lock). Two statements: a read of
-    the open alerts' kinds and one upsert. (One UPDATE with the alert columns as subqueries saved a statement but
-    cost more: Django built six subqueries per check-in, about a sixth of the submission's time.)
+    the open alerts' kinds and one UPDATE of the row. (One UPDATE with the alert columns as subqueries saved a
+    statement but cost more: Django built six subqueries per check-in, about a sixth of the submission's time.)
+    A row not written yet (an episode made before the summaries, or by a bulk load) is inserted whole, with the
+    report's keys.
 
     `alerts_changed=False` (`submit_checkin` when it raised no alert): the alert figures the row holds were written
     by the last change of the episode's alerts, which refreshed it, so they still hold; only the check-in figures
     are written, in one UPDATE with no read of the alerts (the usual check-in: a statement less, a sixth of the
-    summary's cost). A row not written yet (an episode from before the summaries) gets the whole refresh.
+    summary's cost).
 
     `submit_checkin`'s lock covers the check-ins that exist: two submissions of different new weeks of one
     episode at the same instant can each miss the other's week (as its alert rules can), and the later commit's
     summary stands until the next change; `rebuild_outcome_summaries` repairs it.
 
-    `assignments_changed` (`assign_program`): also find the episode's first assignment again (one query)."""
-    if not alerts_changed and not assignments_changed:
+    `keys_changed` (`open_episode`, `assign_program`, discharge): also write the report's keys (`episode_keys`:
+    the first assignment found again, one query), in one upsert. The patient's own keys follow `update_patient`
+    (`patient_changed`)."""
+    if alerts_changed or keys_changed:
+        summary = compute_outcome(episode, checkins)
+    else:
         summary = summarise(_weeks(episode, checkins), (), is_open=episode.ended_on is None)
-        figures = {name: value for name, value in dataclasses.asdict(summary).items() if name not in ALERT_FIELDS}
+    if not keys_changed:
+        figures = dataclasses.asdict(summary)
+        if not alerts_changed:
+            figures = {name: value for name, value in figures.items() if name not in ALERT_FIELDS}
         if EpisodeOutcome.objects.filter(episode_id=episode.pk).update(**figures):
             return
-    outcome = _outcome(episode.pk, episode.patient_id, compute_outcome(episode, checkins))
-    if assignments_changed:
-        outcome.first_assignment_id = first_assignments([episode.pk]).get(episode.pk)
-    _upsert([outcome], with_assignment=assignments_changed)
+        if not alerts_changed:
+            summary = compute_outcome(episode, checkins)  # a row not written yet needs its alert figures too
+    # A new row, or new keys: the whole summary with the report's keys.
+    _upsert([_outcome(episode.pk, episode.patient_id, summary, episode_keys(episode))], with_keys=True)
 
 
 def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: int = 2000) -> int:
@@ -321,9 +391,10 @@ def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: i
     Idempotent; returns the number of episodes."""
     episodes = Episode.objects.all() if episodes is None else episodes
     done = 0
-    batch: list[tuple[int, int, bool]] = []
-    for row in episodes.order_by("pk").values_list("pk", "patient_id", "ended_on").iterator(chunk_size=batch_size):
-        batch.append((row[0], row[1], row[2] is None))
+    batch: list[EpisodeRow] = []
+    rows = episodes.order_by("pk").values_list(*EpisodeRow._fields).iterator(chunk_size=batch_size)
+    for row in rows:
+        batch.append(EpisodeRow(*row))
         if len(batch) >= batch_size:
             done += _rebuild_batch(batch)
             batch = []
@@ -332,11 +403,23 @@ def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: i
     return done
 
 
+class EpisodeRow(NamedTuple):
+    """What the rebuild reads of an episode and its patient (the names are `Episode` lookups)."""
+
+    pk: int
+    patient_id: int
+    started_on: dt.date
+    ended_on: dt.date | None
+    patient__clinic_id: int
+    patient__primary_therapist_id: int | None
+    patient__time_zone: str
+
+
 @transaction.atomic
-def _rebuild_batch(batch: list[tuple[int, int, bool]]) -> int:
+def _rebuild_batch(batch: list[EpisodeRow]) -> int:
     # The check-ins and alerts read are locked as `submit_checkin` locks them, so a submission meanwhile waits
     # and then refreshes its episode after this batch, never overwritten by it.
-    ids = [episode_id for episode_id, _, _ in batch]
+    ids = [episode.pk for episode in batch]
     weeks: dict[int, list[Week]] = defaultdict(list)
     checkins = CheckIn.objects.select_for_update().filter(episode_id__in=ids).order_by()
     for episode_id, *fields in checkins.values_list("episode_id", *CHECKIN_FIELDS):
@@ -347,9 +430,16 @@ def _rebuild_batch(batch: list[tuple[int, int, bool]]) -> int:
         kinds[episode_id].append(kind)
     firsts = first_assignments(ids)
     outcomes = []
-    for episode_id, patient_id, is_open in batch:
-        outcome = _outcome(episode_id, patient_id, summarise(weeks[episode_id], kinds[episode_id], is_open=is_open))
-        outcome.first_assignment_id = firsts.get(episode_id)
-        outcomes.append(outcome)
-    _upsert(outcomes, with_assignment=True)
+    for episode in batch:
+        summary = summarise(weeks[episode.pk], kinds[episode.pk], is_open=episode.ended_on is None)
+        keys = report_keys(
+            clinic_id=episode.patient__clinic_id,
+            therapist_id=episode.patient__primary_therapist_id,
+            time_zone=episode.patient__time_zone,
+            started_on=episode.started_on,
+            ended_on=episode.ended_on,
+            first=firsts.get(episode.pk),
+        )
+        outcomes.append(_outcome(episode.pk, episode.patient_id, summary, keys))
+    _upsert(outcomes, with_keys=True)
     return len(batch)

@@ -1,12 +1,17 @@
 """Reads for outcome reports: which episodes a report covers, their outcomes, and the group summaries.
 
-Scope: every read starts from `Patient.objects.for_user(user)` narrowed to one clinic, so a report (or an
-export built on these rows) never reaches another clinic's data. `user=None` is a trusted system caller (the
-`export_outcomes` command run by an operator), still narrowed to the one clinic it names.
+Scope: every read starts from the episodes' summaries (`EpisodeOutcome.objects.for_user(user)`, or the episodes
+through them) narrowed to one clinic, so a report (or an export built on these rows) never reaches another
+clinic's data. `user=None` is a trusted system caller (the `export_outcomes` command run by an operator), still
+narrowed to the one clinic it names.
 
-Episodes counted: those whose week one (the first assignment's start date, as `Episode.week_one_starts_on`;
-the episode's start date when nothing was assigned) falls in the date range. An episode's program is its
-first assignment's program; its therapist is the patient's primary therapist.
+Episodes counted: those whose week one (the first assignment's start date; the episode's start date when nothing
+was assigned) falls in the date range. An episode's program is its first assignment's program; its therapist is
+the patient's primary therapist. Each summary holds these report keys (clinic, therapist, time zone, program,
+week one, start and end: `patients.summaries.report_keys`), so the group totals, the weeks due and the
+trajectories read one table (`report_outcomes`) instead of joining the patients, episodes and assignments.
+A program's group is labelled with the program's title (an episode's row in an export with the title it was
+assigned under, which tailoring marks).
 
 Outcomes are each episode's stored summary (`patients.summaries`, `EpisodeOutcome`): baseline, the follow-ups
 and latest, the responder flags of `patients.scoring.change_from_baseline` at each (docs/clinical-rules.md,
@@ -18,7 +23,7 @@ sums of squares of the scores (ODI in whole 1/126 points, so the sums are exact 
 (from the products of baseline and follow-up) and responder counts; `reports.statistics.Moments` turns them
 into means, SDs and CIs, and only that per-group arithmetic runs in Python. Weeks due depend on today in each
 patient's time zone, so completion reads the distinct (time zone, week one, end, program length, weeks checked
-in) of the report (`completion_totals`). Either way a report is a fixed number of queries whatever the number
+in) of the report (`group_totals`). Either way a report is a fixed number of queries whatever the number
 of patients, and no check-in is read but the belief check-ins (reports.beliefs) and, for the charts, one
 aggregate per program week (`trajectories`). `episode_rows` gives the same figures per episode for exports.
 """
@@ -43,13 +48,12 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics.models import Clinic
 from patients import scoring
 from patients.dates import program_week
-from patients.models import CheckIn, Episode, Patient
+from patients.models import CheckIn, Episode, EpisodeOutcome
 from patients.summaries import MEASURES, TIMEPOINTS
 from reports import statistics as st
 
@@ -87,31 +91,38 @@ class ReportFilter:
     therapist_id: int | None = None
 
 
-def report_patients(user: Any, clinic: Clinic) -> QuerySet[Patient]:
-    base = Patient.objects.all() if user is None else Patient.objects.for_user(user)
-    return base.filter(clinic=clinic)
+def _scope(filters: ReportFilter, at: str = "") -> Q:
+    """The report's episodes as conditions on their summaries' report keys (`EpisodeOutcome`, at `at`)."""
+    scope = Q(**{f"{at}clinic": filters.clinic})
+    if filters.start:
+        scope &= Q(**{f"{at}starts_on__gte": filters.start})
+    if filters.end:
+        scope &= Q(**{f"{at}starts_on__lte": filters.end})
+    if filters.program_id:
+        scope &= Q(**{f"{at}program_id": filters.program_id})
+    if filters.therapist_id:
+        scope &= Q(**{f"{at}therapist_id": filters.therapist_id})
+    return scope
+
+
+def report_outcomes(user: Any, filters: ReportFilter) -> QuerySet[EpisodeOutcome]:
+    """The summaries of the report's episodes: what the group totals, the weeks due and the trajectories add up,
+    from this one table (its report keys: clinic, therapist, program, week one, dates)."""
+    base = EpisodeOutcome.objects.all() if user is None else EpisodeOutcome.objects.for_user(user)
+    return base.filter(_scope(filters))
 
 
 def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotations[Episode, ReportEpisode]]:
-    """Episodes of the clinic's patients in scope, annotated with week one and program: those of the episode's
-    first assignment as its summary holds it (`EpisodeOutcome.first_assignment`), joined, not looked up per
-    episode."""
-    first = "outcome__first_assignment__"
-    qs = Episode.objects.filter(patient__in=report_patients(user, filters.clinic)).annotate(
-        week_one=F(f"{first}start_date"),
-        report_program_id=F(f"{first}program_id"),
-        report_program_title=F(f"{first}title"),
-        report_program_weeks=F(f"{first}program__weeks"),
+    """The report's episodes (those of `report_outcomes`), annotated with week one and program from their
+    summaries: the episode's first assignment (`EpisodeOutcome.first_assignment`), joined, not looked up."""
+    base = Episode.objects.all() if user is None else Episode.objects.for_user(user)
+    qs = base.filter(_scope(filters, "outcome__")).annotate(
+        week_one=F("outcome__week_one"),
+        report_program_id=F("outcome__program_id"),
+        report_program_title=F("outcome__first_assignment__title"),
+        report_program_weeks=F("outcome__program__weeks"),
+        report_started=F("outcome__starts_on"),
     )
-    qs = qs.annotate(report_started=Coalesce("week_one", "started_on"))
-    if filters.start:
-        qs = qs.filter(report_started__gte=filters.start)
-    if filters.end:
-        qs = qs.filter(report_started__lte=filters.end)
-    if filters.program_id:
-        qs = qs.filter(report_program_id=filters.program_id)
-    if filters.therapist_id:
-        qs = qs.filter(patient__primary_therapist_id=filters.therapist_id)
     # The annotations are passed as keywords, which the django-stubs plugin types as Any: say what they hold.
     return cast("QuerySet[WithAnnotations[Episode, ReportEpisode]]", qs)
 
@@ -119,7 +130,7 @@ def report_episodes(user: Any, filters: ReportFilter) -> QuerySet[WithAnnotation
 def report_checkins(user: Any, filters: ReportFilter) -> QuerySet[CheckIn]:
     """Check-ins of the report's episodes (scoped through `CheckIn.objects.for_user` as well)."""
     base = CheckIn.objects.all() if user is None else CheckIn.objects.for_user(user)
-    return base.filter(patient__clinic=filters.clinic, episode__in=report_episodes(user, filters).values("pk"))
+    return base.filter(patient__clinic=filters.clinic, episode__in=report_outcomes(user, filters).values("episode"))
 
 
 @dataclass
@@ -169,6 +180,7 @@ THERAPIST_FIELDS = (
     "patient__primary_therapist__last_name",
 )
 DUE_FIELDS = ("patient__time_zone", "ended_on", "week_one", "report_program_weeks", "checked_weeks")
+OUTCOME_DUE_FIELDS = ("time_zone", "ended_on", "week_one", "program__weeks", "checked_weeks")  # the same, summarised
 OUTCOME_FIELDS = (
     "baseline_week",
     "baseline_odi_points",
@@ -305,8 +317,8 @@ def odi_units(points: str, answered: str) -> ExpressionWrapper:
 def _score(column: str, measure: str) -> Any:
     """A stored score of the summary in whole units (`UNITS`): NRS as it is, ODI by `odi_units`."""
     if measure == "nrs":
-        return F(f"outcome__{column}_nrs")
-    return odi_units(f"outcome__{column}_odi_points", f"outcome__{column}_odi_answered")
+        return F(f"{column}_nrs")
+    return odi_units(f"{column}_odi_points", f"{column}_odi_answered")
 
 
 def _moment_sums(prefix: str, value: Any, when: Q) -> dict[str, Any]:
@@ -318,8 +330,8 @@ def _moment_sums(prefix: str, value: Any, when: Q) -> dict[str, Any]:
 
 
 def total_aggregates() -> dict[str, Any]:
-    """The SQL sums a group's report is made of (`group_report` reads them by these names), over episodes."""
-    at = "outcome__"
+    """The SQL sums a group's report is made of (`group_report` reads them by these names), over summaries."""
+    at = ""
 
     def count(when: Q | None = None) -> Count:
         return Count("pk", filter=when)
@@ -386,21 +398,23 @@ class GroupTotals:
 
 
 def group_totals(user: Any, filters: ReportFilter, now: dt.datetime | None = None) -> GroupTotals:
-    """The report's sums per program and therapist: one aggregate query, and one of the distinct due figures."""
-    episodes = report_episodes(user, filters).order_by()
-    keys = ("report_program_id", "patient__primary_therapist_id")
+    """The report's sums per program and therapist over the episodes' summaries: one aggregate query, and one of
+    the distinct due figures."""
+    outcomes = report_outcomes(user, filters).order_by()
+    keys = ("program_id", "therapist_id")
+    labels = ("program__title", "therapist__username", "therapist__first_name", "therapist__last_name")
     found = GroupTotals({}, {}, {})
-    for row in episodes.values(*keys, "report_program_title", *THERAPIST_FIELDS[1:]).annotate(**total_aggregates()):
-        key = (row["report_program_id"], row["patient__primary_therapist_id"])
-        cell = {name: _exact(row[name]) for name in total_aggregates_names()}
-        found.cells[key] = add(found.cells.get(key, {}), cell)
-        found.programs[key[0]] = row["report_program_title"] or "No program"
-        found.therapists[key[1]] = therapist_label(*(row[name] for name in THERAPIST_FIELDS))
+    # Named apart from the summary's columns, which several sums share a name with (`activity_weeks`, the flags).
+    sums = {f"total_{name}": aggregate for name, aggregate in total_aggregates().items()}
+    for row in outcomes.values(*keys, *labels).annotate(**sums):
+        key = (row["program_id"], row["therapist_id"])
+        found.cells[key] = {name: _exact(row[f"total_{name}"]) for name in total_aggregates_names()}  # one per key
+        found.programs[key[0]] = row["program__title"] or "No program"
+        found.therapists[key[1]] = therapist_label(key[1], *(row[name] for name in labels[1:]))
     due_of = Due(now or timezone.now())
-    columns = _outcome_columns(["checked_weeks"])
-    for row in episodes.values(*keys, *DUE_FIELDS[:-1], **columns).annotate(episodes=Count("pk")):
-        done, due = due_of.of(*(row[name] for name in DUE_FIELDS))
-        key = (row["report_program_id"], row["patient__primary_therapist_id"])
+    for row in outcomes.values(*keys, *OUTCOME_DUE_FIELDS).annotate(episodes=Count("pk")):
+        done, due = due_of.of(*(row[name] for name in OUTCOME_DUE_FIELDS))
+        key = (row["program_id"], row["therapist_id"])
         found.cells[key] = add(found.cells[key], {"done": done * row["episodes"], "due": due * row["episodes"]})
     return found
 
@@ -555,16 +569,16 @@ def trajectories(
     user: Any, filters: ReportFilter, programs: dict[int | None, str]
 ) -> dict[str, tuple[str, list[TrajectoryPoint]]]:
     """Mean ODI and NRS per program week and program (`programs`: the report's, id -> title), with 95 % CIs, for
-    the charts. One aggregate query over the report's episodes and their check-ins."""
-    # From the episodes to their check-ins: one chain of joins (a check-in's patient is its episode's).
+    the charts. One aggregate query over the report's summaries and their episodes' check-ins."""
     rows = (
-        report_episodes(user, filters)
+        report_outcomes(user, filters)
         .order_by()
-        .values(program_id=F("report_program_id"), week=F("checkins__week"))
-        .annotate(**_trajectory_sums("checkins__"))
+        .filter(episode__checkins__isnull=False)  # the same join as the values: an inner join
+        .values("program_id", week=F("episode__checkins__week"))
+        .annotate(**_trajectory_sums("episode__checkins__"))
     )
     series: dict[Any, list[TrajectoryPoint]] = defaultdict(list)
-    for row in sorted((row for row in rows if row["week"] is not None), key=lambda row: row["week"]):
+    for row in sorted(rows, key=lambda row: row["week"]):
         odi_moments, nrs_moments = _moments(row, "odi", ODI_UNIT), _moments(row, "nrs")
         series[row["program_id"]].append(TrajectoryPoint(row["week"], odi_moments.summary(), nrs_moments.summary()))
     labels = {ident: programs.get(ident, "No program" if ident is None else "Unknown program") for ident in series}

@@ -93,7 +93,7 @@ def assign_program(
         old.ended_on = start_date
         old.save(update_fields=["ended_on"])
         record("assignment.end", old, by, details={"ended_on": start_date.isoformat(), "replaced_by": assignment.pk})
-    refresh_outcome(episode, assignments_changed=True)  # the first assignment is the reports' program and week one
+    refresh_outcome(episode, keys_changed=True)  # the first assignment is the reports' program and week one
     return assignment
 
 

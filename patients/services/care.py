@@ -21,7 +21,7 @@ from patients.models import (
     PatientToken,
     validate_time_zone,
 )
-from patients.summaries import refresh_outcome
+from patients.summaries import patient_changed, refresh_outcome
 
 
 def _check_time_zone(value: str) -> None:
@@ -78,6 +78,7 @@ def update_patient(*, patient: Patient, by: Any = None, status: str | None = Non
             setattr(patient, name, value)
         patient.full_clean()
         patient.save(update_fields=list(changes))
+        patient_changed(patient, changes)  # the therapist and time zone the reports read of their episodes
         record("patient.update", patient, by, details={"fields": sorted(changes)})
     if status is not None and status != patient.status:
         if status == Patient.Status.DISCHARGED:
@@ -98,7 +99,7 @@ def open_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: 
     if patient.episodes.filter(ended_on__isnull=True).exists():
         raise ValidationError({"started_on": "This patient already has an open episode; close it first."})
     episode = Episode.objects.create(patient=patient, started_on=started_on, goals=goals)
-    refresh_outcome(episode)
+    refresh_outcome(episode, keys_changed=True)
     record("episode.open", episode, by)
     return episode
 
@@ -137,7 +138,7 @@ def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = 
     for episode in patient.episodes.filter(ended_on__isnull=True):
         episode.ended_on = max(on, episode.started_on)
         episode.save(update_fields=["ended_on"])
-        refresh_outcome(episode)  # no longer the caseload's row
+        refresh_outcome(episode, keys_changed=True)  # no longer the caseload's row; the report's end of care
     record("patient.discharge", patient, by)
     return patient
 

@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import BooleanField, Case, Value, When
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from patients import services
-from patients.models import Alert, Episode, EpisodeOutcome, Patient
+from patients.models import Alert, Assignment, Episode, EpisodeOutcome, Patient
 from patients.outcomes import any_responder_q, with_episode_outcomes
 from patients.summaries import compute_outcome, rebuild_outcomes, summarise, summary_of
 from tests.factories import ClinicFactory, checkin, make_therapist, odi, patient_on_program
@@ -243,3 +245,106 @@ def test_the_summary_keeps_the_first_assignment_through_program_changes_check_in
     EpisodeOutcome.objects.update(first_assignment=None)
     rebuild_outcomes()
     assert first() == earlier.pk
+
+
+# --- The report's keys --------------------------------------------------------------------------------------
+
+
+def keys_from_the_rows(episode: Episode) -> dict[str, Any]:
+    """What the report's keys must say of the episode as its rows stand: the patient's clinic, primary therapist
+    and time zone, week one as `Episode.objects.with_week_one` finds it, the program of the first assignment,
+    and the date a report's range reads (week one, else the episode's start)."""
+    row = Episode.objects.with_week_one().select_related("patient").get(pk=episode.pk)
+    first = Assignment.objects.filter(episode=episode).order_by("start_date", "pk").first()
+    return {
+        "clinic_id": row.patient.clinic_id,
+        "therapist_id": row.patient.primary_therapist_id,
+        "time_zone": row.patient.time_zone,
+        "first_assignment_id": first.pk if first else None,
+        "program_id": first.program_id if first else None,
+        "week_one": row.week_one,
+        "starts_on": row.week_one or row.started_on,
+        "ended_on": row.ended_on,
+    }
+
+
+def stored_keys(episode: Episode) -> dict[str, Any]:
+    stored = EpisodeOutcome.objects.get(episode=episode)
+    return {name: getattr(stored, name) for name in keys_from_the_rows(episode)}
+
+
+key_step = st.one_of(
+    st.tuples(st.just("therapist"), st.integers(0, 2)),  # the first or second therapist, or none
+    st.tuples(st.just("time_zone"), st.sampled_from(["Europe/Oslo", "America/New_York", "Pacific/Auckland"])),
+    st.tuples(st.just("assign"), st.integers(0, 6), st.booleans(), st.booleans()),  # weeks ago, alongside, acute
+    st.tuples(st.just("submit"), st.integers(1, 7)),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(key_step, min_size=1, max_size=8), discharge=st.booleans())
+def test_the_report_keys_follow_the_patient_the_assignments_and_the_discharge(steps, discharge):
+    from programs.models import Program
+    from tests.factories import builtin_program
+
+    clinic = ClinicFactory()
+    therapists = [make_therapist(clinic), make_therapist(clinic), None]
+    patient = patient_on_program(clinic=clinic, therapist=therapists[0], weeks_ago=WEEKS_AGO)
+    episode = patient.current_episode()
+    assert episode is not None
+    today = patient.local_today()
+    for action, *args in steps:
+        try:
+            if action == "therapist":
+                services.update_patient(patient=patient, primary_therapist=therapists[args[0]])
+            elif action == "time_zone":
+                services.update_patient(patient=patient, time_zone=args[0])
+            elif action == "assign":
+                weeks_ago, alongside, acute = args
+                program = builtin_program(Program.Kind.ACUTE_FLARE if acute else Program.Kind.PERSISTENT)
+                start = max(today - dt.timedelta(weeks=weeks_ago), episode.started_on)
+                services.assign_program(episode=episode, program=program, start_date=start, alongside=alongside)
+            else:
+                checkin(patient, args[0], 3, 5)
+        except ValidationError:
+            pass  # refused (a week already checked in, say): nothing changed, the keys neither
+        assert stored_keys(episode) == keys_from_the_rows(episode)
+    if discharge:
+        services.discharge_patient(patient=patient, by=therapists[0])
+        assert stored_keys(episode) == keys_from_the_rows(episode)
+    expected = {row.pk: stored_keys(row) for row in Episode.objects.all()}
+    rebuild_outcomes()
+    assert {row.pk: stored_keys(row) for row in Episode.objects.all()} == expected
+
+
+def test_a_summary_written_first_by_a_check_in_has_its_report_keys():
+    """An episode whose summary was never written (a bulk load, a row from before the summaries) gets its keys
+    with the first one, even from a check-in, which otherwise writes only its figures."""
+    patient = patient_on_program(time_zone="Europe/Oslo", weeks_ago=2)
+    episode = patient.current_episode()
+    assert episode is not None
+    EpisodeOutcome.objects.filter(episode=episode).delete()
+    checkin(patient, 1, 3, 5)
+    assert stored_keys(episode) == keys_from_the_rows(episode)
+    assert stored_keys(episode)["clinic_id"] == patient.clinic_id
+    assert summary_of(EpisodeOutcome.objects.get(episode=episode)) == compute_outcome(episode)
+
+
+def test_a_change_of_therapist_is_one_update_of_the_patients_summaries():
+    clinic = ClinicFactory()
+    first, second = make_therapist(clinic), make_therapist(clinic)
+    patient = patient_on_program(clinic=clinic, therapist=first)
+    services.discharge_patient(patient=patient, by=first)
+    Patient.objects.filter(pk=patient.pk).update(status=Patient.Status.ACTIVE)
+    patient.refresh_from_db()
+    services.open_episode(patient=patient, started_on=patient.local_today())
+
+    def summaries_written(**changes: Any) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            services.update_patient(patient=patient, **changes)
+        return [q["sql"] for q in queries.captured_queries if "patients_episodeoutcome" in q["sql"]]
+
+    written = summaries_written(primary_therapist=second)
+    assert len(written) == 1 and written[0].startswith("UPDATE")
+    assert set(EpisodeOutcome.objects.filter(patient=patient).values_list("therapist_id", flat=True)) == {second.pk}
+    assert summaries_written(first_name="Ada") == []  # not a key: the summaries are left alone

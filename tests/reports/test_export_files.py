@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from patients import services as patient_services
 from patients.models import Assignment, CheckIn, Patient
+from programs.models import Program
 from reports import exports, services
 from reports.models import ExportJob
 from reports.selectors import ReportFilter
@@ -68,7 +69,9 @@ def column(rows: list[list], name: str) -> list:
 
 def test_formula_text_is_quoted_in_every_csv_and_every_sheet(north, tmp_path):
     Patient.objects.filter(pk=north.patients[0].pk).update(record_number="=1+2")
-    Assignment.objects.filter(episode__patient__clinic=north.clinic).update(title=HYPERLINK)
+    assignments = Assignment.objects.filter(episode__patient__clinic=north.clinic)
+    assignments.update(title=HYPERLINK)  # an episode's program as assigned: the episode rows
+    Program.objects.filter(pk__in=assignments.values("program")).update(title=HYPERLINK)  # a group's: the summary
     found = tables(north, tmp_path)
     for name, rows in found.items():
         for row in rows:
