@@ -15,6 +15,7 @@ from django_otp import match_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox import views as knox_views
 from rest_framework import exceptions, generics, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -99,11 +100,15 @@ def _open_episode(patient: Patient) -> Episode:
     return episode
 
 
-def _submit_checkin(request: Request, patient: Patient, by: Any) -> Response:
+def _submit_checkin(request: Request, patient: Patient, by: Any, episode: Episode | None = None) -> Response:
     serializer = CheckInInputSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     result = services.submit_checkin(
-        patient=patient, answers=serializer.answers(), week=serializer.validated_data.get("week"), by=by
+        patient=patient,
+        answers=serializer.answers(),
+        week=serializer.validated_data.get("week"),
+        by=by,
+        episode=episode,
     )
     return Response(submitted_data(result), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -253,6 +258,9 @@ class MeCheckInsView(PatientView, generics.ListAPIView):
     serializer_class = CheckInSerializer
     filterset_class = CheckInFilter
 
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        return [PatientTokenAuthentication(with_open_episode=True)]  # the token and the open episode in one read
+
     def get_queryset(self) -> QuerySet[CheckIn]:
         if getattr(self, "swagger_fake_view", False):
             return CheckIn.objects.none()
@@ -266,7 +274,7 @@ class MeCheckInsView(PatientView, generics.ListAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        return _submit_checkin(request, self.patient(), by=None)
+        return _submit_checkin(request, self.patient(), by=None, episode=request.user.episode)  # type: ignore[union-attr]
 
 
 class MeOutcomesView(PatientView):

@@ -3,9 +3,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import F
 from rest_framework.test import APIClient
 
 from patients import links, services
+from patients.models import CheckIn, Episode, Patient
 from tests.api.conftest import patient_client, staff_client
 from tests.factories import UserFactory
 
@@ -115,3 +117,36 @@ def test_a_staff_token_opens_no_patient_endpoint(two_clinics):
 def test_anonymous_requests_get_the_one_error_shape(db):
     body = APIClient().get("/api/v1/patients/").json()
     assert set(body) == {"code", "detail", "fields"}
+
+
+@pytest.mark.parametrize("problem", ["expired", "revoked", "discharged", "unknown"])
+def test_the_check_in_endpoint_refuses_a_token_the_others_refuse(two_clinics, problem):
+    # The check-in reads the token with the open episode (`with_open_episode`): under the same rule.
+    patient = two_clinics.alice
+    key, token = services.issue_patient_token(patient=patient)
+    if problem == "expired":
+        token.expires_at -= dt.timedelta(days=1)
+        token.save()
+    elif problem == "revoked":
+        Patient.objects.filter(pk=patient.pk).update(link_generation=F("link_generation") + 1)
+    elif problem == "discharged":
+        Patient.objects.filter(pk=patient.pk).update(status=Patient.Status.DISCHARGED)  # the episode left open
+    else:
+        key += "x"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    payload = {"odi": [2] * 10, "pain_nrs": 5}
+    assert client.post("/api/v1/me/checkins/", payload, format="json").status_code == 401
+    assert client.get("/api/v1/me/checkins/").status_code == 401
+    assert client.get("/api/v1/me/program/").status_code == 401
+    assert not CheckIn.objects.filter(patient=patient).exists()
+
+
+def test_a_patient_with_no_open_episode_still_signs_in_and_is_told_there_is_none(two_clinics):
+    patient = two_clinics.alice
+    Episode.objects.filter(patient=patient).update(ended_on=F("started_on"))
+    client = patient_client(patient)
+    assert client.get("/api/v1/me/checkins/").status_code == 200
+    response = client.post("/api/v1/me/checkins/", {"odi": [2] * 10, "pain_nrs": 5}, format="json")
+    assert response.status_code == 400
+    assert "no open episode" in response.json()["fields"]["patient"][0]

@@ -237,11 +237,11 @@ def test_a_red_flag_adds_only_the_alert_its_outbox_row_and_the_summarys_alert_re
 
 
 def test_a_checkin_post_reads_each_thing_once(db, django_assert_max_num_queries):
-    # Token, open episode (with its week one), this week's tasks, the episode's check-ins (locked), the insert,
-    # the update of its outcome summary's check-in figures (no alert raised: its alert figures stand, unread),
-    # the audit row: the history is read once for the quotas, the upsert, the alert rules and the summary.
+    # Token with the open episode (and its week one), this week's tasks, the episode's check-ins (locked), the
+    # insert, the update of its outcome summary's check-in figures (no alert raised: its alert figures stand,
+    # unread), the audit row: the history is read once for the quotas, the upsert, the alert rules and the summary.
     statements = _post_checkin_statements(django_assert_max_num_queries, 30, red_flag=False)
-    assert len(statements) == 7, statements
+    assert len(statements) == 6, statements
 
 
 @pytest.mark.parametrize(
