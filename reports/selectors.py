@@ -44,10 +44,13 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce, Length, Replace, Substr
 from django.utils import timezone
 
 from clinics.models import Clinic
@@ -229,15 +232,21 @@ class Due:
             self.days[time_zone] = timezone.localtime(self.now, zoneinfo.ZoneInfo(time_zone)).date()
         return self.days[time_zone]
 
+    def due(self, time_zone: str, ended_on: dt.date | None, week_one: dt.date | None, weeks: int | None) -> int:
+        today = self.today(time_zone)
+        if ended_on:
+            today = min(today, ended_on)
+        return min(program_week(today, week_one) or 0, weeks or DEFAULT_PROGRAM_WEEKS)
+
     def of(
         self, time_zone: str, ended_on: dt.date | None, week_one: dt.date | None, weeks: int | None, checked: str | None
     ) -> tuple[int, int]:
         """(done, due) of an episode: `checked` is its stored `checked_weeks`, `weeks` its program's length."""
-        today = self.today(time_zone)
-        if ended_on:
-            today = min(today, ended_on)
-        due = min(program_week(today, week_one) or 0, weeks or 12)
+        due = self.due(time_zone, ended_on, week_one, weeks)
         return (checked or "")[:due].count("1"), due
+
+
+DEFAULT_PROGRAM_WEEKS = 12  # the weeks due of an episode whose program is gone
 
 
 def episode_rows(
@@ -411,12 +420,35 @@ def group_totals(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
         found.cells[key] = {name: _exact(row[f"total_{name}"]) for name in total_aggregates_names()}  # one per key
         found.programs[key[0]] = row["program__title"] or "No program"
         found.therapists[key[1]] = therapist_label(key[1], *(row[name] for name in labels[1:]))
-    due_of = Due(now or timezone.now())
-    for row in outcomes.values(*keys, *OUTCOME_DUE_FIELDS).annotate(episodes=Count("pk")):
-        done, due = due_of.of(*(row[name] for name in OUTCOME_DUE_FIELDS))
-        key = (row["program_id"], row["therapist_id"])
-        found.cells[key] = add(found.cells[key], {"done": done * row["episodes"], "due": due * row["episodes"]})
+    for key, done, due in due_totals(outcomes, Due(now or timezone.now())):
+        found.cells[key] = add(found.cells[key], {"done": done, "due": due})
     return found
+
+
+def due_totals(outcomes: QuerySet[EpisodeOutcome], due_of: Due) -> Iterable[tuple[tuple[Any, Any], int, int]]:
+    """((program, therapist), weeks done, weeks due) over the summaries, in a few rows: grouped by what the weeks
+    due depend on (time zone, end of care, week one, program length), with the weeks checked in counted in SQL up
+    to the program's length. That count is the one due unless a group is due fewer weeks than some of its
+    episodes have checked in (a check-in later than the end of care, say); only such groups read each episode's
+    weeks checked in."""
+    program_weeks = Coalesce("program__weeks", DEFAULT_PROGRAM_WEEKS)
+    in_program = Substr("checked_weeks", 1, program_weeks)
+    keys = ("program_id", "therapist_id", *OUTCOME_DUE_FIELDS[:-1])
+    rows = outcomes.values(*keys).annotate(
+        episodes=Count("pk"),
+        done_in_program=Sum(Length(Replace(in_program, Value("0"), Value("")))),  # its '1's
+        longest=Max(Length("checked_weeks")),
+    )
+    exceptions = Q(pk__in=[])
+    for row in rows:
+        due = due_of.due(*(row[name] for name in OUTCOME_DUE_FIELDS[:-1]))
+        if due < min(row["program__weeks"] or DEFAULT_PROGRAM_WEEKS, row["longest"] or 0):
+            exceptions |= Q(**{name: row[name] for name in keys})
+            continue
+        yield (row["program_id"], row["therapist_id"]), row["done_in_program"] or 0, due * row["episodes"]
+    for row in outcomes.filter(exceptions).values(*keys, "checked_weeks").annotate(episodes=Count("pk")):
+        done, due = due_of.of(*(row[name] for name in OUTCOME_DUE_FIELDS))
+        yield (row["program_id"], row["therapist_id"]), done * row["episodes"], due * row["episodes"]
 
 
 @functools.cache

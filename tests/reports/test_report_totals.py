@@ -3,6 +3,7 @@ patients on two programs with two therapists, random weeks, skipped ODI sections
 activities; every group's counts, means, SDs, responder shares, completion and adherence must equal what
 Python's `statistics` makes of `episode_rows` (which apply `scoring.change_from_baseline` per episode)."""
 
+import datetime as dt
 import random
 import statistics as pystats
 
@@ -142,3 +143,22 @@ def test_the_trajectories_are_the_means_of_the_check_ins_of_each_program_week(cl
             _close((point.odi.n, point.odi.mean, point.odi.sd), _summary(v for v in odi if v is not None))
             _close((point.nrs.n, point.nrs.mean, point.nrs.sd), _summary(c.pain_nrs for c in week))
         assert [p.week for p in points] == sorted(set(checkins.values_list("week", flat=True)))
+
+
+@pytest.mark.parametrize("days", [-60, -7, 0, 30, 400])
+def test_completion_is_the_weeks_done_of_the_weeks_due_of_each_episode_on_any_day(clinic, days):
+    """The weeks due are counted in SQL up to the program's length; an episode due fewer weeks than it has checked
+    in (a day before some of its check-ins, a program shorter than its weeks) is read one by one. Either way the
+    group's completion is the sum of each episode's."""
+    from django.utils import timezone
+
+    now = timezone.now() + dt.timedelta(days=days)
+    admin = make_clinic_admin(clinic)
+    filters = ReportFilter(clinic=clinic)
+    report = outcome_report(admin, filters, with_trajectories=False, now=now)
+    rows = episode_rows(admin, filters, now)
+    for group, members in [
+        (report.overall, rows),
+        *((g, [r for r in rows if str(r.program_id) == g.key]) for g in report.by_program),
+    ]:
+        assert (group.completion.k, group.completion.n) == (sum(r.done for r in members), sum(r.due for r in members))
