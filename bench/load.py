@@ -414,6 +414,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     per_level = 60 if quick else PATIENTS_PER_LEVEL
     levels = LEVELS
     started = time.monotonic()
+    load_at_start = os.getloadavg()[0]
     print("preparing data ...", flush=True)
     warm = 32  # per target: every gunicorn thread's first check-in (imports, connections) is not measured
     patients = seeded_patients(2 * (per_level * len(levels) + warm))
@@ -462,6 +463,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "submitted_ok": ok,
         "stored": stored,
         "seconds": time.monotonic() - started,
+        "load": (load_at_start, os.getloadavg()[0]),
     }
 
 
@@ -520,7 +522,8 @@ def report(data: dict[str, Any]) -> str:
         f"a check-in costs **{data['in_process']['ratio']:.2f}x the baseline endpoint** (aim <= 2.5).",
         f"- **Under gunicorn at 50 clients**: API check-in p99 {api50.percentile(99):.0f} ms with "
         f"{api50.errors} errors (aim < 500 ms, none).",
-        f"- Whole run, data preparation included: {data['seconds']:.0f} s.",
+        f"- Whole run, data preparation included: {data['seconds']:.0f} s; 1-minute load average "
+        f"{data['load'][0]:.1f} at the start, {data['load'][1]:.1f} at the end (the bench's own load included).",
     ]
     ratio = min(api50.throughput, page50.throughput) / base50.throughput
     if ratio < 0.5 or max(api50.percentile(99), page50.percentile(99)) >= 250:
