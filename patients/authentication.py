@@ -31,9 +31,8 @@ class PatientPrincipal:
 
     def __init__(self, patient: Patient, episode: Episode | None = None) -> None:
         self.patient = patient
-        self.episode = (
-            episode  # the open episode, when read with the token (`PatientTokenAuthentication(with_open_episode=True)`)
-        )
+        # The open episode, when it was read with the token (`PatientTokenAuthentication(with_open_episode=True)`).
+        self.episode = episode
         self.pk = f"patient:{patient.pk}"  # throttles key on it
 
     def __str__(self) -> str:
