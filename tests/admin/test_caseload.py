@@ -317,3 +317,20 @@ def test_each_row_has_djangos_selection_checkbox(tess_client, world):
     djangos = admin.ModelAdmin.action_checkbox(model_admin, world.alice)
     assert model_admin.action_checkbox(world.alice) == djangos
     assert djangos in tess_client.get(CHANGELIST).content.decode()
+
+
+def test_the_patient_history_pages_its_log_entries_not_the_caseload_columns(tess_client, world):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.create(
+        user=world.tess,
+        content_type=ContentType.objects.get_for_model(Patient),
+        object_id=str(world.alice.pk),
+        object_repr=str(world.alice),
+        action_flag=CHANGE,
+        change_message="Changed the phone number.",
+    )
+    response = tess_client.get(f"{CHANGELIST}{world.alice.pk}/history/")
+    assert response.status_code == 200
+    assert "Changed the phone number." in response.content.decode()
