@@ -231,7 +231,10 @@ def with_adherence(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    checkins = CheckIn.objects.filter(patient=OuterRef("pk"), episode__ended_on__isnull=True).order_by()
+    # The open episode's check-ins by its id (one probe of the episode, then its check-ins by episode and week), not
+    # a join to the episode from each check-in of the patient.
+    open_episodes = Episode.objects.filter(patient=OuterRef(OuterRef("pk")), ended_on__isnull=True).values("pk")
+    checkins = CheckIn.objects.filter(patient=OuterRef("pk"), episode__in=open_episodes).order_by()
     met = checkins.filter(week__gte=1).values("patient").annotate(n=Sum("activities_met")).values("n")
     shift = 7 * SHIFT_WEEKS
     annotated = (
