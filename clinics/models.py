@@ -72,11 +72,16 @@ class ClinicScopedQuerySet(models.QuerySet):
     clinic_field = "clinic"
 
     def for_user(self, user: AbstractUser | AnonymousUser | Any) -> Self:
+        return self.for_user_through(user, self.clinic_field)
+
+    def for_user_through(self, user: AbstractUser | AnonymousUser | Any, clinic_field: str) -> Self:
+        """`for_user` by another path to the same clinic, when a query joins one anyway (a check-in's summary's,
+        for the reports)."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(**{f"{self.clinic_field}__in": clinic_ids_for(user)})
+        return self.filter(**{f"{clinic_field}__in": clinic_ids_for(user)})
 
 
 def clinic_ids_for(user: Any, role: str | None = None) -> list[int]:

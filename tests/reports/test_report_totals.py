@@ -145,6 +145,14 @@ def test_the_trajectories_are_the_means_of_the_check_ins_of_each_program_week(cl
         assert [p.week for p in points] == sorted(set(checkins.values_list("week", flat=True)))
 
 
+def test_the_trajectories_are_read_in_the_users_clinics_only(clinic):
+    from reports.selectors import trajectories
+
+    filters = ReportFilter(clinic=clinic)
+    assert trajectories(make_clinic_admin(clinic), filters, {})
+    assert trajectories(make_clinic_admin(ClinicFactory()), filters, {}) == {}  # another clinic's admin
+
+
 @pytest.mark.parametrize("days", [-60, -7, 0, 30, 400])
 def test_completion_is_the_weeks_done_of_the_weeks_due_of_each_episode_on_any_day(clinic, days):
     """The weeks due are counted in SQL up to the program's length; an episode due fewer weeks than it has checked
