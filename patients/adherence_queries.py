@@ -39,7 +39,7 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from patients import adherence
-from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patient
+from patients.models import AssignmentItem, CheckIn, Episode, Patient
 from patients.plans import activity_quota, items_in_week
 from programs.quotas import weekly_target
 
@@ -185,17 +185,17 @@ def with_adherence(
     """Annotate each patient with `adherence_met` and `adherence_due` (activity-weeks of the open episode, rules 1
     and 3 of `patients.adherence`), and alias `adherence_band` for filtering (the page reads the band from the
     two counts, `adherence.Adherence`). One query first lists the time zones in use (of `zones_of`, by default of
-    `qs`).
+    `qs`). The patients are joined to their open episode's summary as `open_outcome` (`outcomes.with_open_outcome`,
+    as the caseload's rows are), whose `week_one` the program weeks count from.
 
     Django writes an annotation out in full wherever another refers to it, so each is written to be referred to
     once where it can (`Least`, `Greatest`, `Coalesce` rather than a `Case` naming it in each branch): the query
     stays a few kilobytes of SQL instead of a hundred, which took longer to build and plan than to run."""
     now = now or timezone.now()
     zones = list((qs if zones_of is None else zones_of).order_by().values_list("time_zone", flat=True).distinct())
-    open_assignments = Assignment.objects.filter(episode__patient=OuterRef("pk"), episode__ended_on__isnull=True)
-    week_one_number = Subquery(
-        open_assignments.order_by("start_date", "pk").annotate(n=day_number("start_date")).values("n")[:1]
-    )
+    # Week one from the joined summary: a column, where a subquery over the open episode's assignments was written
+    # out (and planned) again in each of the five places that count from it.
+    week_one_number = day_number("open_outcome__week_one")
     activities = AssignmentItem.objects.filter(
         assignment__episode__patient=OuterRef("pk"),
         assignment__episode__ended_on__isnull=True,

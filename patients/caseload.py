@@ -91,7 +91,7 @@ def caseload_queryset(qs: QuerySet[Patient]) -> QuerySet[CaseloadRow]:
         with_patient_outcomes(qs)
         .annotate(
             current_program=Subquery(open_assignments.order_by("-start_date", "-pk").values("title")[:1]),
-            week_one=open_assignments.week_one(),
+            week_one=F("open_outcome__week_one"),
             baseline_week=F("open_outcome__baseline_week"),
             open_alert_count=Subquery(open_alerts[:1]),
             beliefs_to_address=beliefs_to_address_column(),
