@@ -17,7 +17,7 @@ Rules (docs/clinical-rules.md, beliefs; app rules of ours, not a validated quest
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 CONSEQUENCES = "consequences"
 PERSONAL_CONTROL = "personal_control"
@@ -61,3 +61,27 @@ def highest_needs(answers: Answers) -> list[str]:
     if top == 0:
         return []
     return [item for item in ITEMS if needs.get(item) == top]
+
+
+Course = tuple[int, str, Answers]  # one belief check-in: (program week, wording version, answers by item)
+
+
+def intake_and_latest(rows: Iterable[Course]) -> tuple[Course, Course | None] | None:
+    """An episode's belief check-ins (any order) -> its intake, the week-0 one or else the first, and its latest,
+    the last after the intake in the same wording version (rule 1: answers to different wordings are never
+    compared), or None after the intake; None without any belief check-in."""
+    ordered = sorted(rows, key=lambda row: row[0])
+    if not ordered:
+        return None
+    intake = next((row for row in ordered if row[0] == 0), ordered[0])
+    later = [row for row in ordered if row[0] > intake[0] and row[1] == intake[1]]
+    return intake, (later[-1] if later else None)
+
+
+def change(intake: Answers, latest: Answers | None, item: str) -> int | None:
+    """An item's change from intake, latest minus intake, when it was answered at both (so for consequences and
+    concern a fall is toward where therapy aims, for the two control items a rise)."""
+    if latest is None:
+        return None
+    before, after = intake.get(item), latest.get(item)
+    return None if before is None or after is None else after - before

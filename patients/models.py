@@ -627,6 +627,12 @@ class EpisodeOutcome(models.Model):
     has_missed = models.BooleanField(default=False)
     has_flare = models.BooleanField(default=False)
     last_checkin_at = models.DateTimeField(null=True)
+    # The report's belief figures (reports.beliefs): each item's change from intake to the latest belief check-in
+    # of the same wording, when answered at both (patients.beliefs.change).
+    belief_consequences_change = models.SmallIntegerField(null=True)
+    belief_personal_control_change = models.SmallIntegerField(null=True)
+    belief_treatment_control_change = models.SmallIntegerField(null=True)
+    belief_concern_change = models.SmallIntegerField(null=True)
 
     objects = EpisodeOutcomeQuerySet.as_manager()
 

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from django.db import transaction
 from django.db.models import QuerySet
 
-from patients import scoring
+from patients import beliefs, scoring
 from patients.models import Alert, Assignment, CheckIn, Episode, EpisodeOutcome, Patient
 from programs.models import MAX_PROGRAM_WEEKS
 from programs.quotas import weekly_target
@@ -53,9 +53,25 @@ class Week(NamedTuple):
     pain_nrs: int
     submitted_at: dt.datetime
     activities: list[dict[str, Any]] | None = None
+    beliefs_version: str = ""
+    belief_consequences: int | None = None
+    belief_personal_control: int | None = None
+    belief_treatment_control: int | None = None
+    belief_concern: int | None = None
 
 
-CHECKIN_FIELDS = ("week", "odi_points", "odi_answered", "odi_score", "pain_nrs", "submitted_at", "activities")
+BELIEF_FIELDS = tuple(f"belief_{item}" for item in beliefs.ITEMS)
+CHECKIN_FIELDS = (
+    "week",
+    "odi_points",
+    "odi_answered",
+    "odi_score",
+    "pain_nrs",
+    "submitted_at",
+    "activities",
+    "beliefs_version",
+    *BELIEF_FIELDS,
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,11 @@ class Summary:
     has_missed: bool = False
     has_flare: bool = False
     last_checkin_at: dt.datetime | None = None
+    # Each belief item's change from intake to the latest belief check-in of the same wording (`beliefs.change`).
+    belief_consequences_change: int | None = None
+    belief_personal_control_change: int | None = None
+    belief_treatment_control_change: int | None = None
+    belief_concern_change: int | None = None
 
 
 SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(Summary))
@@ -173,6 +194,7 @@ def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_o
         "1" if week in checked else "0" for week in range(1, max(checked, default=0) + 1)
     )
     follow_ups |= activity_totals(entry for row in rows for entry in row.activities or ())
+    follow_ups |= belief_changes(rows)
     return Summary(
         is_open=is_open,
         checkin_count=len(rows),
@@ -205,6 +227,18 @@ def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_o
         **follow_ups,
         **alerts,
     )
+
+
+def belief_changes(rows: Iterable[Week]) -> dict[str, int | None]:
+    """The `belief_<item>_change` figures of a summary: from the intake to the latest belief check-in of the same
+    wording (`patients.beliefs.intake_and_latest`), for each item answered at both."""
+    course = beliefs.intake_and_latest(
+        (row.week, row.beliefs_version, dict(zip(beliefs.ITEMS, (getattr(row, f) for f in BELIEF_FIELDS), strict=True)))
+        for row in rows
+        if row.beliefs_version
+    )
+    intake, latest = (course[0][2], course[1][2] if course[1] else None) if course else ({}, None)
+    return {f"belief_{item}_change": beliefs.change(intake, latest, item) for item in beliefs.ITEMS}
 
 
 def activity_week(entry: dict[str, Any]) -> tuple[bool, float | None] | None:

@@ -2,7 +2,7 @@
 item's mean change from intake with its 95 % t CI, and how that change goes with the ODI change (Pearson's r
 with its Fisher z 95 % CI and n).
 
-Per episode (`episode_beliefs`, from the report's own check-ins, one query for the whole report):
+Per episode (`patients.beliefs.intake_and_latest`, the rules of patients.beliefs):
 - a *belief check-in* is one with a belief section (its wording version, `CheckIn.beliefs_version`, is set);
 - **intake** is the week-0 belief check-in, or else the episode's first belief check-in;
 - **latest** is the last belief check-in after the intake in the *same wording version* (answers to different
@@ -10,8 +10,10 @@ Per episode (`episode_beliefs`, from the report's own check-ins, one query for t
 - an item's **change** is latest minus intake, when the item was answered at both (so for consequences and
   concern a fall is toward where therapy aims, for the two control items a rise).
 
-The ODI change paired with it is the report's own latest ODI minus its baseline ODI (`EpisodeRow`, the negative
-of the report's improvement), for the episodes with both.
+The ODI change paired with it is the report's own latest ODI minus its baseline ODI, for the episodes with both.
+Each episode's summary holds its items' changes (`EpisodeOutcome.belief_<item>_change`), so the groups are added
+up in SQL (`report_beliefs`: moments of the changes, co-moments with the exact ODI change); the exports' rows get
+each episode's answers from its belief check-ins (`attach_beliefs`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, F, Q, Sum
+
 from patients import beliefs
 from programs.models import Belief
 from reports import statistics as st
-from reports.selectors import MIN_GROUP, EpisodeRow, ReportFilter, report_checkins
+from reports.selectors import (
+    MIN_GROUP,
+    ODI_UNIT,
+    EpisodeRow,
+    ReportFilter,
+    odi_units,
+    report_checkins,
+    report_outcomes,
+)
 
 ITEMS = beliefs.ITEMS
 ANSWER_FIELDS = tuple(f"belief_{item}" for item in ITEMS)
@@ -41,28 +53,25 @@ class EpisodeBeliefs:
     latest: dict[str, int | None] | None = None
 
     def change(self, item: str) -> int | None:
-        if self.latest is None:
-            return None
-        before, after = self.intake.get(item), self.latest.get(item)
-        return None if before is None or after is None else after - before
+        return beliefs.change(self.intake, self.latest, item)
 
 
 def episode_beliefs(checkins: Iterable[tuple[Any, ...]]) -> dict[int, EpisodeBeliefs]:
     """(episode_id, week, version, *answers in `ITEMS` order) rows of belief check-ins -> each episode's intake
-    and latest (the rules above). Pure."""
-    by_episode: dict[int, list[tuple[int, str, dict[str, int | None]]]] = defaultdict(list)
+    and latest (the rules above, `patients.beliefs.intake_and_latest`). Pure."""
+    by_episode: dict[int, list[beliefs.Course]] = defaultdict(list)
     for episode_id, week, version, *answers in checkins:
         by_episode[episode_id].append((week, version, dict(zip(ITEMS, answers, strict=True))))
     found = {}
     for episode_id, rows in by_episode.items():
-        rows.sort(key=lambda row: row[0])
-        intake_week, version, intake = next((row for row in rows if row[0] == 0), rows[0])
-        later = [row for row in rows if row[0] > intake_week and row[1] == version]
-        if later:
-            latest_week, _, latest = later[-1]
-            found[episode_id] = EpisodeBeliefs(version, intake_week, intake, latest_week, latest)
+        course = beliefs.intake_and_latest(rows)
+        if course is None:
+            continue
+        (intake_week, version, intake), latest = course
+        if latest is None:
+            found[episode_id] = EpisodeBeliefs(version, intake_week, dict(intake))
         else:
-            found[episode_id] = EpisodeBeliefs(version, intake_week, intake)
+            found[episode_id] = EpisodeBeliefs(version, intake_week, dict(intake), latest[0], dict(latest[2]))
     return found
 
 
@@ -79,12 +88,6 @@ def attach_beliefs(user: Any, filters: ReportFilter, rows: list[EpisodeRow]) -> 
     found = episode_beliefs(checkins)
     for row in rows:
         row.beliefs = found.get(row.episode_id)
-
-
-def odi_change(row: EpisodeRow) -> float | None:
-    """Latest ODI minus baseline ODI (points; negative is better), as the report's rows hold them."""
-    change = row.changes.get("latest", {}).get("odi")
-    return None if change is None or change.improvement is None else -float(change.improvement)
 
 
 @dataclass(frozen=True)
@@ -106,38 +109,60 @@ class BeliefReport:
     by_program: list[BeliefGroup]
 
 
-def belief_group(key: str, label: str, rows: Iterable[EpisodeRow]) -> BeliefGroup:
-    with_beliefs = [(row.beliefs, odi_change(row)) for row in rows if row.beliefs is not None]
+def _belief_sums() -> dict[str, Any]:
+    """Per item, over the report's summaries: the moments of its change from intake, and the co-moments of that
+    change with the ODI change (latest minus baseline, in whole `ODI_UNIT`s) where the episode has both."""
+    odi_change = odi_units("latest_odi_points", "latest_odi_answered") - odi_units(
+        "baseline_odi_points", "baseline_odi_answered"
+    )
+    with_odi_change = Q(latest_odi_by_points__isnull=False)  # a latest ODI after the baseline, both scored
+    sums: dict[str, Any] = {}
+    for item in ITEMS:
+        change = F(f"belief_{item}_change")
+        changed = Q(**{f"belief_{item}_change__isnull": False})
+        both = changed & with_odi_change
+        sums |= {
+            f"{item}_n": Count(change, filter=changed),
+            f"{item}_sum": Sum(change, filter=changed),
+            f"{item}_squares": Sum(change * change, filter=changed),
+            f"{item}_pairs": Count(change, filter=both),
+            f"{item}_x": Sum(change, filter=both),
+            f"{item}_y": Sum(odi_change, filter=both),
+            f"{item}_xx": Sum(change * change, filter=both),
+            f"{item}_yy": Sum(odi_change * odi_change, filter=both),
+            f"{item}_xy": Sum(change * odi_change, filter=both),
+        }
+    return sums
+
+
+def belief_group(key: str, label: str, totals: dict[str, Any]) -> BeliefGroup:
     items = {}
     for item in ITEMS:
-        changes = [(b.change(item), odi) for b, odi in with_beliefs if b.change(item) is not None]
-        items[item] = ItemFigures(change=st.summarize(change for change, _ in changes), with_odi=st.pearson(changes))
+        moments = st.Moments.of_sums(totals.get(f"{item}_n"), totals.get(f"{item}_sum"), totals.get(f"{item}_squares"))
+        pairs = st.CoMoments.of_sums(
+            *(totals.get(f"{item}_{name}") for name in ("pairs", "x", "y", "xx", "yy", "xy")), y_unit=ODI_UNIT
+        )
+        items[item] = ItemFigures(change=moments.summary(), with_odi=pairs.correlation())
     return BeliefGroup(key, label, items)
 
 
-def belief_report(rows: list[EpisodeRow], programs: dict[int | None, str] | None = None) -> BeliefReport:
-    """The belief figures of the report's rows (`attach_beliefs` done); no query. A group for each of the
-    report's `programs` (id -> title; default: the rows' programs), sorted by title as the report's."""
-    groups: dict[int | None, list[EpisodeRow]] = defaultdict(list)
-    for row in rows:
-        groups[row.program_id].append(row)
-    labels = {ident: group[0].program for ident, group in groups.items()} | (programs or {})
+def report_beliefs(user: Any, filters: ReportFilter, programs: dict[int | None, str], now: Any = None) -> BeliefReport:
+    """The report's belief figures, added up in SQL per program over the episodes' summaries (each holds its
+    items' changes from intake: `patients.summaries.belief_changes`); one query. A group for each of the report's
+    `programs` (id -> title), sorted by title as the report's."""
+    sums = {f"total_{name}": aggregate for name, aggregate in _belief_sums().items()}
+    by_program: dict[int | None, dict[str, Any]] = {}
+    for row in report_outcomes(user, filters).order_by().values("program_id").annotate(**sums):
+        by_program[row["program_id"]] = {name[len("total_") :]: value for name, value in row.items() if name in sums}
+    overall = {name: sum(totals.get(name) or 0 for totals in by_program.values()) for name in _belief_sums()}
+    labels = {ident: programs.get(ident, "No program") for ident in by_program} | programs
     return BeliefReport(
-        overall=belief_group("all", "All patients", rows),
+        overall=belief_group("all", "All patients", overall),
         by_program=[
-            belief_group("none" if ident is None else str(ident), labels[ident], groups.get(ident, []))
+            belief_group("none" if ident is None else str(ident), labels[ident], by_program.get(ident, {}))
             for ident in sorted(labels, key=lambda i: (labels[i].lower(), str(i)))
         ],
     )
-
-
-def report_beliefs(user: Any, filters: ReportFilter, programs: dict[int | None, str], now: Any = None) -> BeliefReport:
-    """The report's belief figures: the rows of the episodes with a belief check-in only (their ODI change is
-    part of the figures), grouped by the report's programs."""
-    from reports.selectors import episode_rows
-
-    with_beliefs = report_checkins(user, filters).exclude(beliefs_version="").values("episode_id")
-    return belief_report(episode_rows(user, filters, now, only=with_beliefs), programs)
 
 
 @dataclass(frozen=True)

@@ -260,24 +260,56 @@ def share_of(flags: Iterable[bool | None]) -> Share:
 # --- Correlation -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CoMoments:
+    """n and the sums of x, y, their squares and products, exactly (Fractions): all Pearson's r needs. As with
+    `Moments`, SQL can sum each group's pairs (`reports.beliefs`) and the arithmetic is the same for a list."""
+
+    n: int = 0
+    x: Fraction = Fraction(0)
+    y: Fraction = Fraction(0)
+    xx: Fraction = Fraction(0)
+    yy: Fraction = Fraction(0)
+    xy: Fraction = Fraction(0)
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[object, object]]) -> CoMoments:
+        """The co-moments of the pairs with neither value None (each taken exactly)."""
+        data = [(Fraction(x), Fraction(y)) for x, y in pairs if x is not None and y is not None]  # type: ignore[call-overload]
+        return cls(
+            len(data),
+            sum((x for x, _ in data), Fraction(0)),
+            sum((y for _, y in data), Fraction(0)),
+            sum((x * x for x, _ in data), Fraction(0)),
+            sum((y * y for _, y in data), Fraction(0)),
+            sum((x * y for x, y in data), Fraction(0)),
+        )
+
+    @classmethod
+    def of_sums(cls, n: int | None, *sums: object, y_unit: int = 1) -> CoMoments:
+        """From SQL sums (x, y, xx, yy, xy; None as 0) of pairs whose y is counted in 1/y_unit."""
+        x, y, xx, yy, xy = (Fraction(value or 0) for value in sums)  # type: ignore[call-overload]
+        return cls(n or 0, x, y / y_unit, xx, yy / (y_unit * y_unit), xy / y_unit)
+
+    def correlation(self) -> Correlation:
+        """Pearson's r and its Fisher z 95 % CI: z = atanh(r), se = 1 / sqrt(n - 3), CI = tanh(z -/+ 1.96 se).
+        With r = +/-1 the interval is that point (as SciPy's)."""
+        n = self.n
+        if n < 3:
+            return Correlation(n, None, None, None)
+        sxx, syy = self.xx - self.x * self.x / n, self.yy - self.y * self.y / n
+        if sxx == 0 or syy == 0:
+            return Correlation(n, None, None, None)
+        r = float(self.xy - self.x * self.y / n) / math.sqrt(sxx * syy)
+        r = max(-1.0, min(1.0, r))
+        if n < 4:
+            return Correlation(n, r, None, None)
+        if abs(r) == 1.0:
+            return Correlation(n, r, r, r)
+        z, half = math.atanh(r), Z_975 / math.sqrt(n - 3)
+        return Correlation(n, r, math.tanh(z - half), math.tanh(z + half))
+
+
 def pearson(pairs: Iterable[tuple[object, object]]) -> Correlation:
-    """Pearson's r of the pairs with neither value None, and its Fisher z 95 % CI: z = atanh(r), se = 1 /
-    sqrt(n - 3), CI = tanh(z -/+ 1.96 se). With r = +/-1 the interval is that point (as SciPy's)."""
-    known = [(float(x), float(y)) for x, y in pairs if x is not None and y is not None]  # type: ignore[arg-type]
-    n = len(known)
-    if n < 3:
-        return Correlation(n, None, None, None)
-    xs, ys = [x for x, _ in known], [y for _, y in known]
-    mx, my = mean(xs), mean(ys)
-    sxx = math.fsum((x - mx) ** 2 for x in xs)
-    syy = math.fsum((y - my) ** 2 for y in ys)
-    if sxx == 0 or syy == 0:
-        return Correlation(n, None, None, None)
-    r = math.fsum((x - mx) * (y - my) for x, y in known) / math.sqrt(sxx * syy)
-    r = max(-1.0, min(1.0, r))
-    if n < 4:
-        return Correlation(n, r, None, None)
-    if abs(r) == 1.0:
-        return Correlation(n, r, r, r)
-    z, half = math.atanh(r), Z_975 / math.sqrt(n - 3)
-    return Correlation(n, r, math.tanh(z - half), math.tanh(z + half))
+    """Pearson's r of the pairs with neither value None, and its Fisher z 95 % CI (`CoMoments.correlation`)."""
+    return CoMoments.of(pairs).correlation()

@@ -348,3 +348,25 @@ def test_a_change_of_therapist_is_one_update_of_the_patients_summaries():
     assert len(written) == 1 and written[0].startswith("UPDATE")
     assert set(EpisodeOutcome.objects.filter(patient=patient).values_list("therapist_id", flat=True)) == {second.pk}
     assert summaries_written(first_name="Ada") == []  # not a key: the summaries are left alone
+
+
+def test_the_summary_holds_each_belief_items_change_from_intake_as_the_check_ins_give_it():
+    therapist = make_therapist(ClinicFactory())
+    patient = patient_on_program(clinic=therapist.memberships.first().clinic, therapist=therapist, weeks_ago=9)
+    episode = patient.current_episode()
+    assert episode is not None
+    intake = {"consequences": 8, "personal_control": 2, "treatment_control": 5, "concern": 7}
+    checkin(patient, 0, 3, 6, by=therapist, beliefs=intake)
+    assert EpisodeOutcome.objects.get(episode=episode).belief_consequences_change is None  # no later answers yet
+    checkin(patient, 4, 3, 5, beliefs={**intake, "consequences": 6, "concern": None})
+    checkin(patient, 5, 2, 5)  # no belief section: the week-4 answers stay the latest
+    row = EpisodeOutcome.objects.get(episode=episode)
+    assert (row.belief_consequences_change, row.belief_personal_control_change, row.belief_concern_change) == (
+        -2,
+        0,
+        None,
+    )
+    checkin(patient, 8, 2, 4, beliefs={**intake, "personal_control": 6})
+    row = EpisodeOutcome.objects.get(episode=episode)
+    assert (row.belief_consequences_change, row.belief_personal_control_change, row.belief_concern_change) == (0, 4, 0)
+    assert summary_of(row) == compute_outcome(episode)
