@@ -276,12 +276,15 @@ def _bulk_patients(
                 items += services.copy_program_items(assignment, program_items[prog.pk])
             AssignmentItem.objects.bulk_create(items)
             checkins = []
-            for patient, episode, weeks in zip(patients, episodes, weeks_of, strict=True):
-                for row in trajectory(rng, weeks):
-                    if row is None:
-                        continue
-                    week, answers, pain = row
+            for n, (patient, episode, weeks) in enumerate(zip(patients, episodes, weeks_of, strict=True)):
+                believes = belief_course(rng, to_address=n % 4 == 1)
+                rows = trajectory(rng, weeks)
+                first = next((row for row in rows if row is not None), None)
+                # The intake at the first visit (week 0, entered by the therapist), as the service path has it.
+                intake = [(0, first[1], first[2])] if first is not None else []
+                for week, answers, pain in intake + [row for row in rows if row is not None]:
                     result = scoring.score_odi(answers)
+                    answered = believes(week) if beliefs.is_due(week) else {}
                     checkins.append(
                         CheckIn(
                             patient=patient,
@@ -293,6 +296,10 @@ def _bulk_patients(
                             odi_score=scoring.four_decimals(result.score),
                             pain_nrs=pain,
                             submitted_at=checkin_time(patient, episode.started_on, week),
+                            entered_by=CheckIn.EnteredBy.STAFF if week == 0 else CheckIn.EnteredBy.PATIENT,
+                            entered_by_user=therapists[(base + n) % 2] if week == 0 else None,
+                            beliefs_version=beliefs.OURS if answered else "",
+                            **{f"belief_{item}": answer for item, answer in answered.items()},
                         )
                     )
             CheckIn.objects.bulk_create(checkins, batch_size=5000)

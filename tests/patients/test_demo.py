@@ -33,6 +33,22 @@ def test_bulk_seeded_checkins_are_submitted_in_their_program_week(db):
     _assert_each_checkin_is_in_its_week(checkins)
 
 
+def test_bulk_seeded_patients_have_an_intake_and_belief_answers_as_the_service_path_gives_them(db):
+    """The benchmarks' clinic answers the belief section like a real one (intake, then every 4 weeks), so the
+    report's belief figures are measured on every episode; the summaries hold the changes and the report keys."""
+    from patients.models import EpisodeOutcome
+
+    demo.seed(password="demo-password-123", patients_per_clinic=201, max_weeks=9)
+    bulk = CheckIn.objects.filter(patient__record_number__startswith="B-")
+    intakes = bulk.filter(week=0)
+    assert intakes.count() == bulk.values("episode").distinct().count()
+    assert not intakes.filter(beliefs_version="").exists() and not intakes.exclude(entered_by="staff").exists()
+    assert {c.week for c in bulk.exclude(beliefs_version="")} <= {0, 4, 8}
+    outcomes = EpisodeOutcome.objects.filter(patient__record_number__startswith="B-")
+    assert outcomes.exclude(belief_consequences_change=None).exists()
+    assert not outcomes.filter(clinic=None).exists() and not outcomes.filter(program=None).exists()
+
+
 def test_seeded_patients_report_their_activities_and_coping_so_adherence_has_data(db):
     from patients import adherence
     from patients.adherence_queries import with_adherence
