@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from patients.models import Alert, Assignment
 from tests.admin.conftest import own_program
@@ -92,7 +91,7 @@ def test_therapist_triages_a_red_flag_and_assigns_a_program(live_server, browser
     page.screenshot(path=SHOTS / "4-acknowledged.png", full_page=True)
 
     page.select_option("#id_assign-program", label="Fjord return to activity")
-    page.fill("#id_assign-start_date", timezone.localdate().isoformat())
+    page.fill("#id_assign-start_date", alice.local_today().isoformat())  # her calendar, not the server's
     page.get_by_role("button", name="Assign program").click()
     page.wait_for_selector("text=Assigned Fjord return to activity")
     assert page.locator("#care").get_by_text("Fjord return to activity from").is_visible()
