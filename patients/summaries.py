@@ -233,12 +233,15 @@ def belief_changes(rows: Iterable[Week]) -> dict[str, int | None]:
     """The `belief_<item>_change` figures of a summary: from the intake to the latest belief check-in of the same
     wording (`patients.beliefs.intake_and_latest`), for each item answered at both."""
     course = beliefs.intake_and_latest(
-        (row.week, row.beliefs_version, dict(zip(beliefs.ITEMS, (getattr(row, f) for f in BELIEF_FIELDS), strict=True)))
+        (row.week, row.beliefs_version, {item: getattr(row, f"belief_{item}") for item in beliefs.ITEMS})
         for row in rows
         if row.beliefs_version
     )
-    intake, latest = (course[0][2], course[1][2] if course[1] else None) if course else ({}, None)
-    return {f"belief_{item}_change": beliefs.change(intake, latest, item) for item in beliefs.ITEMS}
+    intake, latest = course if course else (None, None)
+    return {
+        f"belief_{item}_change": beliefs.change(intake[2], latest[2] if latest else None, item) if intake else None
+        for item in beliefs.ITEMS
+    }
 
 
 def activity_week(entry: dict[str, Any]) -> tuple[bool, float | None] | None:
