@@ -37,13 +37,24 @@ def episode_items(episode: Episode) -> list[AssignmentItem]:
     )
 
 
+# What a check-in reads of its plan's items (`items_in_week`, `component_keys`, `activity_quota`, the activity and
+# coping checks and the flare rule) and of their assignments (`Assignment.is_in_week`): a submission reads nothing
+# else, so the texts are left in the database.
+TASK_FIELDS = (
+    "kind", "start_week", "end_week", "title", "coping_strategy_id", "graded_activity_id", "unit", "baseline",
+    "increase_kind", "increase", "goal", "flare_margin", "flare_response", "assignment__start_date",
+    "assignment__ended_on",
+)  # fmt: skip
+
+
 def episode_tasks(episode: Episode) -> list[AssignmentItem]:
     """The episode's activities and coping strategies (what a check-in answers), in plan order. Lighter than
-    `episode_items`: no narratives, only the assignment (its weeks) joined."""
+    `episode_items`: no narratives, only the assignment (its weeks) joined, only `TASK_FIELDS` read."""
     return list(
         AssignmentItem.objects.filter(assignment__episode=episode)
         .exclude(kind=AssignmentItem.Kind.NARRATIVE)
         .select_related("assignment")
+        .only(*TASK_FIELDS)
         .order_by("assignment__start_date", "order", "pk")
     )
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from outbox.models import OutboxMessage
 from patients import services
 from patients.models import Alert, CheckIn, CheckInVersion, EpisodeOutcome
-from patients.plans import week_plan
+from patients.plans import activity_quota, component_keys, episode_tasks, items_in_week, week_plan
 from patients.summaries import compute_outcome, refresh_outcome, summary_of
 from tests.factories import answers, checkin, make_therapist, odi, patient_on_program
 
@@ -186,6 +186,20 @@ def test_week_plan_runs_a_fixed_number_of_queries(patient, django_assert_max_num
     with django_assert_max_num_queries(2):
         plan = week_plan(episode, 3)
     assert plan.narratives and plan.coping and plan.activities
+
+
+def test_the_plan_a_submission_reads_holds_every_field_its_rules_use(patient, django_assert_num_queries):
+    # `episode_tasks` reads only `TASK_FIELDS`: the week's plan, each quota, the component keys and the flare
+    # margin then cost no further query (a field left out would be read once per item).
+    episode = patient.current_episode()
+    with django_assert_num_queries(1):
+        tasks = episode_tasks(episode)
+    with django_assert_num_queries(0):
+        week = items_in_week(tasks, 3, episode.week_one_starts_on())
+        quotas = [activity_quota(item, 3, 5, {1: 5}) for item in week if item.kind == "activity"]
+        keys = [component_keys(item) for item in week]
+        margins = [(item.unit, item.flare_margin, item.quota_plan()) for item in week if item.kind == "activity"]
+    assert quotas and keys and margins and {item.kind for item in week} == {"activity", "coping"}
 
 
 def test_future_week_uses_the_patients_local_date(db):
