@@ -85,21 +85,49 @@ def test_the_caseload_list_is_one_list_read_not_a_read_of_each_patient(clinic_wo
 
 def test_staff_sessions_expire_after_the_inactivity_timeout(clinic_world, client, settings):
     therapist, _, _ = clinic_world
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     client.force_login(therapist)
     assert client.get("/admin/").status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
-    # Every request pushes the expiry to now + SESSION_COOKIE_AGE: it measures inactivity, not session length.
+    # The expiry is now + SESSION_COOKIE_AGE, pushed on by requests (the next test): it measures inactivity, not
+    # session length.
     remaining = session.expire_date - timezone.now()
     assert (
         dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
         < remaining
         <= dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     )
-    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_request_pushes_the_session_expiry_once_a_minute_has_passed_since_the_last_push(
+    clinic_world, client, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    therapist, _, _ = clinic_world
+    client.force_login(therapist)
+    key = client.session.session_key
+
+    def session_writes() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/").status_code == 200
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "django_session"')]
+
+    assert session_writes() == []  # within the minute: no write, the cookie as it was
+    assert settings.SESSION_COOKIE_NAME not in client.get("/admin/").cookies
+    pushed_at = Session.objects.get(session_key=key).expire_date
+    Session.objects.filter(session_key=key).update(expire_date=pushed_at - dt.timedelta(seconds=60))  # a minute on
+    assert len(session_writes()) == 1
+    remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 5) < remaining
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
+
+
+def test_a_session_ends_within_a_minute_of_the_age_after_its_last_request(settings):
+    assert settings.SESSION_REFRESH_AFTER <= 60
 
 
 def test_staff_sessions_time_out_within_half_an_hour_by_default(settings):
