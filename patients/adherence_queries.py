@@ -158,15 +158,24 @@ def local_today(zones: list[str], now: dt.datetime | None = None) -> Case:
     return Case(*whens, default=Value(now.astimezone(dt.UTC).date()), output_field=DateField())
 
 
-def _today_numbers(zones: list[str], now: dt.datetime) -> Case:
-    """Today's day number in each patient's time zone (the zones in use, listed by the caller)."""
+def time_zones_in(qs: QuerySet[Patient]) -> list[str]:
+    """The time zones of the patients of `qs` (one query), for `with_adherence` and `local_today`."""
+    return list(qs.order_by().values_list("time_zone", flat=True).distinct())
+
+
+def today_numbers(zones: Sequence[str], now: dt.datetime) -> tuple[int, ...]:
+    """Today's day number in each of the zones (sorted), then in UTC: all `with_adherence` reads of `now`."""
     import zoneinfo
 
-    whens = [
-        When(time_zone=zone, then=Value(day_number_of(timezone.localtime(now, zoneinfo.ZoneInfo(zone)).date())))
-        for zone in sorted(zones)
-    ]
-    return Case(*whens, default=Value(day_number_of(now.astimezone(dt.UTC).date())), output_field=IntegerField())
+    days = [timezone.localtime(now, zoneinfo.ZoneInfo(zone)).date() for zone in sorted(zones)]
+    return tuple(day_number_of(day) for day in [*days, now.astimezone(dt.UTC).date()])
+
+
+def _today_numbers(zones: Sequence[str], now: dt.datetime) -> Case:
+    """Today's day number in each patient's time zone (the zones in use, listed by the caller)."""
+    *numbers, utc = today_numbers(zones, now)
+    whens = [When(time_zone=zone, then=Value(number)) for zone, number in zip(sorted(zones), numbers, strict=True)]
+    return Case(*whens, default=Value(utc), output_field=IntegerField())
 
 
 # Program weeks count from week one by floor division of a day difference that is negative before week one; SQL's
@@ -180,19 +189,25 @@ NO_END_WEEK = 1_000_000
 
 
 def with_adherence(
-    qs: QuerySet[Any], *, now: dt.datetime | None = None, zones_of: QuerySet[Patient] | None = None
+    qs: QuerySet[Any],
+    *,
+    now: dt.datetime | None = None,
+    zones_of: QuerySet[Patient] | None = None,
+    zones: Sequence[str] | None = None,
 ) -> QuerySet[Any]:
     """Annotate each patient with `adherence_met` and `adherence_due` (activity-weeks of the open episode, rules 1
     and 3 of `patients.adherence`), and alias `adherence_band` for filtering (the page reads the band from the
-    two counts, `adherence.Adherence`). One query first lists the time zones in use (of `zones_of`, by default of
-    `qs`). The patients are joined to their open episode's summary as `open_outcome` (`outcomes.with_open_outcome`,
-    as the caseload's rows are), whose `week_one` the program weeks count from.
+    two counts, `adherence.Adherence`). Counted in the patients' time zones: `zones`, else one query first lists
+    those in use (`time_zones_in` of `zones_of`, by default of `qs`). The patients are joined to their open
+    episode's summary as `open_outcome` (`outcomes.with_open_outcome`, as the caseload's rows are), whose `week_one`
+    the program weeks count from.
 
     Django writes an annotation out in full wherever another refers to it, so each is written to be referred to
     once where it can (`Least`, `Greatest`, `Coalesce` rather than a `Case` naming it in each branch): the query
     stays a few kilobytes of SQL instead of a hundred, which took longer to build and plan than to run."""
     now = now or timezone.now()
-    zones = list((qs if zones_of is None else zones_of).order_by().values_list("time_zone", flat=True).distinct())
+    if zones is None:
+        zones = time_zones_in(qs if zones_of is None else zones_of)
     # Week one from the joined summary: a column, where a subquery over the open episode's assignments was written
     # out (and planned) again in each of the five places that count from it.
     week_one_number = day_number("open_outcome__week_one")

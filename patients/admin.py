@@ -34,7 +34,7 @@ from patients import (
     services,
     tailoring,
 )
-from patients.adherence_queries import episode_adherence, local_today
+from patients.adherence_queries import episode_adherence, local_today, time_zones_in
 from patients.admin_alerts import AlertWorkflowMixin
 from patients.admin_beliefs import BeliefNarrativesMixin
 from patients.charts import adherence_chart_svg, trend_chart_svg
@@ -167,7 +167,7 @@ class ProgramFilter(admin.SimpleListFilter):
         if not program_id:
             return queryset
         # Not a replaced program: its end date, in the patient's time zone, is still to come.
-        zones = list(queryset.order_by().values_list("time_zone", flat=True).distinct())
+        zones = time_zones_in(queryset)
         on_program = Assignment.objects.filter(
             episode__patient=OuterRef("pk"), episode__ended_on__isnull=True, program_id=program_id
         ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=OuterRef("program_filter_today")))
@@ -290,7 +290,8 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         # The outcome annotations are for the list (and the actions and export posted to it); the patient
         # page reads one patient and computes its outcome from one query (`episode_outcome`).
         if self._is_caseload(request):
-            return caseload.caseload_queryset(qs)
+            rows = caseload.caseload_of_every_patient(time_zones_in(qs))
+            return self.scope_queryset(request, rows).order_by(*self.get_ordering(request))
         return qs
 
     def _is_caseload(self, request: HttpRequest) -> bool:

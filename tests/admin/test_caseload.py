@@ -334,3 +334,29 @@ def test_the_patient_history_pages_its_log_entries_not_the_caseload_columns(tess
     response = tess_client.get(f"{CHANGELIST}{world.alice.pk}/history/")
     assert response.status_code == 200
     assert "Changed the phone number." in response.content.decode()
+
+
+def test_the_caseload_is_counted_on_the_day_it_is_read_however_often_it_is_built(world):
+    import datetime as dt
+
+    from patients.adherence_queries import time_zones_in
+    from patients.caseload import caseload_of_every_patient
+
+    zones, now = time_zones_in(Patient.objects.all()), timezone.now()
+
+    def due(days_later: int) -> int:
+        rows = caseload_of_every_patient(zones, now + dt.timedelta(days=days_later)).filter(pk=world.alice.pk)
+        return rows.values_list("adherence_due", flat=True).get()
+
+    today, next_week = due(0), due(7)
+    assert next_week > today == due(0)  # a week on, more activity-weeks are due; today's query is today's again
+
+
+def test_each_caseload_read_gets_its_own_query(world):
+    from patients.adherence_queries import time_zones_in
+    from patients.caseload import caseload_of_every_patient
+
+    zones = time_zones_in(Patient.objects.all())
+    alices = caseload_of_every_patient(zones).filter(pk=world.alice.pk)
+    assert list(alices) == [world.alice]
+    assert set(caseload_of_every_patient(zones)) == set(Patient.objects.all())
