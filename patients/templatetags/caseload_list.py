@@ -22,7 +22,7 @@ from django.contrib.admin.utils import display_for_value
 from django.core.exceptions import FieldDoesNotExist
 from django.template.base import Parser, Token
 from django.urls import NoReverseMatch
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -56,7 +56,7 @@ def _columns(cl: Any) -> list[Column] | None:
 
 
 def _rows(cl: Any, columns: list[Column]) -> Iterator[ResultList]:
-    preserved: str | None = None
+    link = _Links(cl)
     for result in cl.result_list:
         cells = []
         first = True
@@ -64,26 +64,46 @@ def _rows(cl: Any, columns: list[Column]) -> Iterator[ResultList]:
             value = method(result)
             if isinstance(value, str) and value.strip() == "":
                 value = ""
-            shown = display_for_value(value, empty)
+            shown = conditional_escape(display_for_value(value, empty))
             if isinstance(value, dt.date | dt.time):
                 css = mark_safe(f'{css[:-1]} nowrap"')  # noqa: S308 - the class attribute above
             if not linked:
-                cells.append(format_html("<td{}>{}</td>", css, shown))
+                cells.append(f"<td{css}>{shown}</td>")
                 continue
             tag = "th" if first else "td"
             first = False
-            try:
-                url = cl.url_for_result(result)
-            except NoReverseMatch:
-                link = shown
-            else:
-                # Every row's link is a change page of the same model: the list's filters merge into each alike.
-                if preserved is None:
-                    merged = add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
-                    preserved = merged[len(url) :]
-                link = format_html('<a href="{}">{}</a>', url + preserved, shown)
-            cells.append(format_html("<{}{}>{}</{}>", tag, css, link, tag))
-        yield ResultList(None, [mark_safe("".join(cells))])  # noqa: S308 - each cell escaped by format_html
+            url = link.to(result)
+            if url is not None:
+                shown = format_html('<a href="{}">{}</a>', url, shown)
+            cells.append(f"<{tag}{css}>{shown}</{tag}>")
+        yield ResultList(None, [mark_safe("".join(cells))])  # noqa: S308 - each cell escaped above
+
+
+class _Links:
+    """Each row's change page (`ChangeList.url_for_result`) with the list's filters (`add_preserved_filters`).
+    Every row's link is a change page of the same model, so the filters merge into each alike, and a page whose
+    ids are numbers has the same URL around each id: both are worked out from the first row."""
+
+    def __init__(self, cl: Any) -> None:
+        self.cl = cl
+        self.around: tuple[str, str] | None = None
+        self.preserved: str | None = None
+
+    def to(self, result: Any) -> str | None:
+        pk = getattr(result, self.cl.pk_attname)
+        if self.around is not None and type(pk) is int:
+            return f"{self.around[0]}/{pk}/{self.around[1]}"
+        try:
+            url = self.cl.url_for_result(result)
+        except NoReverseMatch:
+            return None
+        if self.preserved is None:
+            merged = add_preserved_filters({"preserved_filters": self.cl.preserved_filters, "opts": self.cl.opts}, url)
+            self.preserved = merged[len(url) :]
+        if type(pk) is int and url.count(f"/{pk}/") == 1:
+            before, after = url.split(f"/{pk}/")
+            self.around = (before, after + self.preserved)
+        return url + self.preserved
 
 
 def caseload_result_list(cl: Any) -> dict[str, Any]:
