@@ -161,11 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{FILTER_TARGET_RATIO}x the login page (issue 19). The outcome columns come from each open episode's "
         "stored summary (`EpisodeOutcome`, one LEFT JOIN), and the response filters are conditions on that row; "
         "open alerts are read from their own partial index. Needs attention and worsening show a row or none in "
-        "this data, so they cost the page without its rows: a page of 50 adds the sort of the clinic's 10,000 "
-        "rows (about 10 ms of SQL), the adherence column's subqueries for the rows shown (planning and running "
-        "them, about 5 ms) and Django's rendering of 50 rows of 9 columns (about 20 ms). The queryset and its "
-        "SQL are built in about 12 ms of Python per page (the adherence annotations were 25 ms of it before "
-        "`adherence_queries.DayNumber`).",
+        "this data, so they cost the page without its rows. The rows are written by `{% caseload_result_list %}` "
+        "(Django's `result_list` with its columns looked up once a page, not once a cell); the annotated query is "
+        "built once per set of time zones and day and copied for each page (`caseload_of_every_patient`); the "
+        "session is written at most once a minute (`SlidingSessionMiddleware`), not on every page. What is left "
+        "is mostly the database's join and sort of the clinic's 10,000 rows and the rest of the admin template.",
     ]
     write_section("admin", "\n".join(lines))
     missed = [name for name, median, _, _ in rows if name in TARGETED and median >= TARGET_MS]
