@@ -1,10 +1,11 @@
-"""`make bench` = `python -m bench`: runs every benchmark module's main(), in order; `python -m bench load` runs
-one. Needs DATABASE_URL=postgres://... (the Makefile defaults it to a `cft_bench` database, created and
-migrated here if missing) and CELERY_BROKER_URL=redis://..."""
+"""`make bench` = `python -m bench`: runs every benchmark module, in order, each in a process of its own
+(`python -m bench.<name>`), so each sets Django up with its own settings: bench.load serves with DEBUG off and
+its own URLconf, which the admin pages measured after it must not inherit. `python -m bench load` runs one.
+Needs DATABASE_URL=postgres://... (the Makefile defaults it to a `cft_bench` database, created and migrated here
+if missing) and CELERY_BROKER_URL=redis://...; exits non-zero when a benchmark misses its target or fails."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -36,16 +37,21 @@ def prepare_database() -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], check=True)
 
 
-def main(names: list[str]) -> None:
+def main(names: list[str]) -> int:
     unknown = sorted(set(names) - set(MODULES))
     if unknown:
         sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(MODULES)}")
     os.environ.setdefault("DEBUG", "1")  # for migrate and set-up; bench.load runs its server with DEBUG off
     prepare_database()
+    failed = []
     for name in names or MODULES:
         print(f"== bench.{name}", flush=True)
-        importlib.import_module(f"bench.{name}").main([])
+        if subprocess.run([sys.executable, "-m", f"bench.{name}"], check=False).returncode:
+            failed.append(name)
+    if failed:
+        print(f"missed a target or failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))
