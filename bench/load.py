@@ -39,31 +39,15 @@ from urllib.parse import urlencode, urlsplit
 
 import django
 
+from bench.server import SERVER_ENV
+
 LEVELS = (10, 50, 200)
 SECONDS = 5.0  # per measurement: 3 levels x 3 targets, about a minute of load in all
 PATIENTS_PER_LEVEL = 400  # per target: API and page each use 3 x 400 seeded patients
-API_THROTTLE = "1000000/minute"
-
-# The server runs as in production (DEBUG off, secure defaults) except for what plain HTTP on 127.0.0.1 needs.
-SERVER_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-secret-key-" + "x" * 48,
-    "REPORTS_PSEUDONYM_KEY": "bench-pseudonym-key-" + "y" * 44,
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "0",
-    "SESSION_COOKIE_SECURE": "0",
-    "CSRF_COOKIE_SECURE": "0",
-    "SECURE_HSTS_SECONDS": "0",
-    "API_THROTTLE_USER": API_THROTTLE,
-    "API_THROTTLE_ANON": API_THROTTLE,
-    "LOG_LEVEL": "WARNING",
-    "DJANGO_SETTINGS_MODULE": "bench.settings",
-}
 
 
 def _setup() -> None:
     os.environ.update(SERVER_ENV)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cft.settings")
     django.setup()
     from django.db import connection
 

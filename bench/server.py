@@ -14,6 +14,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+API_THROTTLE = "1000000/minute"
+
+# The app as clinics run it (DEBUG off, secure defaults) except for what plain HTTP on 127.0.0.1 needs, with the
+# bench's URLconf (`bench.settings`): the server bench.load starts, and Django in the in-process benchmarks
+# (bench.load's, bench.admin's and bench.reports'), so their pages are timed as production serves them.
+SERVER_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-secret-key-" + "x" * 48,
+    "REPORTS_PSEUDONYM_KEY": "bench-pseudonym-key-" + "y" * 44,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "API_THROTTLE_USER": API_THROTTLE,
+    "API_THROTTLE_ANON": API_THROTTLE,
+    "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+}
+
 
 def free_port() -> int:
     with socket.socket() as sock:
