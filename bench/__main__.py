@@ -1,6 +1,6 @@
 """`make bench` = `python -m bench`: runs every benchmark module, in order, each in a process of its own
-(`python -m bench.<name>`), so each sets Django up with its own settings: bench.load serves with DEBUG off and
-its own URLconf, which the admin pages measured after it must not inherit. `python -m bench load` runs one.
+(`python -m bench.<name>`): Django is set up once a process, so in one process the first benchmark's settings
+stood for all (bench.admin measured under bench.load's). `python -m bench load` runs one.
 Needs DATABASE_URL=postgres://... (the Makefile defaults it to a `cft_bench` database, created and migrated here
 if missing) and CELERY_BROKER_URL=redis://...; exits non-zero when a benchmark misses its target or fails."""
 

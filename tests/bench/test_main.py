@@ -1,6 +1,6 @@
 """`make bench` (bench/__main__.py): each benchmark runs in a process of its own, so none measures under the
-settings another set up (bench.load serves with DEBUG off and its own URLconf; the admin pages measured after it
-counted no queries and timed a login page without DEBUG), and a missed target is the command's exit status."""
+settings another set up (Django is set up once a process: in one, bench.admin ran under bench.load's settings),
+and a missed target is the command's exit status."""
 
 from __future__ import annotations
 
