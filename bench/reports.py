@@ -3,7 +3,7 @@ patients (default: bench.admin's 10,000; issue 19's target is 100,000 with about
 admin login page measured in the same run, with the peak Python memory of one report (tracemalloc).
 
 Run: DATABASE_URL=postgres://... python -m bench.reports   (or `make bench BENCH=reports`). It seeds the
-configured database once (idempotent, adding patients up to the count) and ANALYZEs it, then renders in-process
+configured database once (idempotent, adding patients up to the count), VACUUMs and ANALYZEs it, then renders in-process
 through the whole middleware stack with Django's test client, logged in as the first demo clinic's admin.
 Target (issue 19): median under 1 s at 100,000 patients and about 1.5M check-ins:
 BENCH_REPORT_PATIENTS=100000 BENCH_REPORT_WEEKS=30 (about 1.56M check-ins, every episode with an intake).
@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         "## Outcome report (`python -m bench.reports`)",
         "",
         f"{patients:,} patients and {checkins:,} check-ins in the first demo clinic (PostgreSQL, `seed_demo` bulk "
-        f"data, ANALYZEd). Rendered in-process, DEBUG off as in production, through the full middleware stack with "
-        f"Django's test client as the "
-        f"clinic admin; {ROUNDS} rounds after one warm-up; 1-minute load average {os.getloadavg()[0]:.1f} at the "
+        "data, vacuumed and analyzed, as autovacuum would). Rendered in-process, DEBUG off as in production, "
+        "through the full middleware stack with Django's test client as the clinic admin; "
+        f"{ROUNDS} rounds after one warm-up; 1-minute load average {os.getloadavg()[0]:.1f} at the "
         f"end. Target (issue 19): median under {TARGET_MS} ms at {TARGET_PATIENTS:,} patients; "
         + ("this run is at that size." if at_target else "this run is smaller, so it shows the trend only."),
         "",
