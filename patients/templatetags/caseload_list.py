@@ -27,11 +27,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
-type Column = tuple[str, Callable[[Any], Any], SafeString, bool, str]
+type Column = tuple[Callable[[Any], Any], SafeString, bool, str]
 
 
 def _columns(cl: Any) -> list[Column] | None:
-    """Each column's name, admin method, class attribute, whether it links to the row's page and its empty value;
+    """Each column's admin method, class attribute, whether it links to the row's page and its empty value;
     None when a column is not a method of the model admin (`lookup_field` would read a model field first)."""
     model_admin, opts = cl.model_admin, cl.lookup_opts
     columns: list[Column] = []
@@ -51,7 +51,7 @@ def _columns(cl: Any) -> list[Column] | None:
         css = "action-checkbox" if name == "action_checkbox" else f"field-{name}"
         linked = links is not None and ((not links and not columns) or name in links)
         empty = getattr(method, "empty_value_display", model_admin.get_empty_value_display())
-        columns.append((name, method, mark_safe(f' class="{css}"'), linked, empty))  # noqa: S308 - a Python name
+        columns.append((method, mark_safe(f' class="{css}"'), linked, empty))  # noqa: S308 - a Python name
     return columns
 
 
@@ -60,7 +60,7 @@ def _rows(cl: Any, columns: list[Column]) -> Iterator[ResultList]:
     for result in cl.result_list:
         cells = []
         first = True
-        for _, method, css, linked, empty in columns:
+        for method, css, linked, empty in columns:
             value = method(result)
             if isinstance(value, str) and value.strip() == "":
                 value = ""
