@@ -230,6 +230,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
     CELERY_BROKER_URL, visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 )
+# A task queued through the outbox and not confirmed by the worker this long after it was published (its message
+# lost with the broker's queue, or its worker killed) is published again by the drain; one that keeps raising is
+# given up after OUTBOX_MAX_FAILURES runs (outbox/services.py).
+OUTBOX_REDELIVER_AFTER_SECONDS = env_int("OUTBOX_REDELIVER_AFTER_SECONDS", 300)
+OUTBOX_MAX_FAILURES = env_int("OUTBOX_MAX_FAILURES", 5)
 
 # --- REST framework -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -193,3 +193,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "live_server" in getattr(item, "fixturenames", ()) and not restores(item):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
     items.sort(key=lambda item: (journey(item), transactional(item) and not restores(item)))
+
+
+@pytest.fixture
+def sink():  # type: ignore[no-untyped-def]
+    """A local SMTP server recording what it accepts (tests/workers.py): (handler, port)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.workers import Sink
+
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def worker_factory(sink, tmp_path):  # type: ignore[no-untyped-def]
+    """Start real Celery workers (tests/workers.py) on the suite's database and broker, sending to `sink`;
+    the queue is purged before and after, and every worker stopped."""
+    from cft.celery import app
+    from tests.workers import Worker
+
+    app.control.purge()
+    workers: list[Worker] = []
+
+    def make(**env: str) -> Worker:
+        worker = Worker(sink[1], tmp_path, **env)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    try:
+        yield make
+    finally:
+        for worker in workers:
+            worker.stop()
+        app.control.purge()

@@ -7,15 +7,9 @@ cannot be opened for the SQLAlchemy transport)."""
 
 from __future__ import annotations
 
-import contextlib
-import queue
-from collections.abc import Iterator
-
-import kombu.pools
 import pytest
 from django.urls import reverse
 
-from cft.celery import app
 from outbox import services as outbox
 from outbox.models import OutboxMessage
 from patients.models import Alert, CheckIn
@@ -23,6 +17,7 @@ from patients.services import ALERT_TASK
 from tests.api.conftest import patient_client
 from tests.conftest import on_redis
 from tests.factories import patient_on_program
+from tests.outbox.broker import broker_at, take_waiting
 
 pytestmark = pytest.mark.integration
 
@@ -32,47 +27,9 @@ DOWN = {
 }
 
 
-@contextlib.contextmanager
-def broker_at(url: str, settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Point Django's setting and the Celery app at `url` (publishing reads `broker_write_url`), dropping pooled
-    connections to the old broker; put everything back afterwards."""
-    saved = (settings.CELERY_BROKER_URL, app.conf.broker_url, app.conf.broker_write_url)
-
-    def point(django_url: str, broker_url: str, write_url: str) -> None:
-        settings.CELERY_BROKER_URL = django_url
-        app.conf.update(broker_url=broker_url, broker_write_url=write_url)
-        # Celery caches a connection pool and kombu a producer pool per connection: close and forget both, so
-        # the next publish connects to `write_url` through fresh pools.
-        kombu.pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    point(url, url, url)
-    try:
-        yield
-    finally:
-        point(*saved)
-
-
 def taken_from_queue(alert: Alert) -> list[dict]:
-    """Take every message waiting in Celery's default queue, on whichever broker the suite runs, and return
-    those that ask for this alert's notification (Celery's message protocol 2: headers name the task, the
-    body is [args, kwargs, embed])."""
-    found = []
-    with app.connection_for_write() as connection:
-        waiting = connection.SimpleQueue(app.conf.task_default_queue)
-        try:
-            while True:
-                message = waiting.get(block=True, timeout=1)
-                message.ack()
-                _, kwargs, _ = message.decode()
-                if message.headers.get("task") == ALERT_TASK and kwargs.get("alert_id") == alert.pk:
-                    found.append(kwargs)
-        except queue.Empty:
-            pass
-        finally:
-            waiting.close()
-    return found
+    """Take every waiting message; return the kwargs of those that ask for this alert's notification."""
+    return [kwargs for task, kwargs, _ in take_waiting() if task == ALERT_TASK and kwargs.get("alert_id") == alert.pk]
 
 
 def test_a_red_flag_checkin_saves_while_the_broker_is_down_and_its_alert_goes_out_once_when_it_is_back(
