@@ -125,6 +125,12 @@ class JSONParser(parsers.JSONParser):
 MAX_ID = 2**63 - 1  # the largest id a bigint column holds
 
 
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An id in a request body: a whole number from 1 to MAX_ID, as the schema states (a larger one is a 400
+    naming the field, not a query no column can answer)."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class Pagination(PageNumberPagination):
     """`?page=` from 1 and `?page_size=` from 1 to 200: anything else is a 400 naming the parameter (DRF would
     quietly fall back to the default size), and the schema states both ranges."""

@@ -13,14 +13,15 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cft.api import StrictFieldsMixin
+from cft.api import MAX_ID, StrictFieldsMixin, id_field
 from clinics.models import Clinic, clinic_ids_for
 from patients import beliefs, scoring, services
 from patients.belief_wording import OUR_WORDING, BeliefSection
-from patients.dates import validate_program_start
+from patients.dates import MAX_PROGRAM_WEEK, validate_program_start
 from patients.models import ALERT_NOTE_MAX_LENGTH, RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
 from patients.outcomes import EpisodeOutcome, WeekPoint
 from patients.plans import WeekPlan
+from programs.quotas import MOST_IN_A_WEEK
 from programs.rendering import render_markdown
 
 
@@ -35,9 +36,15 @@ def one_decimal_field(**kwargs: Any) -> serializers.DecimalField:
 
 
 class ActivityAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
-    item = serializers.IntegerField(help_text="Id of the activity in this week's plan (GET /api/v1/me/program/).")
+    item = id_field(help_text="Id of the activity in this week's plan (GET /api/v1/me/program/).")
     done = serializers.DecimalField(
-        max_digits=9, decimal_places=1, min_value=Decimal("0"), help_text="What was done this week, in its unit."
+        max_digits=8,
+        decimal_places=1,
+        min_value=Decimal("0"),
+        max_value=MOST_IN_A_WEEK,
+        coerce_to_string=False,
+        help_text="What was done this week, in its unit, to one decimal (a number, or a string of one). At most "
+        "10,080 minutes, 1,000,000 metres, 100,000 repetitions or 1,400,000 steps.",
     )
 
 
@@ -66,12 +73,15 @@ class ActivityAnswersField(serializers.Field):
                 item = int(item)  # "12" is 12, as an integer field would read it
             elif isinstance(item, bool) or not isinstance(item, int):
                 raise serializers.ValidationError([{}] * index + [{"item": ["A valid integer is required."]}])
+            if not 1 <= item <= MAX_ID:
+                message = f"Give a whole number from 1 to {MAX_ID}."
+                raise serializers.ValidationError([{}] * index + [{"item": [message]}])
             answers.append(services.ActivityAnswer(item=item, done=entry["done"]))
         return answers
 
 
 class CopingAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
-    item = serializers.IntegerField(help_text="Id of the coping strategy in this week's plan.")
+    item = id_field(help_text="Id of the coping strategy in this week's plan.")
     used = serializers.BooleanField(default=False)
     helpful = serializers.IntegerField(
         min_value=0, max_value=10, allow_null=True, required=False, help_text="How helpful, 0 (not) to 10 (very)."
@@ -106,7 +116,10 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     pain_nrs = serializers.IntegerField(min_value=0, max_value=10, help_text="Average back pain, past 7 days.")
     week = serializers.IntegerField(
-        min_value=0, required=False, help_text="Program week; defaults to the current week (0 = staff intake)."
+        min_value=0,
+        max_value=MAX_PROGRAM_WEEK,
+        required=False,
+        help_text="Program week; defaults to the current week (0 = staff intake).",
     )
     activities = ActivityAnswersField(required=False)
     coping = CopingAnswerSerializer(many=True, required=False)
@@ -427,9 +440,9 @@ def plan_data(plan: WeekPlan, belief_section: BeliefSection | None = None) -> di
 
 
 class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.none())
+    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.none(), pk_field=id_field())
     primary_therapist = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.none(), allow_null=True, required=False
+        queryset=get_user_model().objects.none(), allow_null=True, required=False, pk_field=id_field()
     )
     status = serializers.ChoiceField(choices=Patient.Status.choices, required=False)
     baseline_odi = one_decimal_field(allow_null=True)
@@ -439,6 +452,12 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     latest_week = serializers.IntegerField(read_only=True, allow_null=True)
     last_checkin_at = serializers.DateTimeField(read_only=True, allow_null=True)
     has_open_alert = serializers.BooleanField(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The record's version. Send back the one you read: a change made on an older copy answers 409.",
+    )
 
     class Meta:
         model = Patient
@@ -448,6 +467,7 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "clinic",
             *services.EDITABLE_PATIENT_FIELDS,
             "status",
+            "version",
             "created_at",
             "baseline_odi",
             "latest_odi",
@@ -479,7 +499,7 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class AssignmentInputSerializer(StrictFieldsMixin, serializers.Serializer):
-    program = serializers.IntegerField(help_text="A built-in program or one of the patient's clinic.")
+    program = id_field(help_text="A built-in program or one of the patient's clinic.")
     start_date = serializers.DateField(
         help_text="Week 1 starts on this day (at most five years ago, a year ahead).",
         validators=[validate_program_start],

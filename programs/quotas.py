@@ -31,6 +31,7 @@ WEEKLY_MAXIMUM = {
     "repetitions": Decimal(100_000),
     "steps": Decimal(1_400_000),
 }
+MOST_IN_A_WEEK = max(WEEKLY_MAXIMUM.values())  # of any unit: the bound the API schema states for what was done
 HOLD, STEP_BACK = "hold", "step_back"
 PERCENT, ABSOLUTE = "percent", "absolute"
 DEFAULT_FLARE_MARGIN = 2  # NRS points above the episode baseline (docs/clinical-rules.md, graded activity)

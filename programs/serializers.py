@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from rest_framework import serializers
 
-from cft.api import StrictFieldsMixin
+from cft.api import StrictFieldsMixin, id_field
 from clinics.models import Clinic, clinic_ids_for
 from programs.models import MAX_PROGRAM_WEEKS, CopingStrategy, GradedActivity, Narrative, Program, ProgramItem
 
@@ -45,9 +45,9 @@ class ProgramSerializer(serializers.ModelSerializer):
 
 
 class ProgramItemInputSerializer(StrictFieldsMixin, serializers.Serializer):
-    narrative = serializers.IntegerField(required=False)
-    coping_strategy = serializers.IntegerField(required=False)
-    graded_activity = serializers.IntegerField(required=False)
+    narrative = id_field(required=False)
+    coping_strategy = id_field(required=False)
+    graded_activity = id_field(required=False)
     start_week = serializers.IntegerField(min_value=1, max_value=MAX_PROGRAM_WEEKS, default=1)
     end_week = serializers.IntegerField(min_value=1, max_value=MAX_PROGRAM_WEEKS, required=False, allow_null=True)
 
@@ -68,8 +68,8 @@ class ProgramItemInputSerializer(StrictFieldsMixin, serializers.Serializer):
 class ProgramInputSerializer(StrictFieldsMixin, serializers.Serializer):
     """A new program of the clinic: either a copy of a visible program (`copy_from`) or one built here."""
 
-    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.none())
-    copy_from = serializers.IntegerField(required=False, help_text="Copy this (built-in) program instead.")
+    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.none(), pk_field=id_field())
+    copy_from = id_field(required=False, help_text="Copy this (built-in) program instead.")
     title = serializers.CharField(required=False, max_length=200)
     kind = serializers.ChoiceField(choices=Program.Kind.choices, default=Program.Kind.CUSTOM)
     description = serializers.CharField(required=False, allow_blank=True, default="")

@@ -226,6 +226,9 @@ def tailor_item(
     was_in = {w for w in checked or () if item.is_active_in(w)}
     for name, value in changes.items():
         setattr(item, name, value)
+    # What the columns can hold first (digits, the small integers' range), naming the field: the rules below
+    # compute with these numbers.
+    item.clean_fields(exclude=[field.name for field in item._meta.fields if field.name not in changes])
     if item.kind == AssignmentItem.Kind.ACTIVITY:
         errors = validate_plan(item.quota_plan())
         if errors:

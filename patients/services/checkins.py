@@ -34,9 +34,13 @@ from patients.models import (
 )
 from patients.plans import activity_quota, episode_tasks, items_in_week
 from patients.summaries import refresh_outcome
-from programs.quotas import DEFAULT_FLARE_MARGIN, WEEKLY_MAXIMUM, is_flare, weekly_target
+from programs.quotas import DEFAULT_FLARE_MARGIN, MOST_IN_A_WEEK, WEEKLY_MAXIMUM, is_flare, weekly_target
 
 ALERT_TASK = "reminders.notify_alert"
+# A patient may change a week's check-in this many times in all (each change keeps the earlier answers as a
+# CheckInVersion, with an audit row): enough to correct a week, not to fill the database. Staff may still
+# correct a week past it.
+MAX_VERSIONS_A_WEEK = 20
 
 
 def current_week(patient: Patient, episode: Episode, now: dt.datetime | None = None) -> int | None:
@@ -159,20 +163,23 @@ def _clean_activities(
         done = to_decimal(entry.done, f"activities[{index}].done")
         if done < 0:
             raise ValidationError({f"activities[{index}].done": "Cannot be negative."})
-        if done != done.quantize(ONE_DECIMAL):
-            raise ValidationError({f"activities[{index}].done": "Give at most one decimal place."})
         item = items.get(entry.item) if isinstance(entry.item, int) and not isinstance(entry.item, bool) else None
         if item is None or item.kind != AssignmentItem.Kind.ACTIVITY:
             raise ValidationError({f"activities[{index}].item": "Not an activity of this week's plan."})
-        most = WEEKLY_MAXIMUM.get(item.unit)
-        if most is not None and done > most:
+        # Bounded before any arithmetic: rounding 1e30 to one decimal needs more digits than a decimal context
+        # holds (decimal.InvalidOperation); comparing never raises.
+        most = WEEKLY_MAXIMUM.get(item.unit, MOST_IN_A_WEEK)
+        if done > most:
             # In the language active for the caller: the patient's on their pages, English in the API.
             message = gettext("At most %(most)s %(unit)s can be done in a week; check the number.") % {
                 "most": number_format(most, force_grouping=True),
                 "unit": gettext(item.unit),
             }
             raise ValidationError({f"activities[{index}].done": message})
-        cleaned.append({"item": item.pk, "done": str(done), "quota": str(quotas[item.pk])})
+        if done != done.quantize(ONE_DECIMAL):
+            raise ValidationError({f"activities[{index}].done": "Give at most one decimal place."})
+        # Stored as written, without an exponent (1E+2 is "100") or a sign on zero (-0.0 is "0.0").
+        cleaned.append({"item": item.pk, "done": format(done + 0, "f"), "quota": str(quotas[item.pk])})
     return cleaned
 
 
@@ -265,6 +272,12 @@ def submit_checkin(
             # makes a patient's concurrent submissions queue up instead of racing.
             rows = {row.week: row for row in CheckIn.objects.select_for_update().filter(episode=episode).order_by()}
             existing = rows.pop(week, None)
+            if existing is not None and not staff and existing.version >= MAX_VERSIONS_A_WEEK:
+                message = gettext(
+                    "This week's check-in has been changed %(most)s times, the most a week allows. "
+                    "If something needs correcting, tell your physiotherapist."
+                ) % {"most": MAX_VERSIONS_A_WEEK}
+                raise ValidationError({"week": message})
             history = {w: row.pain_nrs for w, row in rows.items()}
             baseline_nrs = history[min(history)] if history and min(history) < week else nrs
             history_with_this = {**history, week: nrs}
