@@ -283,6 +283,37 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Cache ----------------------------------------------------------------------------------------------
+# DRF's throttles (the 10-a-minute sign-in limit, the API rates) count in the cache, so it must be one every web
+# process and host shares; Django's default, local memory, counts per process. CACHE_URL chooses it: redis:// or
+# rediss:// for Redis, db:// for a table in the database (`cft_cache`, made by `migrate`: audit/migrations/0002).
+# Unset, it is the broker's Redis when the broker is Redis (the cache's clear() then deletes only its own keys,
+# never the queue: cft/cache.py), else the database. Keys start with CACHE_KEY_PREFIX (the tests use one per run).
+CACHE_URL = env_url(
+    "CACHE_URL",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "db://",
+    schemes={"redis", "rediss", "db"},
+)
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cft")
+CACHE_TABLE = "cft_cache"
+CACHES = {
+    "default": {
+        "BACKEND": "cft.cache.PrefixedRedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # A host that does not answer costs a request a second, not a hang (cft/cache.py: limits then suspended).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if CACHE_URL.startswith("redis")
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # Past this many rows Django deletes a third of them, live counts included: far above one clinic's traffic.
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    }
+}
+
 # --- App ------------------------------------------------------------------------------------------------
 MAGIC_LINK_MAX_AGE_DAYS = env_int("MAGIC_LINK_MAX_AGE_DAYS", 7)
 PATIENT_TOKEN_MAX_AGE_HOURS = env_int("PATIENT_TOKEN_MAX_AGE_HOURS", 12)

@@ -150,6 +150,20 @@ def _debug_cursor():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request: pytest.FixtureRequest) -> None:
+    """Throttle counts live in the shared cache (the database's cache table, or Redis), which outlives a test's
+    transaction: every test that can reach the database starts with none of this run's counts (the run's keys
+    only, tests/plugin.py). A test without the database has no cache to clear on the embedded default."""
+    if not (request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)):
+        return
+    # Set up the test's database first (transactional or not, pytest-django decides from the test, not from this).
+    request.getfixturevalue("db")
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings) -> None:  # type: ignore[no-untyped-def]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
