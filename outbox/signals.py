@@ -27,7 +27,7 @@ def _postpone(request: Any = None, reason: Any = None, **_: Any) -> None:
     when = reason.when if isinstance(reason, Retry) else None
     now = timezone.now()
     if isinstance(when, numbers.Number):
-        until = now + dt.timedelta(seconds=float(when))  # type: ignore[arg-type]
+        until = now + dt.timedelta(seconds=float(when))
     elif isinstance(when, dt.datetime):
         until = when
     else:

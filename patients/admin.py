@@ -214,6 +214,14 @@ class AssignProgramForm(forms.Form):
 
 
 class PatientForm(forms.ModelForm):
+    # The version of the record this form was filled in on: a save over someone else's later edit is refused.
+    record_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["record_version"].initial = self.instance.version
+
     class Meta:
         model = Patient
         fields = (
@@ -231,6 +239,11 @@ class PatientForm(forms.ModelForm):
                 services.check_primary_therapist(data.get("primary_therapist"), clinic.pk)
             except ValidationError as exc:
                 self.add_error(None, exc)
+        if self.instance.pk and data.get("record_version"):
+            try:
+                services.check_version(self.instance, data["record_version"])
+            except services.StaleRecord as exc:
+                self.add_error(None, exc.messages)
         return data
 
 
@@ -276,7 +289,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         "export_csv_action",
     )
     fieldsets = (
-        ("Patient", {"fields": ("first_name", "last_name", "record_number", "email", "phone")}),
+        ("Patient", {"fields": ("first_name", "last_name", "record_number", "email", "phone", "record_version")}),
         ("Care", {"fields": ("clinic", "primary_therapist", "status")}),
         (
             "Check-in schedule",
@@ -332,10 +345,11 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
 
     def save_model(self, request: HttpRequest, obj: Patient, form: Any, change: bool) -> None:
         if change:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data}
-            services.update_patient(patient=obj, by=request.user, **changes)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "record_version"}
+            version = form.cleaned_data.get("record_version")
+            services.update_patient(patient=obj, by=request.user, version=version, **changes)
             return
-        fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "clinic"}
+        fields = {name: value for name, value in form.cleaned_data.items() if name not in ("clinic", "record_version")}
         created = services.create_patient(clinic=form.cleaned_data["clinic"], by=request.user, **fields)
         obj.pk, obj.id, obj._state = created.pk, created.pk, created._state
 
@@ -548,7 +562,11 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
             extra["adherence"] = self.adherence_context(extra)
             if request.method == "GET" and self.has_view_or_change_permission(request, patient):
                 record_patient_read(request, patient, "record")
-        return super().change_view(request, object_id, form_url, extra)
+        try:
+            return super().change_view(request, object_id, form_url, extra)
+        except services.StaleRecord as exc:  # another save landed between this form's check and its save
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def patient_page_context(self, request: HttpRequest, patient: Patient) -> dict[str, Any]:
         episodes = list(patient.episodes.prefetch_related("assignments__assigned_by").order_by("-started_on"))

@@ -320,6 +320,7 @@ class PatientListView(StaffView, generics.ListCreateAPIView):
     def perform_create(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
         data = dict(serializer.validated_data)
         data.pop("status", None)
+        data.pop("version", None)  # a new record starts at version 1
         patient = services.create_patient(by=self.request.user, **data)
         serializer.instance = self.get_queryset().get(pk=patient.pk)
 
@@ -336,6 +337,24 @@ class PatientDetailView(StaffView, generics.RetrieveUpdateAPIView):
         patient = self.get_object()
         self.audit_read(patient, "record")
         return Response(self.get_serializer(patient).data)
+
+    @extend_schema(
+        responses={
+            200: PatientSerializer,
+            409: OpenApiResponse(
+                description="`version` is older than the record's: someone changed it since it was read. Nothing "
+                "was saved; `version` says what changed and who, `current` is the record as it is now."
+            ),
+        }
+    )
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return self.partial_update(request, *args, **kwargs)
+        except services.StaleRecord as exc:
+            current = self.get_queryset().get(pk=exc.current.pk)
+            return Response(
+                {"version": exc.messages, "current": self.get_serializer(current).data}, status=status.HTTP_409_CONFLICT
+            )
 
     def perform_update(self, serializer: PatientSerializer) -> None:  # type: ignore[override]
         data = dict(serializer.validated_data)

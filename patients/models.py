@@ -112,8 +112,10 @@ class Patient(models.Model):
     email = models.EmailField()
     phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    checkin_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
-    checkin_hour = models.PositiveSmallIntegerField(default=9, validators=[MaxValueValidator(23)])
+    checkin_weekday = models.PositiveSmallIntegerField(
+        "check-in weekday", choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    checkin_hour = models.PositiveSmallIntegerField("check-in hour", default=9, validators=[MaxValueValidator(23)])
     reminder_consent = models.BooleanField(default=False)
     # The language of the patient's pages and emails: chosen by the therapist, changeable by the patient.
     language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en-gb")
@@ -122,6 +124,8 @@ class Patient(models.Model):
     link_generation = models.PositiveIntegerField(default=0)
     # The nonce of the one check-in link that can still be opened (patients.links): empty once it is used.
     link_nonce = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # Counts staff edits of the record: a save made on an older copy is refused (`services.update_patient`).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PatientQuerySet.as_manager()

@@ -452,6 +452,12 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     latest_week = serializers.IntegerField(read_only=True, allow_null=True)
     last_checkin_at = serializers.DateTimeField(read_only=True, allow_null=True)
     has_open_alert = serializers.BooleanField(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The record's version. Send back the one you read: a change made on an older copy answers 409.",
+    )
 
     class Meta:
         model = Patient
@@ -461,6 +467,7 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "clinic",
             *services.EDITABLE_PATIENT_FIELDS,
             "status",
+            "version",
             "created_at",
             "baseline_odi",
             "latest_odi",

@@ -23,7 +23,9 @@ from patients.services.assignments import (
 from patients.services.care import (
     CHECKIN_LINK_TASK,
     EDITABLE_PATIENT_FIELDS,
+    StaleRecord,
     check_primary_therapist,
+    check_version,
     create_patient,
     discharge_patient,
     issue_patient_token,
@@ -83,4 +85,6 @@ __all__ = [
     "tailor_assignment",
     "tailor_item",
     "update_patient",
+    "StaleRecord",
+    "check_version",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import record
@@ -63,13 +64,61 @@ EDITABLE_PATIENT_FIELDS = (
 )
 
 
+class StaleRecord(ValidationError):
+    """A save made on a copy of the record that someone else has changed since it was read."""
+
+    def __init__(self, message: str, *, current: Patient, fields: list[str]) -> None:
+        super().__init__({"version": message})
+        self.current, self.fields = current, fields
+
+
+def changes_since(patient: Patient, version: int) -> tuple[list[str], str, dt.datetime | None]:
+    """What was changed in the record after `version` (the fields, by their labels), by whom and when: the audit
+    events of the edits since, which carry the version each made."""
+    from audit.models import AuditEvent
+
+    events = list(
+        AuditEvent.objects.filter(patient_id=patient.pk, action="patient.update", details__version__gt=version)
+        .select_related("actor")
+        .order_by("at")
+    )
+    names = sorted({name for event in events for name in event.details.get("fields", [])})
+    labels = [str(getattr(Patient._meta.get_field(name), "verbose_name", name)) for name in names]
+    last = events[-1] if events else None
+    who = (last.actor.get_full_name() or last.actor.get_username()) if last and last.actor else "someone else"
+    return labels, who, last.at if last else None
+
+
+def check_version(patient: Patient, version: int | None) -> None:
+    """Refuse a save made on a stale copy (`version` is the one the editor read), naming what changed and who."""
+    if version is None or version == patient.version:
+        return
+    labels, who, when = changes_since(patient, version)
+    at = f" at {timezone.localtime(when):%H:%M}" if when else ""
+    what = f" ({', '.join(labels)})" if labels else ""
+    raise StaleRecord(
+        f"{who} changed this patient{what}{at} after you opened it. Nothing you entered was saved: reload the "
+        "patient to see the current details, then make your change again.",
+        current=patient,
+        fields=labels,
+    )
+
+
 @transaction.atomic
-def update_patient(*, patient: Patient, by: Any = None, status: str | None = None, **changes: Any) -> Patient:
-    """Edit a patient's details. A status change goes through its own rule: pause/resume reminders, or
-    discharge (which also closes the episode and revokes every link)."""
+def update_patient(
+    *, patient: Patient, by: Any = None, status: str | None = None, version: int | None = None, **changes: Any
+) -> Patient:
+    """Edit a patient's details. `version`, when given, is the version of the record the editor read: a save
+    made on an older copy is refused (`StaleRecord`), so one therapist never silently undoes another's edit. A
+    status change goes through its own rule: pause/resume reminders, or discharge (which also closes the episode
+    and revokes every link)."""
     unknown = set(changes) - set(EDITABLE_PATIENT_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    if version is not None:
+        current = Patient.objects.select_for_update().only("version").get(pk=patient.pk).version
+        patient.version = current
+        check_version(patient, version)
     if "time_zone" in changes:
         _check_time_zone(changes["time_zone"])
     check_primary_therapist(changes.get("primary_therapist"), patient.clinic_id)
@@ -77,9 +126,11 @@ def update_patient(*, patient: Patient, by: Any = None, status: str | None = Non
         for name, value in changes.items():
             setattr(patient, name, value)
         patient.full_clean()
-        patient.save(update_fields=list(changes))
+        patient.version = F("version") + 1
+        patient.save(update_fields=[*changes, "version"])
+        patient.refresh_from_db(fields=["version"])
         patient_changed(patient, changes)  # the therapist and time zone the reports read of their episodes
-        record("patient.update", patient, by, details={"fields": sorted(changes)})
+        record("patient.update", patient, by, details={"fields": sorted(changes), "version": patient.version})
     if status is not None and status != patient.status:
         if status == Patient.Status.DISCHARGED:
             discharge_patient(patient=patient, by=by)
