@@ -22,3 +22,4 @@ urlpatterns = [
 ]
 
 handler404 = "cft.views.not_found"
+handler500 = "cft.views.server_error"
