@@ -6,7 +6,9 @@ server-side cursor in chunks and written row by row, so memory stays flat howeve
 Patients appear under a keyed pseudonym (HMAC-SHA256 of clinic and patient UUID with REPORTS_PSEUDONYM_KEY):
 stable for a clinic and key, not reversible without the key. The clinic's own exports add its record number;
 the research export uses its own pseudonym (so the clinic's files are no key to it) and has no names,
-contacts, record numbers, therapists, free-text notes or calendar dates (only program weeks). No export
+contacts, record numbers, therapists, free-text notes or calendar dates (only program weeks); its rows are in
+the pseudonym's order and its groups hold at least MIN_GROUP patients, so neither the row order nor a small
+group links it to the clinic's files. No export
 carries names, e-mail addresses, phone numbers or notes. Every CSV and XLSX cell goes through
 `cft.spreadsheets` (formula-safe text, RFC 4180 line ends; docs/reports.md).
 
@@ -17,6 +19,7 @@ this always equals `patients.scoring.one_decimal` of the exact score (a test che
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -37,6 +40,7 @@ from cft import spreadsheets
 from patients import beliefs, scoring
 from patients.models import RED_FLAGS, CheckIn
 from reports.selectors import (
+    MIN_GROUP,
     TIMEPOINTS,
     EpisodeRow,
     OutcomeReport,
@@ -153,17 +157,16 @@ def checkin_queryset(user: Any, filters: ReportFilter, research: bool = False) -
     )
 
 
-def checkin_rows(
-    user: Any, filters: ReportFilter, *, research: bool = False, progress: Progress = _no_progress
-) -> Iterator[tuple[Any, ...]]:
-    labels = episode_labels(user, filters, research)
+def checkin_rows(user: Any, filters: ReportFilter, *, progress: Progress = _no_progress) -> Iterator[tuple[Any, ...]]:
+    """The clinic's check-in rows (the research file's are `research_checkin_rows`, in another order)."""
+    labels = episode_labels(user, filters)
     done = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # A server-side cursor is planned for its first 10 % of rows by default; an export reads them all.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        for row in checkin_queryset(user, filters, research).iterator(chunk_size=CHUNK):
+        for row in checkin_queryset(user, filters).iterator(chunk_size=CHUNK):
             label = labels.get(row[0])
             if label is None:  # an episode outside the report (cannot happen: same scope); never leak it
                 continue
@@ -487,15 +490,24 @@ def write_fhir_bundle(fh: IO[str], user: Any, filters: ReportFilter, progress: P
 
 
 # --- Research ----------------------------------------------------------------------------------------------
+# The research files must not be linkable to the clinic's identified files by anything but the values
+# themselves (docs/reports.md, "Research export"): rows in the order of the keyed research pseudonym, not of
+# dates or database ids; no calendar dates; no group of fewer than MIN_GROUP patients.
 
-RESEARCH_README = """De-identified CFT Tracker outcome export.
+OTHER_PROGRAMS = "other programs"
+
+RESEARCH_README = f"""De-identified CFT Tracker outcome export.
 
 patient: a keyed pseudonym (HMAC-SHA256), stable for this clinic and key, not reversible without the key, and
-not the pseudonym of the clinic's own exports (which sit next to record numbers).
+not the pseudonym of the clinic's own exports (which sit next to record numbers). Rows are in the order of the
+pseudonym (then week): an order that says nothing of dates or of the clinic's files.
 No names, contacts, record numbers, therapists, free-text notes or calendar dates; time is the program week
-(week 0 = intake before the program). ODI 0-100 to one decimal (null when 3+ sections were skipped); pain NRS
-0-10. Improvement = baseline - latest (positive is better). Responders: improvement >= 10 ODI / 2 NRS points,
-or >= 30 % of baseline; responder = either.
+(week 0 = intake before the program). Small groups: a program with fewer than {MIN_GROUP} patients is shown as
+"{OTHER_PROGRAMS}", and left out when those together are fewer than {MIN_GROUP}; the belief answers of a wording
+version fewer than {MIN_GROUP} patients answered are left blank.
+ODI 0-100 to one decimal (null when 3+ sections were skipped); pain NRS 0-10. Improvement = baseline - latest
+(positive is better). Responders: improvement >= 10 ODI / 2 NRS points, or >= 30 % of baseline; responder =
+either.
 Beliefs (our own items, 0-10, in the wording version beliefs_version): belief_<item>_intake is the week-0 belief
 check-in (else the first), _latest the last later one in the same wording, _change latest - intake.
 """
@@ -506,12 +518,80 @@ def write_research_zip(
 ) -> int:
     # No byte-order mark: these files are for analysis software (R's read.csv, Python's csv module), which
     # would read it into the first column's name; researchers open them with an explicit UTF-8 encoding.
+    labels = research_labels(user, filters)
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", RESEARCH_README)
         with archive.open("checkins.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-            checkins = checkin_rows(user, filters, research=True, progress=progress)
+            checkins = research_checkin_rows(user, filters, labels, progress=progress)
             count = spreadsheets.write_csv(text, RESEARCH_CHECKIN_COLUMNS, checkins, bom=False)
         with archive.open("episodes.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-            episodes = episode_export_rows(rows, filters.clinic.pk, research=True)
+            episodes = episode_export_rows(research_episodes(rows, labels), filters.clinic.pk, research=True)
             spreadsheets.write_csv(text, RESEARCH_EPISODE_COLUMNS, episodes, bom=False)
     return count
+
+
+def small_groups(members: Iterable[tuple[Any, str]]) -> set[Any]:
+    """The groups of (group, patient) pairs that hold 1 to MIN_GROUP - 1 distinct patients."""
+    patients: dict[Any, set[str]] = {}
+    for group, patient in members:
+        patients.setdefault(group, set()).add(patient)
+    return {group for group, found in patients.items() if len(found) < MIN_GROUP}
+
+
+def research_labels(user: Any, filters: ReportFilter) -> dict[int, tuple[str, str | None]]:
+    """episode id -> (research pseudonym, program title), in the order of the pseudonym. A program with fewer
+    than MIN_GROUP patients is labelled OTHER_PROGRAMS; when those together are still fewer than MIN_GROUP
+    patients, their episodes are left out (absent here)."""
+    episodes = episode_labels(user, filters, research=True)
+    small = small_groups((title, patient) for patient, title in episodes.values())
+    merged = {pk for pk, (_, title) in episodes.items() if title in small}
+    keep_merged = not small_groups((OTHER_PROGRAMS, episodes[pk][0]) for pk in merged)
+    labels = {
+        pk: (patient, OTHER_PROGRAMS if pk in merged else title)
+        for pk, (patient, title) in episodes.items()
+        if keep_merged or pk not in merged
+    }
+    return dict(sorted(labels.items(), key=lambda item: (item[1][0], item[0])))
+
+
+RESEARCH_BATCH = 1000  # episodes per query: about 15,000 check-ins, well under SQLite's 32,766 parameters
+
+
+def research_checkin_rows(
+    user: Any,
+    filters: ReportFilter,
+    labels: dict[int, tuple[str, str | None]],
+    *,
+    progress: Progress = _no_progress,
+) -> Iterator[tuple[Any, ...]]:
+    """The research check-ins in the order of `labels` (the pseudonym's), then by week: a batch of episodes a
+    query, so memory stays flat and the database's order (by id, by date) never reaches the file."""
+    order = list(labels)
+    rank = {pk: i for i, pk in enumerate(order)}
+    done = 0
+    for start in range(0, len(order), RESEARCH_BATCH):
+        batch = order[start : start + RESEARCH_BATCH]
+        rows = list(checkin_queryset(user, filters, research=True).filter(episode_id__in=batch))
+        rows.sort(key=lambda row: (rank[row[0]], row[1]))
+        for episode_id, *cells in rows:
+            patient, title = labels[episode_id]
+            yield (patient, title or "", *cells)
+        done += len(rows)
+        progress(done)
+    if not order:
+        progress(0)
+
+
+def research_episodes(rows: list[EpisodeRow], labels: dict[int, tuple[str, str | None]]) -> list[EpisodeRow]:
+    """The report's episode rows as the research file holds them: in the order of `labels` (absent ones left
+    out), small programs under their merged label, and the belief answers of a wording version that fewer than
+    MIN_GROUP of these patients answered left blank (a version is a group too: in use over a known time)."""
+    rank = {pk: i for i, pk in enumerate(labels)}
+    kept = sorted((r for r in rows if r.episode_id in rank), key=lambda r: rank[r.episode_id])
+    small = small_groups((r.beliefs.version, labels[r.episode_id][0]) for r in kept if r.beliefs is not None)
+    result = []
+    for r in kept:
+        program = OTHER_PROGRAMS if labels[r.episode_id][1] == OTHER_PROGRAMS else r.program
+        beliefs = None if r.beliefs is not None and r.beliefs.version in small else r.beliefs
+        result.append(dataclasses.replace(r, program=program, beliefs=beliefs))
+    return result

@@ -18,9 +18,8 @@ from reports.services import write_export
 from tests.reports.data import bulk_episodes
 
 
-def _csv(user, filters, research=False):
-    columns = exports.RESEARCH_CHECKIN_COLUMNS if research else exports.CHECKIN_COLUMNS
-    text = "".join(stream_csv(columns, exports.checkin_rows(user, filters, research=research), batch=5))
+def _csv(user, filters):
+    text = "".join(stream_csv(exports.CHECKIN_COLUMNS, exports.checkin_rows(user, filters), batch=5))
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
