@@ -339,12 +339,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_link_tokens": {"()": "cft.logs.RedactLinkTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "one_line_client_errors": {"()": "cft.logs.OneLineClientErrors"},
+        "redact_link_tokens": {"()": "cft.logs.RedactLinkTokens"},
+    },
+    # Request logs name the path, and a patient link's path holds its token: the one handler redacts every record
+    # of every logger (cft/logs.py). Django's own handlers for "django" (a console when DEBUG is on, mail_admins)
+    # would write past it, so its loggers have none and propagate here.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line_client_errors", "redact_link_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Request logs name the path; a patient link's path holds its token (cft/logs.py).
     "loggers": {
-        "django.request": {"filters": ["redact_link_tokens"]},
-        "django.server": {"filters": ["redact_link_tokens"]},
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},  # runserver's access lines
     },
 }
