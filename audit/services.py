@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +31,20 @@ def client_ip(request: Any) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+# The address of the request being served in this thread or task (audit.middleware.ClientAddressMiddleware).
+_serving_address: ContextVar[str | None] = ContextVar("audit_serving_address", default=None)
+
+
+@contextlib.contextmanager
+def serving_address(address: str | None) -> Iterator[None]:
+    """Every event recorded inside carries `address` unless its caller passes one."""
+    token = _serving_address.set(address)
+    try:
+        yield
+    finally:
+        _serving_address.reset(token)
 
 
 def record_patient_read(request: HttpRequest, patient: Any, what: str) -> AuditEvent:
@@ -79,8 +96,8 @@ def record(
 ) -> AuditEvent:
     """The one way to write to the audit trail: `actor` did `action` to `obj`, whose clinic and patient the
     event takes from the object (`scope_of`), as pretix's `log_action` does. `clinic_id` and `patient_id` are
-    for events about no one object (a login, a list read, a clinic's export). `details` must never carry
-    health data or names."""
+    for events about no one object (a login, a list read, a clinic's export). `ip_address` defaults to the address
+    of the request being served, if any (`serving_address`). `details` must never carry health data or names."""
     if obj is not None:
         if clinic_id is not None or patient_id is not None:
             raise TypeError("record() takes the clinic and patient from `obj`; pass them only without one.")
@@ -95,6 +112,6 @@ def record(
         patient_id=patient_id,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        ip_address=ip_address,
+        ip_address=ip_address if ip_address is not None else _serving_address.get(),
         details=details or {},
     )

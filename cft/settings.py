@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "audit.middleware.ClientAddressMiddleware",  # every audit event written during a request carries its address
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cft.middleware.SlidingSessionMiddleware",  # Django's, with the session age an inactivity timeout
     "django.middleware.common.CommonMiddleware",
