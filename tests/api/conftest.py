@@ -1,17 +1,9 @@
 from __future__ import annotations
 
-import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from patients import services
 from tests.factories import staff_token
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    # Throttle counters live in the cache, which outlives a test's database transaction.
-    cache.clear()
 
 
 def staff_client(user: object) -> APIClient:

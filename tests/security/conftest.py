@@ -3,17 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
 from tests.security.world import World, build_world
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    # Throttle counters live in the cache, which outlives a test's database transaction.
-    cache.clear()
 
 
 @pytest.fixture(scope="module")

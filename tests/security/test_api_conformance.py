@@ -4,18 +4,12 @@ forbids is a 400 naming the parameter or field, what it allows is served, and ev
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from cft.api import MAX_ID
 from tests.factories import ClinicFactory, make_clinic_admin, patient_on_program, staff_token
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    cache.clear()
 
 
 @pytest.fixture

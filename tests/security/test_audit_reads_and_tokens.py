@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -19,11 +18,6 @@ from audit.models import AuditEvent
 from tests.factories import ClinicFactory, checkin, make_therapist, staff_token
 
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from patients import services
 from patients.models import CheckIn, Patient
 from tests.factories import ClinicFactory, make_therapist, patient_on_program
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    cache.clear()
 
 
 @pytest.fixture

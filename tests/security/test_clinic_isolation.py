@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from clinics.models import StaffMembership
@@ -23,11 +22,6 @@ from tests.factories import (
     patient_on_program,
     staff_token,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    cache.clear()
 
 
 @pytest.fixture
