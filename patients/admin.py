@@ -39,7 +39,7 @@ from patients.admin_alerts import AlertWorkflowMixin
 from patients.admin_beliefs import BeliefNarrativesMixin
 from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
-from patients.models import Assignment, CheckIn, Patient, PatientQuerySet
+from patients.models import DISCHARGE_NOTE_MAX_LENGTH, Assignment, CheckIn, Episode, Patient, PatientQuerySet
 from patients.outcomes import episode_outcome
 from programs.models import Program
 
@@ -185,6 +185,17 @@ class TherapistFilter(admin.SimpleListFilter):
         return queryset.filter(primary_therapist_id=self.value()) if self.value() else queryset
 
 
+def shown_episode(request: HttpRequest, episodes: list[Episode], current: Episode | None) -> Episode | None:
+    """The episode whose trend and check-ins the patient page shows: the one asked for (`?episode=<id>`), else
+    the open one, else the last one (a discharged patient's record stays readable)."""
+    asked = request.GET.get("episode", "")
+    if asked.isdigit():
+        chosen = next((e for e in episodes if e.pk == int(asked)), None)
+        if chosen is not None:
+            return chosen
+    return current or (episodes[0] if episodes else None)
+
+
 # --- forms ------------------------------------------------------------------------------------------------
 class AssignProgramForm(forms.Form):
     REPLACE, ALONGSIDE = "replace", "alongside"
@@ -211,6 +222,42 @@ class AssignProgramForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.for_user(user).order_by(
             "clinic", "title"
         )
+
+
+class DischargeForm(forms.Form):
+    """Discharge: the date care ended and a note for the record (both kept on the episode)."""
+
+    ended_on = forms.DateField(
+        label="Discharge date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The day care ended: not in the future, not before the episode began.",
+    )
+    discharge_note = forms.CharField(
+        label="Discharge note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": DISCHARGE_NOTE_MAX_LENGTH}),
+        help_text=f"Why and how care ended, for the record (at most {DISCHARGE_NOTE_MAX_LENGTH:,} characters).",
+    )
+
+    def clean_discharge_note(self) -> str:
+        # Counted and refused over the limit, never cut: the service says so in words (`check_length`).
+        note = self.cleaned_data["discharge_note"]
+        try:
+            services.check_length("discharge_note", note, DISCHARGE_NOTE_MAX_LENGTH)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["discharge_note"]) from None
+        return note
+
+
+class NewEpisodeForm(forms.Form):
+    started_on = forms.DateField(
+        label="Start date",
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    goals = forms.CharField(
+        label="Goals", required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="In the patient's words."
+    )
 
 
 class PatientForm(forms.ModelForm):
@@ -455,6 +502,8 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
                 wrap(self.send_checkin_link_view),
                 name="patients_patient_send_checkin_link",
             ),
+            path("<path:object_id>/discharge/", wrap(self.discharge_view), name="patients_patient_discharge"),
+            path("<path:object_id>/new-episode/", wrap(self.new_episode_view), name="patients_patient_new_episode"),
             *super().get_urls(),
         ]
 
@@ -479,6 +528,79 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
             self.message_user(request, f"No check-in link sent: {error_text(exc)}", messages.ERROR)
         else:
             self.message_user(request, f"Check-in link queued for {patient}.", messages.SUCCESS)
+        return self._back(patient)
+
+    def discharge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Discharge one patient, after a confirmation page with the date and a note."""
+        patient = self.get_object(request, object_id)
+        if patient is None:
+            raise Http404("No such patient in your clinic.")
+        if not self.has_change_permission(request, patient):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = DischargeForm(request.POST)
+            if form.is_valid() and self._discharge(form, patient, request.user):
+                self.message_user(request, f"Discharged {patient}. The record and its history stay.", messages.SUCCESS)
+                return self._back(patient)
+        else:
+            form = DischargeForm(initial={"ended_on": patient.local_today()})
+        return self._discharge_page(request, form, [patient], action="")
+
+    def _discharge(self, form: DischargeForm, patient: Patient, user: Any) -> bool:
+        try:
+            services.discharge_patient(
+                patient=patient,
+                by=user,
+                on=form.cleaned_data["ended_on"],
+                note=form.cleaned_data["discharge_note"],
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                form.add_error(None, exc.messages)
+            for field, errors in getattr(exc, "message_dict", {}).items():
+                form.add_error(field if field in form.fields else None, errors)
+            return False
+        return True
+
+    def _discharge_page(
+        self, request: HttpRequest, form: DischargeForm, patients: list[Patient], action: str
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Discharge " + (str(patients[0]) if len(patients) == 1 else f"{len(patients)} patients"),
+            "form": form,
+            "patients": patients,
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action": action,
+        }
+        status = 400 if request.method == "POST" and form.is_bound and form.errors and not action else 200
+        return TemplateResponse(request, "admin/patients/patient/discharge.html", context, status=status)
+
+    def new_episode_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Start care again for a returning patient: a new episode (a discharged patient becomes active)."""
+        patient = self._patient_for_change(request, object_id)
+        form = NewEpisodeForm(request.POST, prefix="episode")
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields else name
+                self.message_user(request, f"No episode started: {label}: {' '.join(errors)}", messages.ERROR)
+            return self._back(patient)
+        try:
+            episode = services.start_new_episode(
+                patient=patient,
+                started_on=form.cleaned_data["started_on"],
+                goals=form.cleaned_data["goals"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            self.message_user(request, f"No episode started: {error_text(exc)}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"A new episode starts on {episode.started_on}. Assign a program to begin the check-ins.",
+                messages.SUCCESS,
+            )
         return self._back(patient)
 
     def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -569,25 +691,37 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
             return HttpResponseRedirect(request.get_full_path())
 
     def patient_page_context(self, request: HttpRequest, patient: Patient) -> dict[str, Any]:
-        episodes = list(patient.episodes.prefetch_related("assignments__assigned_by").order_by("-started_on"))
-        current = next((e for e in episodes if e.ended_on is None), None)
-        outcome = episode_outcome(current) if current else None
-        series = outcome.series if outcome else []
-        checkins = (
-            list(
-                CheckIn.objects.for_user(request.user)
-                .filter(episode=current)
-                .select_related("entered_by_user")
-                .order_by("-week")
-            )
-            if current
-            else []
+        episodes = list(
+            patient.episodes.select_related("outcome")
+            .prefetch_related("assignments__assigned_by")
+            .order_by("-started_on")
         )
+        current = next((e for e in episodes if e.ended_on is None), None)
+        shown = shown_episode(request, episodes, current)
+        outcome = episode_outcome(shown) if shown else None
+        series = outcome.series if outcome else []
+
+        def checkins_of(episode: Episode | None) -> list[CheckIn]:
+            if episode is None:
+                return []
+            readable = CheckIn.objects.for_user(request.user).filter(episode=episode)
+            return list(readable.select_related("entered_by_user").order_by("-week"))
+
+        checkins = checkins_of(shown)
+        # The open episode's panels (adherence, beliefs) read its own check-ins, whichever episode is shown.
+        current_checkins = checkins if shown is current else checkins_of(current)
         can_change = self.has_change_permission(request, patient)
         week = services.current_week(patient, current) if current else None
         return {
             "episodes": episodes,
             "current_episode": current,
+            "shown_episode": shown,
+            "discharge_url": reverse("admin:patients_patient_discharge", args=[patient.pk])
+            if can_change and patient.status != Patient.Status.DISCHARGED and current is not None
+            else None,
+            "new_episode_form": NewEpisodeForm(prefix="episode", initial={"started_on": patient.local_today()})
+            if can_change and current is None
+            else None,
             "outcome": outcome,
             "change_words": {
                 "odi": scoring.describe_change(outcome.odi, "odi"),
@@ -598,11 +732,12 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
             "series": series,
             "chart": trend_chart_svg([(p.week, p.odi, p.pain_nrs) for p in series]) if series else "",
             "checkins": checkins,
+            "current_checkins": current_checkins,
             **self.alert_context(request, patient),
             "assign_form": AssignProgramForm(user=request.user, prefix="assign") if can_change else None,
             "can_change": can_change,
             "current_week": week,
-            **self.belief_context(request, patient, current, checkins, week),
+            **self.belief_context(request, patient, current, current_checkins, week),
         }
 
     @staticmethod
@@ -613,7 +748,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         episode = page.get("current_episode")
         if episode is None:
             return None
-        weeks = episode_adherence(episode, page.get("current_week"), checkins=page.get("checkins"))
+        weeks = episode_adherence(episode, page.get("current_week"), checkins=page.get("current_checkins"))
         by_activity: dict[int, list[adherence.ActivityWeek]] = {}
         for week in weeks:
             for activity in week.activities:
@@ -698,14 +833,27 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
             lambda p: services.set_reminders_paused(patient=p, paused=False, by=request.user),
         )
 
-    @admin.action(description="Discharge")
-    def discharge_action(self, request: HttpRequest, queryset: QuerySet) -> None:
-        def discharge(patient: Patient) -> None:
-            if patient.status == Patient.Status.DISCHARGED:
-                raise ValidationError({"status": "Already discharged."})
-            services.discharge_patient(patient=patient, by=request.user)
+    @admin.action(description="Discharge…")
+    def discharge_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """A confirmation page first (the patients, a date, a note); discharged on its "Discharge" button."""
+        patients = list(queryset.select_related(None).order_by("last_name", "first_name"))
+        if "apply" in request.POST:
+            form = DischargeForm(request.POST)
+            if form.is_valid():
 
-        self._each(request, queryset, "Discharged", discharge)
+                def discharge(patient: Patient) -> None:
+                    services.discharge_patient(
+                        patient=patient,
+                        by=request.user,
+                        on=form.cleaned_data["ended_on"],
+                        note=form.cleaned_data["discharge_note"],
+                    )
+
+                self._each(request, queryset, "Discharged", discharge)
+                return None
+        else:
+            form = DischargeForm(initial={"ended_on": timezone.localdate()})
+        return self._discharge_page(request, form, patients, action="discharge_action")
 
     @admin.action(description="Export the selection (CSV)")
     def export_csv_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:

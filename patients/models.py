@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
@@ -180,6 +180,9 @@ class EpisodeQuerySet(ClinicScopedQuerySet):
         return cast("models.QuerySet[WithAnnotations[Episode, WeekOne]]", annotated)
 
 
+DISCHARGE_NOTE_MAX_LENGTH = 2000
+
+
 class Episode(models.Model):
     """An episode of care. Program weeks are counted from its first assignment's start date."""
 
@@ -187,6 +190,12 @@ class Episode(models.Model):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     goals = models.TextField(blank=True, help_text="The patient's goals, in their own words.")
+    discharge_note = models.TextField(
+        "discharge note",
+        blank=True,
+        validators=[MaxLengthValidator(DISCHARGE_NOTE_MAX_LENGTH)],
+        help_text="Why and how care ended, for the record (the therapist's words).",
+    )
 
     objects = EpisodeQuerySet.as_manager()
 

@@ -32,6 +32,7 @@ from patients.services.care import (
     open_episode,
     send_checkin_link_now,
     set_reminders_paused,
+    start_new_episode,
     update_patient,
 )
 from patients.services.checkins import (
@@ -86,5 +87,6 @@ __all__ = [
     "tailor_item",
     "update_patient",
     "StaleRecord",
+    "start_new_episode",
     "check_version",
 ]

@@ -17,6 +17,7 @@ from audit.services import record
 from clinics.models import is_staff_of
 from outbox.services import enqueue
 from patients.models import (
+    DISCHARGE_NOTE_MAX_LENGTH,
     Episode,
     Patient,
     PatientToken,
@@ -180,18 +181,54 @@ def send_checkin_link_now(*, patient: Patient, by: Any = None) -> None:
 
 
 @transaction.atomic
-def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = None) -> Patient:
-    """Discharge: close the open episode, stop reminders and revoke every magic link."""
-    on = on or patient.local_today()
+def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = None, note: str = "") -> Patient:
+    """Discharge: close the open episode on `on` (the patient's today by default; not before the episode began,
+    not in the future) with the therapist's note, stop reminders and revoke every magic link. The record and its
+    history stay: the patient page shows the last episode, and care can start again (`start_new_episode`)."""
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError({"status": "This patient has already been discharged."})
+    today = patient.local_today()
+    if on is not None and on > today:
+        raise ValidationError({"ended_on": f"The discharge date cannot be in the future (today is {today})."})
+    check_length("discharge_note", note, DISCHARGE_NOTE_MAX_LENGTH)
+    episodes = list(patient.episodes.filter(ended_on__isnull=True))
+    for episode in episodes:
+        if on is not None and on < episode.started_on:
+            raise ValidationError(
+                {"ended_on": f"The discharge date cannot be before the episode began ({episode.started_on})."}
+            )
     patient.status = Patient.Status.DISCHARGED
     patient.link_generation += 1
     patient.save(update_fields=["status", "link_generation"])
-    for episode in patient.episodes.filter(ended_on__isnull=True):
-        episode.ended_on = max(on, episode.started_on)
-        episode.save(update_fields=["ended_on"])
+    for episode in episodes:
+        # Without a date: today, or the day care was to start for a patient discharged before it did.
+        episode.ended_on, episode.discharge_note = on or max(today, episode.started_on), note
+        episode.save(update_fields=["ended_on", "discharge_note"])
         refresh_outcome(episode, keys_changed=True)  # no longer the caseload's row; the report's end of care
-    record("patient.discharge", patient, by)
+    record("patient.discharge", patient, by, details={"ended_on": (on or today).isoformat(), "note": bool(note)})
     return patient
+
+
+@transaction.atomic
+def start_new_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: Any = None) -> Episode:
+    """Care starts again for a returning patient: a discharged patient becomes active (reminders resume once a
+    program is assigned; links sent before the discharge stay revoked) and a new episode opens on `started_on`,
+    which cannot be before the last episode ended. The earlier episodes and their check-ins stay as they were."""
+    last_end = patient.episodes.filter(ended_on__isnull=False).order_by("-ended_on").values_list("ended_on", flat=True)
+    ended = last_end.first()
+    if ended is not None and started_on < ended:
+        raise ValidationError({"started_on": f"The new episode cannot start before the last one ended ({ended})."})
+    if patient.status == Patient.Status.DISCHARGED:
+        patient.status = Patient.Status.ACTIVE
+        patient.save(update_fields=["status"])
+        record("patient.return", patient, by, details={"started_on": started_on.isoformat()})
+    return open_episode(patient=patient, started_on=started_on, goals=goals, by=by)
+
+
+def check_length(field: str, text: str, limit: int) -> None:
+    """Refuse text over its limit, counted, never cut (the limit is the model's validator too)."""
+    if len(text) > limit:
+        raise ValidationError({field: f"Use at most {limit:,} characters (this has {len(text):,})."})
 
 
 def issue_patient_token(*, patient: Patient, now: dt.datetime | None = None) -> tuple[str, PatientToken]:

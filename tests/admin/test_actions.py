@@ -64,19 +64,29 @@ def test_pause_and_resume_reminders(tess_client, world):
     assert AuditEvent.objects.filter(action="patient.pause").count() == 2
 
 
-def test_discharge_closes_the_episode_and_revokes_links(tess_client, world):
+def discharge(client, patients: list, **extra: object):  # type: ignore[no-untyped-def]
+    """The caseload's Discharge action, confirmed on its page with today's date."""
+    return act(client, "discharge_action", patients, apply="1", ended_on=timezone.localdate().isoformat(), **extra)
+
+
+def test_discharge_asks_first_then_closes_the_episode_with_its_note_and_revokes_links(tess_client, world):
     generation = world.alice.link_generation
-    act(tess_client, "discharge_action", [world.alice])
+    page = act(tess_client, "discharge_action", [world.alice, world.aaron])
+    assert "Discharge 2 patients" in page.content.decode() and "Discharge note" in page.content.decode()
+    assert Patient.objects.filter(status=Patient.Status.DISCHARGED).count() == 0  # nothing until confirmed
+
+    discharge(tess_client, [world.alice], discharge_note="Goals met; self-managing.")
     world.alice.refresh_from_db()
     assert world.alice.status == Patient.Status.DISCHARGED
     assert world.alice.link_generation == generation + 1
     assert world.alice.current_episode() is None
-    again = act(tess_client, "discharge_action", [world.alice])
-    assert "Already discharged." in again.content.decode()
+    assert world.alice.episodes.get().discharge_note == "Goals met; self-managing."
+    again = discharge(tess_client, [world.alice])
+    assert "This patient has already been discharged." in again.content.decode()
 
 
 def test_resume_of_a_discharged_patient_is_refused_with_the_field_named(tess_client, world):
-    act(tess_client, "discharge_action", [world.alice])
+    discharge(tess_client, [world.alice])
     response = act(tess_client, "resume_reminders_action", [world.alice])
     assert "status: A discharged patient gets no reminders." in response.content.decode()
 

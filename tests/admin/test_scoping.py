@@ -144,7 +144,13 @@ def test_actions_never_touch_another_clinics_patients(client, world):
     client.force_login(world.tess)
     for action in ("pause_reminders_action", "discharge_action", "send_checkin_link_action"):
         client.post(
-            CHANGELIST + "?caseload=clinic", {"action": action, "_selected_action": [world.bob.pk, world.alice.pk]}
+            CHANGELIST + "?caseload=clinic",
+            {
+                "action": action,
+                "_selected_action": [world.bob.pk, world.alice.pk],
+                "apply": "1",  # the discharge's confirmation
+                "ended_on": world.bob.local_today().isoformat(),
+            },
         )
     world.bob.refresh_from_db()
     assert world.bob.status == Patient.Status.ACTIVE
