@@ -24,6 +24,7 @@ from patients.services.care import (
     CHECKIN_LINK_TASK,
     EDITABLE_PATIENT_FIELDS,
     StaleRecord,
+    check_length,
     check_primary_therapist,
     check_version,
     create_patient,
@@ -89,4 +90,5 @@ __all__ = [
     "StaleRecord",
     "start_new_episode",
     "check_version",
+    "check_length",
 ]
