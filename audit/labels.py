@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, str] = {
     "login.api_token.bad_otp": "API sign-in refused: wrong second-factor code",
     "login.failure": "Sign-in failed",
     "login.second_factor": "Second factor verified",
+    "login.second_factor.bad_code": "Second-factor step refused: wrong code",
     "login.second_factor.bad_password": "Second-factor step refused: wrong password",
     "login.success": "Signed in",
     "patient.api_session": "Patient opened their check-in link",

@@ -131,6 +131,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 target = reverse("admin:index")
             return redirect(target)
         else:
+            record(action="login.second_factor.bad_code", actor=user, ip_address=client_ip(request))
             form.add_error("token", "That code is not valid. Check the time on your phone and try again.")
     qr_svg = segno.make(device.config_url).svg_inline(scale=4) if enrolling else ""
     return render(
