@@ -435,7 +435,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         value, band = caseload.latest_odi_shown(row)
         if value is None:
             return "-"
-        return format_html('{} <span class="odi-band odi-{}">{}</span>', value, band, band)
+        return format_html('{} <span class="odi-band odi-{}">{}</span>', value, band, scoring.odi_band_words(band))
 
     @admin.display(description="NRS", ordering="latest_nrs")
     def latest_nrs(self, row: caseload.CaseloadRow) -> str:

@@ -242,7 +242,7 @@ def export_row(row: CaseloadRow) -> dict[str, Any]:
         "program": row.current_program or "",
         "program_week": program_week(row) or "",
         "odi_score": odi_value if odi_value is not None else "",
-        "odi_band": band or "",
+        "odi_band": scoring.odi_band_words(band),
         "pain_nrs": row.latest_nrs if row.latest_nrs is not None else "",
         # Improvement = baseline - latest (positive is better), as in the reports' exports; then the same in words.
         "odi_improvement": _improvement(odi_change),

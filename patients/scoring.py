@@ -5,7 +5,7 @@ Rules (docs/clinical-rules.md: ODI scoring, pain NRS, responders):
 - Score = points / (5 x sections answered) x 100, kept exact as a Fraction.
 - App rule: scored when at most 2 sections are skipped; None (never 0) when 3 or more are skipped.
 - Shown to one decimal, rounded half up; bands use the exact value:
-  minimal <= 20 < moderate <= 40 < severe <= 60 < crippled <= 80 < bed-bound.
+  minimal <= 20 < moderate <= 40 < severe <= 60 < very_severe <= 80 < extreme (staff words: `ODI_BAND_WORDS`).
 - Pain NRS: an integer 0-10 (average low back pain over the past 7 days).
 - Minimal important change (Ostelo 2008): ODI 10 points, NRS 2 points, or 30 % improvement from baseline.
 """
@@ -38,14 +38,23 @@ ODI_MCID_POINTS = 10
 NRS_MCID_POINTS = 2
 MCID_PERCENT = 30
 
-# (upper bound inclusive, band): docs/clinical-rules.md, ODI scoring, app rule for non-integer values.
+# (upper bound inclusive, band): docs/clinical-rules.md, ODI scoring, app rule for non-integer values. The codes
+# are ours: Fairbank's names for the top two bands are not words to use about a patient (the docs keep them).
 ODI_BANDS: tuple[tuple[int, str], ...] = (
     (20, "minimal"),
     (40, "moderate"),
     (60, "severe"),
-    (80, "crippled"),
-    (100, "bed-bound"),
+    (80, "very_severe"),
+    (100, "extreme"),
 )
+# How staff pages and exports name each band.
+ODI_BAND_WORDS: dict[str, str] = {
+    "minimal": "minimal disability",
+    "moderate": "moderate disability",
+    "severe": "severe disability",
+    "very_severe": "very severe disability",
+    "extreme": "extreme disability",
+}
 
 
 class ScoringError(ValueError):
@@ -132,6 +141,11 @@ def odi_band(score: Fraction | Decimal | int | None) -> str | None:
         if score <= upper:
             return band
     raise ScoringError("odi", f"ODI score {score} is above 100.")
+
+
+def odi_band_words(band: str | None) -> str:
+    """A band in the words staff pages use ("severe disability"); empty for no band."""
+    return ODI_BAND_WORDS.get(band, band) if band else ""
 
 
 def validate_nrs(value: object, field: str = "pain_nrs") -> int:

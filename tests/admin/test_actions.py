@@ -102,7 +102,7 @@ def test_export_the_selection_as_csv(tess_client, world):
     assert set(by_name) == {"Alice", "Aaron"}
     alice = by_name["Alice"]
     assert alice["odi_score"] == "20.0"
-    assert alice["odi_band"] == "minimal"
+    assert alice["odi_band"] == "minimal disability"
     assert alice["odi_improvement"] == "40.0"
     assert alice["odi_change"] == "40.0 points better (MCID met)"
     assert alice["odi_responder"] == "yes"

@@ -23,7 +23,7 @@ def test_columns_show_program_week_latest_odi_with_band_nrs_and_last_checkin(tes
     checkin(world.alice, 4, 1, 3)  # ODI 20 minimal, NRS 3
     page = tess_client.get(CHANGELIST).content.decode()
     assert "(week 5)" in page  # started 4 weeks ago
-    assert '20.0 <span class="odi-band odi-minimal">minimal</span>' in page
+    assert '20.0 <span class="odi-band odi-minimal">minimal disability</span>' in page
     assert '<td class="field-latest_nrs">3</td>' in page
     assert timezone.localdate().isoformat()[:4] in page
 

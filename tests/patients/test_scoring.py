@@ -19,7 +19,7 @@ from patients.scoring import (
 # DOMAIN.md section 2: the worked examples.
 WORKED = [
     ([0] * 10, Fraction(0), Decimal("0.0"), "minimal"),
-    ([5] * 10, Fraction(100), Decimal("100.0"), "bed-bound"),
+    ([5] * 10, Fraction(100), Decimal("100.0"), "extreme"),
     ([2, 2, 2, 2, 2, 2, 1, 1, 1, 1], Fraction(32), Decimal("32.0"), "moderate"),
     ([2, 2, 2, 2, 2, 2, 1, 1, 2, None], Fraction(320, 9), Decimal("35.6"), "moderate"),
     ([3] * 8 + [None, None], Fraction(60), Decimal("60.0"), "severe"),
@@ -62,10 +62,10 @@ def test_odi_is_null_when_three_or_more_sections_are_skipped(skipped):
         (Fraction(40), "moderate"),
         (Fraction(42), "severe"),
         (Fraction(60), "severe"),
-        (Fraction(6025, 100), "crippled"),
-        (Fraction(80), "crippled"),
-        (Fraction(8000001, 100000), "bed-bound"),
-        (Fraction(100), "bed-bound"),
+        (Fraction(6025, 100), "very_severe"),
+        (Fraction(80), "very_severe"),
+        (Fraction(8000001, 100000), "extreme"),
+        (Fraction(100), "extreme"),
         (Fraction(0), "minimal"),
     ],
 )
