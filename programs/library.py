@@ -214,3 +214,156 @@ def load(apps: object) -> None:
                 end_week=end,
                 **{field[component_kind]: components[component_kind, component_title]},
             )
+
+
+# The library in Norwegian Bokmål, by the English title: the same meaning in plain words for patients. A narrative's
+# text is a version in "nb"; a coping strategy's and an activity's are translation rows (`load_translations`).
+NARRATIVES_NB = {
+    "Hurt does not mean harm": (
+        "Vondt betyr ikke skade",
+        "Ryggsmerter er svært vanlig, og smertene er virkelige. Men **hvor vondt det gjør, sier ikke hvor stor "
+        "skaden er**. Smerte er kroppens alarmsystem, og etter en tid kan alarmen bli ekstra følsom: den kan gå "
+        "av ved bevegelser som er trygge.\n\nBilder av ryggen viser ofte forandringer (som «slitasje» eller "
+        "skiveutbuktninger) hos folk som ikke har vondt i det hele tatt. Slike forandringer er en normal del av "
+        "det å bli eldre, som grå hår på innsiden.",
+        "Smerten er virkelig, men den er ikke et tegn på skade.\nRyggen din er sterk og laget for å bevege seg.\n"
+        "Funn på bilder er vanlige hos folk uten smerter.",
+    ),
+    "Your back is strong": (
+        "Ryggen din er sterk",
+        "Ryggsøylen er en av de sterkeste delene av kroppen din. Den er bygd av knokler, skiver, muskler og "
+        "leddbånd som **tilpasser seg og blir sterkere når de blir brukt**. Å beskytte ryggen ved å spenne seg, "
+        "bevege seg stivt eller unngå å bøye seg kan holde smertene ved like. Avslappet, vanlig bevegelse hjelper "
+        "smertene å roe seg.",
+        "Ryggsøylen din er sterk og tilpasser seg.\nÅ spenne seg og beskytte ryggen kan holde smertene ved like.\n"
+        "Avslappet bevegelse hjelper.",
+    ),
+    "Stress, sleep and pain": (
+        "Stress, søvn og smerte",
+        "Smerte påvirkes av mer enn kroppen. **Dårlig søvn, bekymring, nedstemthet og stress** kan alle skru opp "
+        "smertene. Små endringer, som å legge deg til faste tider, være mer ute og gjøre ting du liker, kan skru "
+        "dem ned igjen.",
+        "Søvn og stress påvirker hvor mye smerte du kjenner.\nSmå endringer i hverdagen kan skru ned smertene.",
+    ),
+    "Flare-ups happen, and they pass": (
+        "Oppblussinger kommer, og de går over",
+        "De fleste får oppblussinger underveis. En oppblussing er **ikke et tilbakeslag eller en ny skade**: det "
+        "er et følsomt system som reagerer. Det hjelper å ha en plan: hold deg i lett aktivitet, slapp av i "
+        "kroppen, og fortsett med aktivitetene dine på et nivå du klarer.",
+        "Oppblussinger er vanlige, og de roer seg.\nEn plan hjelper deg å beholde kontrollen.",
+    ),
+    "Getting back to work": (
+        "Tilbake i jobb",
+        "Arbeid er som regel bra for ryggen og helsen din. Å komme tilbake steg for steg, med en plan du har avtalt "
+        "med arbeidsgiveren din, hjelper deg å bli tryggere. Du trenger ikke være smertefri for å gå tilbake til "
+        "jobb.",
+        "Arbeid er bra for bedringen.\nDu trenger ikke være smertefri for å komme tilbake.",
+    ),
+    "Back pain does not have to run your life": (
+        "Ryggsmertene trenger ikke styre livet ditt",
+        "Ryggsmerter kan ta over: planer blir avlyst, hobbyer stopper opp, og jobben kjennes tung. Det er "
+        "forståelig, men **det er ikke smerten som bestemmer hvor stor plass den får i livet ditt**. Folk med de "
+        "samme smertene lever svært ulike liv med dem.\n\nVelg én ting som betyr noe for deg, og som smertene har "
+        "skjøvet til side, og begynn med den igjen i det små. Å gjøre ting du setter pris på, selv i små steg, er "
+        "en del av å bli bedre, ikke noe som må vente til smertene er borte.",
+        "Smertene trenger ikke bestemme hva du gjør.\nBegynn igjen med noe som betyr noe for deg, i små steg.\n"
+        "Du trenger ikke vente til smertene er borte.",
+    ),
+    "You can influence your pain": (
+        "Du kan påvirke smertene dine",
+        "Det kan føles som om smertene kommer og går av seg selv. Men **det du gjør, påvirker dem**: hvordan du "
+        "beveger deg, hvor anspent du er, hvordan du sover, hvordan du fordeler aktiviteten gjennom dagen og "
+        "hvordan du møter en dårlig dag, skrur alt sammen smertene opp eller ned.\n\nLegg merke til hva som gjør "
+        "en forskjell for deg. Avslappet pust, å bevege seg uten å spenne seg og å holde et jevnt aktivitetsnivå "
+        "er ferdigheter: de blir lettere og virker bedre jo mer du øver.",
+        "Det du gjør, påvirker smertene dine.\nÅ slappe av, bevege seg og fordele aktiviteten er ferdigheter du "
+        "kan øve på.\nLegg merke til hva som hjelper deg, og gjør mer av det.",
+    ),
+    "Treatment works, and you are part of it": (
+        "Behandlingen virker, og du er en del av den",
+        "Mange med langvarige ryggsmerter blir bedre, også etter at annen behandling ikke har hjulpet. Dette "
+        "programmet bygger på forskning med folk som deg: **å forstå smerten, bevege seg med trygghet og øke "
+        "aktiviteten steg for steg** gir mindre smerte og bedre funksjon i hverdagen for mange.\n\nEndringene "
+        "kommer av det du øver på mellom timene, med støtte fra oss. Fremgangen går sjelden i en rett linje, så "
+        "vurder den over uker, ikke dager.",
+        "Folk med langvarige ryggsmerter kan bli bedre, og mange blir det.\nProgrammet virker gjennom det du øver "
+        "på.\nVurder fremgangen over uker, ikke dager.",
+    ),
+    "When you worry about your back": (
+        "Når du er bekymret for ryggen",
+        "Det er naturlig å bekymre seg når ryggen gjør vondt, særlig hvis smertene har vart lenge. Men **alvorlige "
+        "årsaker til ryggsmerter er sjeldne**, og vi har sjekket for faresignalene. Bekymring gjør kroppens "
+        "alarmsystem mer følsomt, og den kan få deg til å unngå å bevege deg, noe som holder smertene ved like."
+        "\n\nEn oppblussing er et følsomt system som reagerer, ikke en ny skade. Hvis noe nytt bekymrer deg, si "
+        "fra til oss: vi vil heller høre om det enn at du går og bekymrer deg alene.",
+        "Alvorlige årsaker til ryggsmerter er sjeldne.\nBekymring skrur opp smertene; forståelse skrur dem ned.\n"
+        "Si fra til oss hvis noe nytt bekymrer deg.",
+    ),
+}
+
+COPING_NB = {
+    "Relaxed breathing": (
+        "Avslappet pust",
+        "Sitt eller ligg godt. Pust rolig ned i magen mens du teller til fire, og ut mens du teller til seks. La "
+        "rygg- og magemusklene slappe av når du puster ut. Gjør dette i to til tre minutter.",
+        "Når du merker at du spenner deg eller holder pusten, eller når smertene øker.",
+    ),
+    "Flare-up plan": (
+        "Plan for oppblussing",
+        "1. Minn deg selv på: dette er en oppblussing, ikke en skade. 2. Bruk avslappet pust. 3. Fortsett å "
+        "bevege deg rolig; unngå sengeleie. 4. Hold aktivitetene dine i gang på et lavere nivå i noen dager. "
+        "5. Kontakt oss hvis det ikke roer seg i løpet av en uke, eller hvis du merker noen faresignaler.",
+        "Når smertene er mye verre enn vanlig.",
+    ),
+    "Relaxed bending": (
+        "Avslappet foroverbøying",
+        "Stå med litt avstand mellom føttene. La ryggen bli rund og hodet og armene henge mens du bøyer deg litt "
+        "fremover og puster ut. Kom rolig opp igjen. Vær avslappet i stedet for stiv; beveg deg så langt det "
+        "kjennes greit.",
+        "Før og under oppgaver du har unngått, som å plukke opp ting.",
+    ),
+    "Pacing your day": (
+        "Fordel aktivitetene gjennom dagen",
+        "Del store oppgaver opp i mindre deler, og planlegg korte pauser. Prøv å gjøre omtrent like mye hver dag, i "
+        "stedet for mye på gode dager og ingenting på dårlige dager.",
+        "Når du har lett for å gjøre for mye på gode dager.",
+    ),
+}
+
+# title: (Norwegian title, activity)
+ACTIVITIES_NB = {
+    "Walking": ("Gå tur", "Gå i et behagelig tempo"),
+    "Sit to stand": ("Reise seg fra stol", "Reise deg fra en stol og sette deg ned igjen, avslappet"),
+    "Time at work tasks": ("Tid med arbeidsoppgaver", "Sitte eller stå med arbeidsoppgaver"),
+    "Gardening": ("Hagearbeid", "Lett hagearbeid"),
+}
+
+
+def load_translations(apps: object) -> None:
+    """Give the built-in library its Norwegian texts, with a migration's models (idempotent: a language that
+    already has a text is left as it is)."""
+    get = apps.get_model  # type: ignore[attr-defined]
+    Narrative, NarrativeVersion = get("programs", "Narrative"), get("programs", "NarrativeVersion")
+    CopingStrategy, GradedActivity = get("programs", "CopingStrategy"), get("programs", "GradedActivity")
+    CopingText = get("programs", "CopingStrategyTranslation")
+    ActivityText = get("programs", "GradedActivityTranslation")
+    for narrative in Narrative.objects.filter(clinic=None, title__in=NARRATIVES_NB).exclude(language="nb"):
+        if narrative.versions.filter(language="nb").exists():
+            continue
+        title, body, messages = NARRATIVES_NB[narrative.title]
+        latest = max(narrative.versions.values_list("version", flat=True), default=0)
+        NarrativeVersion.objects.create(
+            narrative=narrative, version=latest + 1, language="nb", title=title, body=body, key_messages=messages
+        )
+    for strategy in CopingStrategy.objects.filter(clinic=None, title__in=COPING_NB).exclude(language="nb"):
+        title, instructions, when = COPING_NB[strategy.title]
+        CopingText.objects.get_or_create(
+            coping_strategy=strategy,
+            language="nb",
+            defaults={"title": title, "instructions": instructions, "when_to_use": when},
+        )
+    for activity in GradedActivity.objects.filter(clinic=None, title__in=ACTIVITIES_NB).exclude(language="nb"):
+        title, words = ACTIVITIES_NB[activity.title]
+        ActivityText.objects.get_or_create(
+            graded_activity=activity, language="nb", defaults={"title": title, "activity": words}
+        )

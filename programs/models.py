@@ -4,6 +4,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any, Self
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -29,6 +30,13 @@ def week_range_errors(start_week: int, end_week: int | None) -> dict[str, str]:
     return errors
 
 
+LANGUAGE_HELP = "The language the text above is written in. Add the other languages below."
+
+
+def language_name(code: str) -> str:
+    return dict(settings.LANGUAGES).get(code, code)
+
+
 class LibraryQuerySet(ClinicScopedQuerySet):
     """Components and programs: a clinic's own plus the built-in library (clinic = NULL)."""
 
@@ -50,6 +58,11 @@ class Component(models.Model):
         "clinics.Clinic", null=True, blank=True, on_delete=models.CASCADE, help_text="Empty for the built-in library."
     )
     title = models.CharField(max_length=200)
+    # The language its own text is written in; texts in the other languages are its translations (a narrative's
+    # versions in that language, a strategy's or an activity's translation rows).
+    language = models.CharField(
+        "language", max_length=10, choices=settings.LANGUAGES, default="en-gb", help_text=LANGUAGE_HELP
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LibraryQuerySet.as_manager()
@@ -109,14 +122,23 @@ class Narrative(Component):
     def belief_labels(self) -> list[str]:
         return [Belief(item).label for item in self.beliefs if item in Belief.values]
 
-    def current_version(self) -> NarrativeVersion | None:
+    def current_version(self, language: str | None = None) -> NarrativeVersion | None:
+        """The newest version in `language` (by default the narrative's own: what a patient's plan pins)."""
+        language = language or self.language
         # all() so that a prefetch_related("versions") serves it without a query.
-        return max(self.versions.all(), key=lambda v: v.version, default=None)
+        return max((v for v in self.versions.all() if v.language == language), key=lambda v: v.version, default=None)
 
 
 class NarrativeVersion(models.Model):
+    """One text of a narrative, never changed once written. Versions in the narrative's own language follow each
+    other; a version in another language is its translation (the newest one in a language is shown)."""
+
     narrative = models.ForeignKey(Narrative, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
+    language = models.CharField("language", max_length=10, choices=settings.LANGUAGES, default="en-gb")
+    title = models.CharField(
+        "title", max_length=200, blank=True, help_text="The title in this language; empty: the narrative's title."
+    )
     body = models.TextField(help_text="Markdown. Raw HTML is removed when shown.")
     key_messages = models.TextField(blank=True, help_text="One key message per line.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -137,6 +159,25 @@ class CopingStrategy(Component):
 
     class Meta(Component.Meta):
         verbose_name_plural = "coping strategies"
+
+
+class CopingStrategyTranslation(models.Model):
+    """A coping strategy's text in a language other than its own (`Component.language`)."""
+
+    coping_strategy = models.ForeignKey(CopingStrategy, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField("language", max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField("title", max_length=200)
+    instructions = models.TextField("instructions")
+    when_to_use = models.TextField("when to use", blank=True)
+
+    class Meta:
+        ordering = ["coping_strategy", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["coping_strategy", "language"], name="one_coping_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
 
 
 class Unit(models.TextChoices):
@@ -202,6 +243,24 @@ class GradedActivity(ActivityPlanFields, Component):
             ),
             models.CheckConstraint(condition=Q(increase__gte=0), name="activity_increase_not_negative"),
         ]
+
+
+class GradedActivityTranslation(models.Model):
+    """A graded activity's words in a language other than its own (`Component.language`); the quota plan is one."""
+
+    graded_activity = models.ForeignKey(GradedActivity, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField("language", max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField("title", max_length=200)
+    activity = models.CharField("activity", max_length=200, help_text="What the patient values doing, e.g. walking.")
+
+    class Meta:
+        ordering = ["graded_activity", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["graded_activity", "language"], name="one_activity_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
 
 
 class Program(models.Model):

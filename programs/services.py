@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -19,6 +20,7 @@ from programs.models import (
     Program,
     ProgramItem,
     clean_beliefs,
+    language_name,
     week_range_errors,
 )
 
@@ -41,20 +43,69 @@ def validate_activity_plan(plan: quotas.QuotaPlan) -> None:
 
 @transaction.atomic
 def create_narrative(
-    *, clinic: Clinic | None, title: str, body: str, key_messages: str = "", beliefs: Any = ()
+    *,
+    clinic: Clinic | None,
+    title: str,
+    body: str,
+    key_messages: str = "",
+    beliefs: Any = (),
+    language: str = settings.LANGUAGE_CODE,
 ) -> Narrative:
-    narrative = Narrative.objects.create(clinic=clinic, title=title, beliefs=clean_beliefs(beliefs))
-    NarrativeVersion.objects.create(narrative=narrative, version=1, body=body, key_messages=key_messages)
+    _check_language(language)
+    narrative = Narrative.objects.create(clinic=clinic, title=title, beliefs=clean_beliefs(beliefs), language=language)
+    NarrativeVersion.objects.create(
+        narrative=narrative, version=1, language=language, body=body, key_messages=key_messages
+    )
     return narrative
+
+
+def _next_version(narrative: Narrative) -> int:
+    Narrative.objects.select_for_update().filter(pk=narrative.pk).first()
+    return (narrative.versions.aggregate(n=Max("version"))["n"] or 0) + 1
 
 
 @transaction.atomic
 def edit_narrative(*, narrative: Narrative, body: str, key_messages: str = "") -> NarrativeVersion:
     """Editing never changes a version a patient may have been shown: it adds the next version."""
-    Narrative.objects.select_for_update().filter(pk=narrative.pk).first()
-    latest = narrative.versions.aggregate(n=Max("version"))["n"] or 0
     return NarrativeVersion.objects.create(
-        narrative=narrative, version=latest + 1, body=body, key_messages=key_messages
+        narrative=narrative,
+        version=_next_version(narrative),
+        language=narrative.language,
+        body=body,
+        key_messages=key_messages,
+    )
+
+
+def _check_language(language: str, *, own: str | None = None) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": "Choose one of the languages offered."})
+    if language == own:
+        raise ValidationError(
+            {"language": f"The text above is in {language_name(own)}: choose another language for a translation."}
+        )
+
+
+@transaction.atomic
+def translate_narrative(
+    *, narrative: Narrative, language: str, title: str, body: str, key_messages: str = ""
+) -> NarrativeVersion:
+    """A narrative's text in another language than its own: a new version in that language (the newest one in a
+    language is what its patients read), so a text a patient was shown is never changed."""
+    _check_language(language, own=narrative.language)
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the title in this language."
+    if not body.strip():
+        errors["body"] = "Write the text in this language."
+    if errors:
+        raise ValidationError(errors)
+    return NarrativeVersion.objects.create(
+        narrative=narrative,
+        version=_next_version(narrative),
+        language=language,
+        title=title.strip(),
+        body=body,
+        key_messages=key_messages,
     )
 
 
@@ -67,11 +118,19 @@ def set_narrative_beliefs(*, narrative: Narrative, beliefs: Any) -> Narrative:
 
 
 def create_coping_strategy(
-    *, clinic: Clinic | None, title: str, instructions: str, when_to_use: str = ""
+    *,
+    clinic: Clinic | None,
+    title: str,
+    instructions: str,
+    when_to_use: str = "",
+    language: str = settings.LANGUAGE_CODE,
 ) -> CopingStrategy:
     if not instructions.strip():
         raise ValidationError({"instructions": "Say what the patient should do."})
-    return CopingStrategy.objects.create(clinic=clinic, title=title, instructions=instructions, when_to_use=when_to_use)
+    _check_language(language)
+    return CopingStrategy.objects.create(
+        clinic=clinic, title=title, instructions=instructions, when_to_use=when_to_use, language=language
+    )
 
 
 def create_graded_activity(
@@ -86,6 +145,7 @@ def create_graded_activity(
     increase_kind: str = quotas.PERCENT,
     flare_margin: int = quotas.DEFAULT_FLARE_MARGIN,
     flare_response: str = quotas.HOLD,
+    language: str = settings.LANGUAGE_CODE,
 ) -> GradedActivity:
     plan = quotas.QuotaPlan(
         baseline=to_decimal(baseline, "baseline"),
@@ -108,6 +168,7 @@ def create_graded_activity(
         goal=plan.goal,
         flare_margin=flare_margin,
         flare_response=flare_response,
+        language=language,
     )
     activity_obj.full_clean()
     activity_obj.save()

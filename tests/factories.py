@@ -85,6 +85,7 @@ def builtin_program(kind: str = Program.Kind.PERSISTENT) -> Program:
         # A transactional_db test flushes the tables, data-migration rows included: load the library again.
         library.load(django_apps)
         library.tag_narratives(django_apps)
+        library.load_translations(django_apps)
     return Program.objects.builtin().filter(kind=kind).first()
 
 
