@@ -105,7 +105,15 @@ DATABASE_URL = env_url(
     schemes={"sqlite", "postgres", "postgresql", "pgsql"},
 )
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
+    # A kept connection is checked (SELECT 1) before a request reuses it: one the database ended while it was idle
+    # (a restart, a failover, pg_terminate_backend) is replaced instead of failing that request with a 503.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("CONN_MAX_AGE", 60),
+            conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
+        )
+    }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
