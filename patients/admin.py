@@ -11,7 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from audit.services import record, record_list_read, record_patient_read
@@ -39,15 +40,29 @@ from patients.admin_alerts import AlertWorkflowMixin
 from patients.admin_beliefs import BeliefNarrativesMixin
 from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
-from patients.models import DISCHARGE_NOTE_MAX_LENGTH, Assignment, CheckIn, Episode, Patient, PatientQuerySet
+from patients.models import DISCHARGE_NOTE_MAX_LENGTH, Alert, Assignment, CheckIn, Episode, Patient, PatientQuerySet
 from patients.outcomes import episode_outcome
 from programs.models import Program
 
 
+def field_label(field: str) -> str:
+    """The label a person reads for a field a service names: the model field's verbose name ("reminder_consent"
+    is "Reminder consent"), else the name in words."""
+    for model in (Patient, Episode, Assignment, Alert, CheckIn):
+        try:
+            return capfirst(str(model._meta.get_field(field).verbose_name))
+        except FieldDoesNotExist:
+            continue
+    return capfirst(field.replace("_", " "))
+
+
 def error_text(exc: ValidationError) -> str:
-    """A service's ValidationError as one line naming each field."""
+    """A service's ValidationError as one line naming each field by its label."""
     if hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        return "; ".join(
+            " ".join(msgs) if field == NON_FIELD_ERRORS else f"{field_label(field)}: {' '.join(msgs)}"
+            for field, msgs in exc.message_dict.items()
+        )
     return " ".join(exc.messages)
 
 
@@ -608,7 +623,8 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         form = AssignProgramForm(request.POST, user=request.user, prefix="assign")
         if not form.is_valid():
             for field, errors in form.errors.items():
-                self.message_user(request, f"{field}: {' '.join(str(e) for e in errors)}", messages.ERROR)
+                label = (form.fields[field].label if field in form.fields else None) or field_label(field)
+                self.message_user(request, f"{capfirst(label)}: {' '.join(str(e) for e in errors)}", messages.ERROR)
             return self._back(patient)
         try:
             assignment = self._assign(patient, form.cleaned_data, request.user)

@@ -51,7 +51,7 @@ def test_send_checkin_link_now_queues_the_task_through_the_outbox(tess_client, w
 def test_send_checkin_link_is_refused_without_consent(tess_client, world):
     Patient.objects.filter(pk=world.alice.pk).update(reminder_consent=False)
     response = act(tess_client, "send_checkin_link_action", [world.alice])
-    assert "reminder_consent: The patient has not agreed to be emailed." in response.content.decode()
+    assert "Reminder consent: The patient has not agreed to be emailed." in response.content.decode()
     assert not OutboxMessage.objects.filter(task_name=CHECKIN_LINK_TASK).exists()
 
 
@@ -88,7 +88,7 @@ def test_discharge_asks_first_then_closes_the_episode_with_its_note_and_revokes_
 def test_resume_of_a_discharged_patient_is_refused_with_the_field_named(tess_client, world):
     discharge(tess_client, [world.alice])
     response = act(tess_client, "resume_reminders_action", [world.alice])
-    assert "status: A discharged patient gets no reminders." in response.content.decode()
+    assert "Status: A discharged patient gets no reminders." in response.content.decode()
 
 
 def test_export_the_selection_as_csv(tess_client, world):

@@ -29,7 +29,7 @@ def test_patient_page_shows_checkin_history_read_only(tess_client, world):
     page = page_of(tess_client, world.alice)
     assert "Check-in history" in page
     assert "Slept badly" in page
-    assert "60.0 (severe)" in page
+    assert "60.0 (severe disability)" in page
     assert 'name="pain_nrs"' not in page
 
 
@@ -103,7 +103,7 @@ def test_assign_with_a_bad_start_date_names_the_field_and_saves_nothing(tess_cli
         },
         follow=True,
     )
-    assert "start_date: The start date cannot be before the episode starts." in response.content.decode()
+    assert "Start date: The start date cannot be before the episode starts." in response.content.decode()
     assert Assignment.objects.count() == before
 
 
@@ -236,7 +236,7 @@ def test_sending_a_check_in_link_without_consent_says_why(tess_client, world):
 
     Patient.objects.filter(pk=world.alice.pk).update(reminder_consent=False)
     response = _send_link(tess_client, world.alice)
-    assert "No check-in link sent: reminder_consent: The patient has not agreed to be emailed." in (
+    assert "No check-in link sent: Reminder consent: The patient has not agreed to be emailed." in (
         response.content.decode()
     )
     assert not OutboxMessage.objects.exists()
