@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record
@@ -23,7 +24,7 @@ def _one_proxy(settings) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_patient_update_through_the_api_records_the_clients_address(two_clinics):
     url = f"/api/v1/patients/{two_clinics.alice.pk}/"
-    response = staff_client(two_clinics.tess).patch(url, {"phone": "+47 1234"}, format="json", **BEHIND_THE_PROXY)
+    response = staff_client(two_clinics.tess).patch(url, {"phone": "+4791234567"}, format="json", **BEHIND_THE_PROXY)
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="patient.update", patient_id=two_clinics.alice.pk)
     assert event.ip_address == CLIENT
@@ -32,7 +33,12 @@ def test_a_patient_update_through_the_api_records_the_clients_address(two_clinic
 def test_a_discharge_through_the_admin_records_the_clients_address(two_clinics):
     client = Client(**BEHIND_THE_PROXY)
     client.force_login(two_clinics.tess)
-    data = {"action": "discharge_action", "_selected_action": [two_clinics.alice.pk]}
+    data = {
+        "action": "discharge_action",
+        "_selected_action": [two_clinics.alice.pk],
+        "apply": "1",  # the confirmation page's button
+        "ended_on": timezone.localdate().isoformat(),
+    }
     client.post("/admin/patients/patient/?caseload=clinic", data, follow=True)
     assert Patient.objects.get(pk=two_clinics.alice.pk).status == Patient.Status.DISCHARGED
     event = AuditEvent.objects.get(action="patient.discharge", patient_id=two_clinics.alice.pk)
