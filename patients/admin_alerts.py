@@ -20,6 +20,7 @@ from patients.models import ALERT_NOTE_MAX_LENGTH, RED_FLAGS, Alert, Patient
 # The history shows the latest acknowledged alerts; older ones stay in the audit log and the API.
 HISTORY_LIMIT = 50
 NOTE_DRAFT_KEY = "cft_alert_note_draft"
+DRAFT_KEPT_UP_TO = 20 * ALERT_NOTE_MAX_LENGTH  # a refused note is shown again to shorten, up to this size
 FIELD_LABELS = {"alerts": "Alerts", "note": "Note"}
 
 
@@ -54,7 +55,11 @@ class AlertWorkflowMixin:
             problems = "; ".join(
                 f"{FIELD_LABELS.get(field, field)}: {' '.join(errors)}" for field, errors in exc.message_dict.items()
             )
-            request.session[NOTE_DRAFT_KEY] = {"patient": patient.pk, "note": note[: ALERT_NOTE_MAX_LENGTH * 2]}
+            # The note comes back whole to be shortened, never cut here; one far beyond any note is not kept.
+            kept = len(note) <= DRAFT_KEPT_UP_TO
+            request.session[NOTE_DRAFT_KEY] = {"patient": patient.pk, "note": note if kept else ""}
+            if not kept:
+                problems += " The note was too long to keep: write it again, shorter."
             self.message_user(request, f"Nothing acknowledged. {problems}", messages.ERROR)  # type: ignore[attr-defined]
         else:
             if not done:
@@ -82,5 +87,6 @@ class AlertWorkflowMixin:
             "alert_history": history,
             "alert_history_limit": HISTORY_LIMIT,
             "alert_note_max_length": ALERT_NOTE_MAX_LENGTH,
+            "alert_note_limit_text": f"{ALERT_NOTE_MAX_LENGTH:,}",
             "alert_note_draft": draft["note"] if isinstance(draft, dict) and draft.get("patient") == patient.pk else "",
         }

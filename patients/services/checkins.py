@@ -586,7 +586,7 @@ def acknowledge_alerts(
     note = note.strip()
     if len(note) > ALERT_NOTE_MAX_LENGTH:
         raise ValidationError(
-            {"note": f"Keep the note to {ALERT_NOTE_MAX_LENGTH} characters or fewer (it has {len(note)})."}
+            {"note": f"Keep the note to {ALERT_NOTE_MAX_LENGTH:,} characters or fewer (it has {len(note):,})."}
         )
     now = timezone.now()
     with transaction.atomic():

@@ -42,7 +42,8 @@ def test_the_patient_page_shows_one_alert_per_kind_with_its_weeks(tess_client, w
     assert panel.count('name="alerts"') == 2
     assert "<strong>Worsening</strong>, weeks 3, 4" in panel
     assert "<strong>Flare</strong>, weeks 2, 3, 4" in panel
-    assert 'name="note"' in panel and f'maxlength="{ALERT_NOTE_MAX_LENGTH}"' in panel
+    assert 'name="note"' in panel and f'data-limit="{ALERT_NOTE_MAX_LENGTH}"' in panel
+    assert "maxlength" not in panel  # a browser would cut a pasted note at it, without a word
 
 
 def test_acknowledging_two_alerts_with_a_note_moves_them_to_the_history(tess_client, world, worsening):
@@ -72,8 +73,18 @@ def test_an_empty_selection_names_the_field_keeps_the_note_and_changes_nothing(t
 def test_an_over_long_note_names_the_field_and_changes_nothing(tess_client, worsening):
     alerts = list(Alert.objects.filter(patient=worsening))
     page = acknowledge(tess_client, worsening, alerts, "x" * (ALERT_NOTE_MAX_LENGTH + 1)).content.decode()
-    assert f"Nothing acknowledged. Note: Keep the note to {ALERT_NOTE_MAX_LENGTH} characters or fewer" in page
+    assert "Nothing acknowledged. Note: Keep the note to 1,000 characters or fewer (it has 1,001)." in page
     assert Alert.objects.open().count() == 2
+
+
+def test_an_over_long_note_comes_back_whole_to_be_shortened_never_cut(tess_client, worsening):
+    note = "Phoned, " + "w" * 2480 + " end of the note"  # 2,504 characters: the end is far past the limit
+    alerts = list(Alert.objects.filter(patient=worsening))
+    page = acknowledge(tess_client, worsening, alerts, note).content.decode()
+    assert "Keep the note to 1,000 characters or fewer (it has 2,504)." in page
+    assert f">{note}</textarea>" in page
+    assert "maxlength" not in section(page, "open-alerts")
+    assert not Alert.objects.filter(patient=worsening, acknowledged_at__isnull=False).exists()
 
 
 def test_another_clinics_alert_cannot_be_acknowledged_through_own_patient(tess_client, world, worsening):
