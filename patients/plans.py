@@ -6,6 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce
+
 from patients.models import AssignmentItem, CheckIn, Episode
 from programs import quotas
 
@@ -29,9 +33,23 @@ class WeekPlan:
     activities: list[ActivityQuota] = field(default_factory=list)
 
 
+def with_text_language(items: QuerySet[AssignmentItem]) -> QuerySet[AssignmentItem]:
+    """Items annotated with `text_language`, the language of their own copy (the pinned narrative version's, or
+    the component's; a component since deleted counts as the default language), read in the same query
+    (`patients.content` shows each item in the patient's language)."""
+    return items.annotate(
+        text_language=Coalesce(
+            "narrative_version__language",
+            "coping_strategy__language",
+            "graded_activity__language",
+            Value(settings.LANGUAGE_CODE),
+        )
+    )
+
+
 def episode_items(episode: Episode) -> list[AssignmentItem]:
     return list(
-        AssignmentItem.objects.filter(assignment__episode=episode)
+        with_text_language(AssignmentItem.objects.filter(assignment__episode=episode))
         .select_related("narrative_version", "assignment")
         .order_by("assignment__start_date", "order", "pk")
     )

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from patients import beliefs, dates, links, progress, services
 from patients.belief_wording import belief_section
+from patients.content import in_language, plan_in_language
 from patients.forms import CheckInForm, odi_sections
 from patients.models import RED_FLAG_MESSAGES, AssignmentItem, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome
@@ -140,6 +141,7 @@ def patient_page(view: Callable[[HttpRequest, Patient], HttpResponse]) -> Callab
 
 
 def _narratives(items: list[AssignmentItem]) -> list[dict[str, Any]]:
+    """Narratives to show, from display copies in the patient's language (`patients.content`)."""
     shown = []
     for item in items:
         version = item.narrative_version
@@ -148,6 +150,7 @@ def _narratives(items: list[AssignmentItem]) -> list[dict[str, Any]]:
                 "title": item.title,
                 "body": render_markdown(version.body if version else ""),
                 "key_messages": [m for m in (version.key_messages if version else "").splitlines() if m.strip()],
+                "fallback": getattr(item, "fallback", None),
             }
         )
     return shown
@@ -170,7 +173,8 @@ def checkin(request: HttpRequest, patient: Patient) -> HttpResponse:
         return found
     episode, week = found
     items = episode_items(episode)
-    plan = week_plan(episode, week, items)
+    # The plan as the patient reads it (their language); the service gets their own items.
+    plan = plan_in_language(week_plan(episode, week, items), patient.language)
     sections = odi_sections(patient.clinic_id, patient.language)
     asked = belief_section(patient.clinic_id, patient.language) if beliefs.is_due(week) else None
     status = 200
@@ -216,7 +220,7 @@ def checkin_done(request: HttpRequest, patient: Patient) -> HttpResponse:
         return redirect("patients:checkin")
     urgency = services.CheckInResult(checkin=latest, created=False, alerts=[]).red_flag_urgency
     outcome = episode_outcome(episode)
-    next_plan = week_plan(episode, week + 1, episode_items(episode))
+    next_plan = plan_in_language(week_plan(episode, week + 1, episode_items(episode)), patient.language)
     context = {
         "patient": patient,
         "checkin": latest,
@@ -242,7 +246,8 @@ def program(request: HttpRequest, patient: Patient) -> HttpResponse:
         return found
     episode, week = found
     items = episode_items(episode)
-    plan = week_plan(episode, week, items)
+    plan = plan_in_language(week_plan(episode, week, items), patient.language)
+    earlier = in_language(earlier_narratives(week, items, episode.week_one_starts_on()), patient.language)
     existing = CheckIn.objects.filter(episode=episode, week=week).first()
     done = reported_done(existing)
     context = {
@@ -250,7 +255,7 @@ def program(request: HttpRequest, patient: Patient) -> HttpResponse:
         "week": week,
         "plan": plan,
         "narratives": _narratives(plan.narratives),
-        "earlier_narratives": _narratives(earlier_narratives(week, items, episode.week_one_starts_on())),
+        "earlier_narratives": _narratives(earlier),
         "activities": [(quota, done.get(quota.item.pk)) for quota in plan.activities],
         "existing": existing,
         "next_checkin": dates.next_checkin_day(
