@@ -3,13 +3,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 
-# A number a phone can dial: digits, spaces and dashes, an optional leading "+".
-validate_phone_number = RegexValidator(
-    r"^\+?[0-9][0-9 -]*[0-9]$|^[0-9]$", "Enter a phone number: digits, spaces or dashes, optionally starting with +."
-)
+from clinics import phones
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser, AnonymousUser
@@ -21,16 +18,22 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     require_two_factor = models.BooleanField(default=False)
-    # Shown to patients beside the advice on warning signs (the emergency panel of every patient page).
-    phone = models.CharField(
-        max_length=30, blank=True, validators=[validate_phone_number], help_text="The number patients call."
+    # The country of the numbers typed without a country code (the clinic's and its patients'), and whose
+    # emergency numbers the emergency number is one of (clinics.phones).
+    default_country = models.CharField(
+        max_length=2,
+        default=phones.DEFAULT_COUNTRY,
+        validators=[phones.validate_country],
+        help_text="Two letters (ISO 3166-1): NO, SE, DK, GB... Numbers typed without a country code are read as "
+        "numbers of this country.",
     )
+    # Shown to patients beside the advice on warning signs (the emergency panel of every patient page).
+    phone = phones.PhoneField(max_length=30, blank=True, help_text=f"The number patients call. {phones.PHONE_HELP}")
     emergency_number = models.CharField(
         max_length=10,
         default="112",
-        validators=[validate_phone_number],
         help_text="The local emergency number patients are told to call (112 across Europe; 113 is Norway's "
-        "medical emergency number).",
+        "medical emergency number): one of the emergency numbers of the clinic's country.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -40,10 +43,27 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        self.default_country = (self.default_country or "").strip().upper()
+        self.phone = phones.in_country(self.phone, self.default_country)
+        super().clean_fields(exclude)
+
+    def clean(self) -> None:
+        if self.default_country in phones.COUNTRIES:  # else default_country has its own error
+            try:
+                self.emergency_number = phones.emergency_code(self.emergency_number, self.default_country)
+            except ValidationError as exc:
+                raise ValidationError({"emergency_number": exc.messages}) from None
+
     @property
     def phone_tel(self) -> str:
-        """The clinic's phone as a `tel:` URI target (no spaces or dashes)."""
-        return "".join(c for c in self.phone if c.isdigit() or c == "+")
+        """The clinic's phone as a `tel:` URI target (E.164: no spaces or dashes)."""
+        return str(self.phone) if self.phone else ""
+
+    @property
+    def phone_display(self) -> str:
+        """The clinic's phone as people write it (+47 22 00 00 00)."""
+        return self.phone.as_international if self.phone and self.phone.is_valid() else str(self.phone or "")
 
     @property
     def emergency_tel(self) -> str:

@@ -5,7 +5,7 @@ import unicodedata
 import uuid
 import zoneinfo
 from fractions import Fraction
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from clinics import phones
 from clinics.models import ClinicScopedQuerySet
 from patients import beliefs, scoring
 from patients.dates import program_week
@@ -110,7 +111,7 @@ class Patient(models.Model):
     last_name = models.CharField(max_length=100, validators=[validate_single_line])
     record_number = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
     email = models.EmailField()
-    phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
+    phone = phones.PhoneField(max_length=40, blank=True, help_text=phones.PHONE_HELP)  # E.164
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     checkin_weekday = models.PositiveSmallIntegerField(
         "check-in weekday", choices=Weekday.choices, default=Weekday.MONDAY
@@ -143,6 +144,12 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # A number typed without a country code is one of the clinic's country (clinics.phones).
+        country = self.clinic.default_country if self.clinic_id else phones.DEFAULT_COUNTRY
+        self.phone = phones.in_country(self.phone, country)
+        super().clean_fields(exclude)
 
     @property
     def patient(self) -> Patient:

@@ -72,7 +72,7 @@ def export_patient_data(patient: Patient, *, by: Any = None) -> dict[str, Any]:
             "last_name": patient.last_name,
             "record_number": patient.record_number,
             "email": patient.email,
-            "phone": patient.phone,
+            "phone": str(patient.phone or ""),
             "time_zone": patient.time_zone,
             "checkin_weekday": patient.checkin_weekday,
             "checkin_hour": patient.checkin_hour,

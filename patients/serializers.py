@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cft.api import MAX_ID, StrictFieldsMixin, id_field
+from clinics import phones
 from clinics.models import Clinic, clinic_ids_for
 from patients import beliefs, scoring, services
 from patients.belief_wording import OUR_WORDING, BeliefSection
@@ -445,6 +446,9 @@ class PatientSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         queryset=get_user_model().objects.none(), allow_null=True, required=False, pk_field=id_field()
     )
     status = serializers.ChoiceField(choices=Patient.Status.choices, required=False)
+    # Text here: the model reads a number typed without a country code in the clinic's country (clinics.phones)
+    # and answers a wrong one with a 400 naming `phone`; the answer is E.164.
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=phones.PHONE_HELP)
     baseline_odi = one_decimal_field(allow_null=True)
     latest_odi = one_decimal_field(allow_null=True)
     baseline_nrs = serializers.IntegerField(read_only=True, allow_null=True)
@@ -598,7 +602,7 @@ class PatientSessionInputSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class MeClinicSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
-    phone = serializers.CharField(read_only=True, help_text="The clinic's number, for the emergency panel.")
+    phone = serializers.CharField(read_only=True, help_text="The clinic's number (E.164), for the emergency panel.")
     emergency_number = serializers.CharField(read_only=True, help_text="The local emergency number.")
 
 

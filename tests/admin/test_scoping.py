@@ -232,12 +232,18 @@ def test_clinic_admin_changes_their_clinic_and_a_therapist_only_views_it(client,
     client.force_login(world.ada)
     response = client.post(
         url,
-        {"name": "Alpha renamed", "require_two_factor": "on", "phone": "+47 22 00 00 00", "emergency_number": "113"},
+        {
+            "name": "Alpha renamed",
+            "require_two_factor": "on",
+            "default_country": "NO",
+            "phone": "22 00 00 00",  # without a country code: the clinic's country's
+            "emergency_number": "113",
+        },
     )
     assert response.status_code == 302
     world.alpha.refresh_from_db()
     assert world.alpha.name == "Alpha renamed"
-    assert (world.alpha.phone, world.alpha.emergency_number) == ("+47 22 00 00 00", "113")
+    assert (str(world.alpha.phone), world.alpha.emergency_number) == ("+4722000000", "113")
     assert client.get(reverse("admin:clinics_clinic_change", args=[world.beta.pk])).status_code == 302
 
 

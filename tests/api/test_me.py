@@ -289,7 +289,7 @@ def test_me_gives_the_patients_language_and_clinic_numbers(two_clinics):
     assert body == {
         "first_name": two_clinics.alice.first_name,
         "language": "en-gb",
-        "clinic": {"name": clinic.name, "phone": "+47 22 11 22 33", "emergency_number": "113"},
+        "clinic": {"name": clinic.name, "phone": "+4722112233", "emergency_number": "113"},  # E.164
     }
 
 

@@ -109,7 +109,7 @@ def test_access_request_export_has_everything_about_the_patient(db):
 
 
 def test_erasure_removes_personal_data_keeps_anonymous_outcomes_and_is_audited(db):
-    patient = patient_on_program(weeks_ago=3, first_name="Kari", last_name="Nordmann", phone="+47 123")
+    patient = patient_on_program(weeks_ago=3, first_name="Kari", last_name="Nordmann", phone="+4791234567")
     checkin(patient, 1, 2, 5, note="my neighbour Ola")
     checkin(patient, 2, 1, 3, note="private")
     erase_patient(patient=patient)

@@ -110,7 +110,12 @@ def test_the_clinic_turning_the_second_factor_on_revokes_its_staff_tokens(db, cl
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:clinics_clinic_change", args=[clinic.pk]),
-        {"name": clinic.name, "require_two_factor": "on", "emergency_number": clinic.emergency_number},
+        {
+            "name": clinic.name,
+            "require_two_factor": "on",
+            "default_country": clinic.default_country,
+            "emergency_number": clinic.emergency_number,
+        },
     )
     assert response.status_code == 302
     assert not works(keys[therapist]) and not works(keys[admin_user])
