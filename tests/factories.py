@@ -208,3 +208,13 @@ def patient_meeting_some_quotas(**fields: object) -> Patient:
     )  # fmt: skip
     checkin(patient, 4, 2, 5, activities=[{"item": walk, "done": "17"}])
     return patient
+
+
+def licensed_odi_wording(clinic: Clinic, language: str = "en-gb") -> None:
+    """A clinic's own ODI wording in `language` (as `manage.py load_odi_wording` loads it), so its patients are
+    not shown the placeholder and may be sent check-in links."""
+    sections = [
+        {"section": n, "title": f"Licensed section {n}", "options": [f"Statement {n}.{a}" for a in range(6)]}
+        for n in range(1, 11)
+    ]
+    services.load_odi_wording(clinic=clinic, language=language, sections=sections)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit.services import record
 from clinics.models import is_staff_of
 from outbox.services import enqueue
+from patients.clinic_setup import check_checkin_link_may_be_sent
 from patients.models import (
     DISCHARGE_NOTE_MAX_LENGTH,
     Episode,
@@ -176,6 +177,7 @@ def send_checkin_link_now(*, patient: Patient, by: Any = None) -> None:
         raise ValidationError({"status": "A discharged patient gets no check-in links."})
     if not patient.reminder_consent:
         raise ValidationError({"reminder_consent": "The patient has not agreed to be emailed."})
+    check_checkin_link_may_be_sent(patient)  # the program has started; the clinic's licensed ODI wording
     enqueue(CHECKIN_LINK_TASK, patient_id=patient.pk)
     record(action="patient.send_checkin_link", actor=by, clinic_id=patient.clinic_id, patient_id=patient.pk)
 

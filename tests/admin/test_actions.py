@@ -13,7 +13,7 @@ from outbox.models import OutboxMessage
 from patients.models import Assignment, Patient
 from patients.services import CHECKIN_LINK_TASK
 from tests.admin.conftest import CHANGELIST
-from tests.factories import checkin
+from tests.factories import checkin, licensed_odi_wording
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def test_assign_program_action_asks_for_the_program_then_assigns_to_each(tess_cl
 
 
 def test_send_checkin_link_now_queues_the_task_through_the_outbox(tess_client, world):
+    licensed_odi_wording(world.alpha)
     act(tess_client, "send_checkin_link_action", [world.alice])
     message = OutboxMessage.objects.get(task_name=CHECKIN_LINK_TASK)
     assert message.kwargs == {"patient_id": world.alice.pk}

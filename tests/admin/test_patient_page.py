@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from patients.models import Alert, Assignment, Episode, Patient
 from tests.admin.conftest import page_of
-from tests.factories import PatientFactory, checkin
+from tests.factories import PatientFactory, checkin, licensed_odi_wording
 
 
 def test_patient_page_shows_trend_chart_with_a_text_table(tess_client, world):
@@ -224,6 +224,7 @@ def test_the_patient_page_sends_a_check_in_link_through_the_service(tess_client,
     from outbox.models import OutboxMessage
     from patients.services import CHECKIN_LINK_TASK
 
+    licensed_odi_wording(world.alpha)
     assert 'name="send_checkin_link"' in page_of(tess_client, world.alice)
     response = _send_link(tess_client, world.alice)
     assert "Check-in link queued for Alice Anders." in response.content.decode()

@@ -13,7 +13,14 @@ from outbox.models import OutboxMessage
 from patients.models import Alert
 from patients.services import CHECKIN_LINK_TASK
 from tests.conftest import CHROMIUM, require_chromium
-from tests.factories import ClinicFactory, checkin, make_clinic_admin, make_therapist, patient_on_program
+from tests.factories import (
+    ClinicFactory,
+    checkin,
+    licensed_odi_wording,
+    make_clinic_admin,
+    make_therapist,
+    patient_on_program,
+)
 
 WIDTHS = {"desktop": 1366, "phone": 390}
 
@@ -54,6 +61,7 @@ def test_therapist_sees_the_red_flag_first_sends_a_link_and_is_told_who_sees_rep
     tess = make_therapist(clinic, user__username="tess")
     patient_on_program(clinic=clinic, therapist=tess, first_name="Anna", last_name="Able")
     zoe = patient_on_program(clinic=clinic, therapist=tess, first_name="Zoe", last_name="Zimmer")
+    licensed_odi_wording(clinic)
     checkin(zoe, 1, 2, 4, red_flags={"rf_saddle": True})
     page = sized_page
 

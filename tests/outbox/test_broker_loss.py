@@ -28,7 +28,7 @@ from reports.models import ExportJob
 from reports.selectors import ReportFilter
 from tests.api.conftest import patient_client
 from tests.conftest import free_port, wait_for
-from tests.factories import ClinicFactory, make_clinic_admin, make_therapist, patient_on_program
+from tests.factories import ClinicFactory, licensed_odi_wording, make_clinic_admin, make_therapist, patient_on_program
 from tests.outbox.broker import broker_at
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -95,6 +95,7 @@ def test_alerts_an_export_and_a_link_lost_with_the_brokers_queue_arrive_once_aft
         for patient in patients:
             assert patient_client(patient).post("/api/v1/me/checkins/", payload, format="json").status_code == 201
         job = reports.request_export(user=admin, filters=ReportFilter(clinic=clinic), kind="csv_episodes")
+        licensed_odi_wording(clinic)
         send_checkin_link_now(patient=patients[0])
         assert own_redis.queued() == 7
         assert OutboxMessage.objects.filter(published_at__isnull=False, done_at__isnull=True).count() == 7

@@ -17,7 +17,7 @@ from outbox import services as outbox
 from outbox.models import OutboxMessage
 from patients.services import CHECKIN_LINK_TASK, send_checkin_link_now
 from reminders.tasks import send_checkin_link_now as link_task
-from tests.factories import patient_on_program
+from tests.factories import licensed_odi_wording, patient_on_program
 from tests.outbox.broker import take_waiting
 
 pytestmark = pytest.mark.integration
@@ -28,6 +28,7 @@ def queued_link(transactional_db):  # type: ignore[no-untyped-def]
     """A check-in link queued and published (the on-commit hook), its message then taken off the queue: lost."""
     take_waiting()
     patient = patient_on_program(weeks_ago=2, email="pat@example.org")
+    licensed_odi_wording(patient.clinic)
     send_checkin_link_now(patient=patient)
     message = OutboxMessage.objects.get(task_name=CHECKIN_LINK_TASK)
     waiting = take_waiting()
