@@ -3,6 +3,7 @@ admin switched `Clinic.require_two_factor` on, and for anyone who enrolled a dev
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import segno
@@ -134,8 +135,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             record(action="login.second_factor.bad_code", actor=user, ip_address=client_ip(request))
             form.add_error("token", "That code is not valid. Check the time on your phone and try again.")
     qr_svg = segno.make(device.config_url).svg_inline(scale=4) if enrolling else ""
-    return render(
-        request,
-        "clinics/two_factor.html",
-        {"form": form, "enrolling": enrolling, "qr_svg": qr_svg, "title": "Two-factor verification"},
-    )
+    context = {"form": form, "enrolling": enrolling, "qr_svg": qr_svg, "title": "Two-factor verification"}
+    if enrolling:
+        context["manual_key"] = manual_key(device)
+    return render(request, "clinics/two_factor.html", context)
+
+
+def manual_key(device: TOTPDevice) -> str:
+    """The device's secret as authenticator apps take it typed in (RFC 4648 base32, no padding), in groups of
+    four for reading off the screen: the same key the QR code carries."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
