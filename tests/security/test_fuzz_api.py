@@ -117,3 +117,47 @@ def test_fuzzing_the_api_as_a_patient_finds_no_failure(headers):  # type: ignore
 def test_requests_outside_the_schema_are_refused(headers, who):  # type: ignore[no-untyped-def]
     failures = fuzz_every_operation(headers[who], GenerationMode.NEGATIVE)
     assert failures == [], "\n\n".join(failures)
+
+
+# Issue 40: the numbers a random run seldom draws, sent in every numeric field of the check-in bodies through the
+# same schemathesis checks (no 5xx, the status code and body the schema states).
+EXTREME_NUMBERS = [1e30, 123456789012345678901234567890.5, int("9" * 60), -(10**60), -1e30, 1e-30, -0.0, 2**63, 2**64]
+CHECKIN_NUMBER_FIELDS = [
+    "pain_nrs", "week", "odi", "activities.item", "activities.done", "coping.item", "coping.helpful",
+]  # fmt: skip
+
+
+def _checkin_with(number: object, field: str) -> dict[str, object]:
+    body: dict[str, object] = {"odi": [2] * 10, "pain_nrs": 5}
+    name, _, inner = field.partition(".")
+    if name == "odi":
+        body["odi"] = [number, *[2] * 9]
+    elif name == "activities":
+        body["activities"] = [{"item": 1, "done": 5} | {inner: number}]
+    elif name == "coping":
+        body["coping"] = [{"item": 1, "used": True, "helpful": 5} | {inner: number}]
+    else:
+        body[name] = number
+    return body
+
+
+@pytest.mark.parametrize("field", CHECKIN_NUMBER_FIELDS)
+def test_extreme_numbers_in_the_checkin_bodies_meet_the_schema(headers, field):  # type: ignore[no-untyped-def]
+    from patients.models import Patient
+
+    api = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    patient = Patient.objects.get()
+    failures = []
+    for label, auth, path_parameters in [
+        ("POST /api/v1/me/checkins/", headers["patient"], {}),
+        ("POST /api/v1/patients/{patient_id}/checkins/", headers["staff"], {"patient_id": patient.pk}),
+    ]:
+        operation = api[label.split()[1]][label.split()[0]]
+        for number in EXTREME_NUMBERS:
+            cache.clear()
+            case = operation.Case(body=_checkin_with(number, field), path_parameters=path_parameters)
+            try:
+                case.call_and_validate(headers=auth, checks=CHECKS)
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - report every number's failure together
+                failures.append(f"{label} {field}={number!r}: {str(exc)[:600]}")
+    assert failures == [], "\n\n".join(failures)
