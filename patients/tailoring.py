@@ -12,8 +12,18 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from patients import services
+from patients.content import in_language
 from patients.models import Assignment, AssignmentItem
-from programs.models import MAX_PROGRAM_WEEKS, CopingStrategy, FlareResponse, GradedActivity, IncreaseKind, Narrative
+from patients.plans import with_text_language
+from programs.models import (
+    MAX_PROGRAM_WEEKS,
+    CopingStrategy,
+    FlareResponse,
+    GradedActivity,
+    IncreaseKind,
+    Narrative,
+    language_name,
+)
 
 LIBRARY = (("narrative", Narrative, "Reassurance narratives"), ("coping", CopingStrategy, "Coping strategies"),
            ("activity", GradedActivity, "Graded activities"))  # fmt: skip
@@ -89,8 +99,16 @@ class TailorPage:
 
     def __init__(self, assignment: Assignment, user: Any, data: QueryDict | None) -> None:
         self.assignment = assignment
-        items = list(assignment.items.select_related("narrative_version").order_by("order", "pk"))
+        items = list(with_text_language(assignment.items.select_related("narrative_version")).order_by("order", "pk"))
         self.item_forms = [ItemForm(data, item=item) for item in items]
+        language = assignment.episode.patient.language
+        self.language = language_name(language)
+        # Items the patient will read in another language than theirs, with the language they are shown in.
+        self.untranslated = [
+            (item.title, language_name(item.fallback.shown))  # type: ignore[attr-defined]
+            for item in in_language(items, language)
+            if item.fallback  # type: ignore[attr-defined]
+        ]
         self.add_form = AddItemForm(data, user=user)
         self.checked = services.checked_weeks(assignment.episode)
         self.open_week = services.first_open_week(assignment.episode, self.checked)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,11 +24,14 @@ from programs.models import (
     PLAN_FIELDS,
     Belief,
     CopingStrategy,
+    CopingStrategyTranslation,
     GradedActivity,
+    GradedActivityTranslation,
     Narrative,
     NarrativeVersion,
     Program,
     ProgramItem,
+    language_name,
 )
 
 if TYPE_CHECKING:
@@ -87,6 +91,11 @@ class LibraryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 # --- components -------------------------------------------------------------------------------------------
+def other_language(language: str) -> str:
+    """The first language offered other than `language`: the one a form's translation fields start with."""
+    return next(code for code, _ in settings.LANGUAGES if code != language)
+
+
 class NarrativeForm(forms.ModelForm):
     body = forms.CharField(widget=forms.Textarea, help_text="Markdown. Saving a change adds a new version.")
     key_messages = forms.CharField(widget=forms.Textarea, required=False, help_text="One key message per line.")
@@ -97,10 +106,28 @@ class NarrativeForm(forms.ModelForm):
         label="Beliefs addressed",
         help_text=Narrative._meta.get_field("beliefs").help_text,
     )
+    # The narrative in another language: a version in that language (saving a change adds one), shown to patients
+    # of that language. Empty: they read the narrative's own language, with a note saying so.
+    translation_language = forms.ChoiceField(
+        label="Other language", choices=settings.LANGUAGES, required=False, help_text="The language of the text below."
+    )
+    translation_title = forms.CharField(label="Title in the other language", max_length=200, required=False)
+    translation_body = forms.CharField(
+        label="Text in the other language",
+        widget=forms.Textarea,
+        required=False,
+        help_text="Markdown. Saving a change adds a new version in that language.",
+    )
+    translation_key_messages = forms.CharField(
+        label="Key messages in the other language",
+        widget=forms.Textarea,
+        required=False,
+        help_text="One key message per line.",
+    )
 
     class Meta:
         model = Narrative
-        fields = ("clinic", "title", "beliefs")
+        fields = ("clinic", "title", "language", "beliefs")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,11 +135,59 @@ class NarrativeForm(forms.ModelForm):
         if current is not None:
             self.fields["body"].initial = current.body
             self.fields["key_messages"].initial = current.key_messages
+        other = other_language(self.instance.language)
+        self.fields["translation_language"].initial = other
+        translated = self.instance.current_version(other) if self.instance.pk else None
+        if translated is not None:
+            self.fields["translation_title"].initial = translated.title
+            self.fields["translation_body"].initial = translated.body
+            self.fields["translation_key_messages"].initial = translated.key_messages
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        language = data.get("language") or self.instance.language
+        other = data.get("translation_language")
+        if self.translation() is None:
+            return data
+        if not other:
+            self.add_error("translation_language", "Choose the language of this text.")
+        elif other == language:
+            self.add_error(
+                "translation_language",
+                f"The narrative is written in {language_name(language)}: choose another language.",
+            )
+        if not data.get("translation_title", "").strip():
+            self.add_error("translation_title", "Give the title in the other language.")
+        if not data.get("translation_body", "").strip():
+            self.add_error("translation_body", "Write the text in the other language.")
+        return data
+
+    def translation(self) -> dict[str, str] | None:
+        """The text in another language to save as a new version, or None when there is nothing new."""
+        names = ("translation_title", "translation_body", "translation_key_messages")
+        data = self.cleaned_data
+        if not any(data.get(name, "").strip() for name in names):
+            return None
+        language = data.get("translation_language") or ""
+        current = self.instance.current_version(language) if self.instance.pk and language else None
+        given = {
+            "language": language,
+            "title": data.get("translation_title", "").strip(),
+            "body": data.get("translation_body", ""),
+            "key_messages": data.get("translation_key_messages", ""),
+        }
+        if current is not None and (current.title, current.body, current.key_messages) == (
+            given["title"],
+            given["body"],
+            given["key_messages"],
+        ):
+            return None
+        return given
 
 
 class NarrativeVersionInline(admin.TabularInline):
     model = NarrativeVersion
-    fields = ("version", "created_at", "body", "key_messages")
+    fields = ("version", "language", "created_at", "title", "body", "key_messages")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -128,8 +203,31 @@ class NarrativeVersionInline(admin.TabularInline):
 @admin.register(Narrative)
 class NarrativeAdmin(LibraryAdmin):
     form = NarrativeForm
-    list_display = ("title", "library", "beliefs_addressed", "created_at")
+    list_display = ("title", "library", "language", "languages", "beliefs_addressed", "created_at")
     inlines = (NarrativeVersionInline,)
+    fieldsets = (
+        (None, {"fields": ("clinic", "title", "language", "body", "key_messages", "beliefs")}),
+        (
+            "Text in another language",
+            {
+                "fields": ("translation_language", "translation_title", "translation_body", "translation_key_messages"),
+                "description": "Patients whose language has no text read the narrative in its own language, with "
+                "a note saying so.",
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Its versions are written in it: the language of a narrative is chosen once.
+        return (*super().get_readonly_fields(request, obj), *(("language",) if obj is not None else ()))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("versions")
+
+    @admin.display(description="Texts in")
+    def languages(self, obj: Narrative) -> str:
+        codes = {v.language for v in obj.versions.all()} | {obj.language}
+        return ", ".join(name for code, name in settings.LANGUAGES if code in codes)
 
     @admin.display(description="Beliefs addressed")
     def beliefs_addressed(self, obj: Narrative) -> str:
@@ -138,30 +236,88 @@ class NarrativeAdmin(LibraryAdmin):
     def save_model(self, request: HttpRequest, obj: Narrative, form: Any, change: bool) -> None:
         body, key_messages = form.cleaned_data["body"], form.cleaned_data["key_messages"]
         beliefs = form.cleaned_data.get("beliefs", [])
-        if not change:
-            created = services.create_narrative(
-                clinic=obj.clinic, title=obj.title, body=body, key_messages=key_messages, beliefs=beliefs
-            )
-            obj.pk, obj._state = created.pk, created._state
-            return
-        obj.save(update_fields=["title"])
-        if "beliefs" in form.changed_data:
-            services.set_narrative_beliefs(narrative=obj, beliefs=beliefs)
-        if {"body", "key_messages"} & set(form.changed_data):
-            services.edit_narrative(narrative=obj, body=body, key_messages=key_messages)
+        translation = form.translation()
+        with transaction.atomic():  # the narrative and its text in the other language, or nothing
+            if not change:
+                created = services.create_narrative(
+                    clinic=obj.clinic,
+                    title=obj.title,
+                    body=body,
+                    key_messages=key_messages,
+                    beliefs=beliefs,
+                    language=obj.language,
+                )
+                obj.pk, obj._state = created.pk, created._state
+            else:
+                obj.save(update_fields=["title"])
+                if "beliefs" in form.changed_data:
+                    services.set_narrative_beliefs(narrative=obj, beliefs=beliefs)
+                if {"body", "key_messages"} & set(form.changed_data):
+                    services.edit_narrative(narrative=obj, body=body, key_messages=key_messages)
+            if translation is not None:
+                services.translate_narrative(narrative=obj, **translation)
+
+
+class TranslationFormSet(BaseInlineFormSet):
+    """A component's texts in other languages: each language once, none in the component's own (the text above)."""
+
+    def clean(self) -> None:
+        super().clean()
+        own = self.instance.language
+        for form in self.forms:
+            if not form.has_changed() or form.cleaned_data.get("DELETE"):
+                continue
+            if form.cleaned_data.get("language") == own:
+                form.add_error(
+                    "language", f"The text above is in {language_name(own)}: choose another language for this one."
+                )
+
+
+class TranslationInline(ScopedInlineMixin, admin.StackedInline):
+    formset = TranslationFormSet
+    extra = 1
+    max_num = len(settings.LANGUAGES) - 1
+    verbose_name = "text in another language"
+    verbose_name_plural = "texts in other languages"
+    view_capability = Can.VIEW_LIBRARY
+    add_capability = change_capability = delete_capability = Can.CHANGE_LIBRARY
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # A new row starts in the language the component lacks.
+        formset.form.base_fields["language"].initial = other_language(obj.language if obj else settings.LANGUAGE_CODE)
+        return formset
+
+
+class CopingStrategyTranslationInline(TranslationInline):
+    model = CopingStrategyTranslation
+    fields = ("language", "title", "instructions", "when_to_use")
+
+
+class GradedActivityTranslationInline(TranslationInline):
+    model = GradedActivityTranslation
+    fields = ("language", "title", "activity")
 
 
 @admin.register(CopingStrategy)
 class CopingStrategyAdmin(LibraryAdmin):
-    list_display = ("title", "library")
-    fields = ("clinic", "title", "instructions", "when_to_use")
+    list_display = ("title", "library", "language")
+    fields = ("clinic", "title", "language", "instructions", "when_to_use")
+    inlines = (CopingStrategyTranslationInline,)
 
     def save_model(self, request: HttpRequest, obj: CopingStrategy, form: Any, change: bool) -> None:
         if change:
             obj.save()
             return
         created = services.create_coping_strategy(
-            clinic=obj.clinic, title=obj.title, instructions=obj.instructions, when_to_use=obj.when_to_use
+            clinic=obj.clinic,
+            title=obj.title,
+            instructions=obj.instructions,
+            when_to_use=obj.when_to_use,
+            language=obj.language,
         )
         obj.pk, obj._state = created.pk, created._state
 
@@ -170,7 +326,7 @@ class GradedActivityForm(forms.ModelForm):
     class Meta:
         model = GradedActivity
         fields = (
-            "clinic", "title", "activity", "unit", "baseline", "increase_kind", "increase", "goal",
+            "clinic", "title", "language", "activity", "unit", "baseline", "increase_kind", "increase", "goal",
             "flare_margin", "flare_response",
         )  # fmt: skip
 
@@ -190,8 +346,9 @@ class GradedActivityForm(forms.ModelForm):
 @admin.register(GradedActivity)
 class GradedActivityAdmin(LibraryAdmin):
     form = GradedActivityForm
-    list_display = ("title", "activity", "unit", "baseline", "increase", "increase_kind", "goal", "library")
+    list_display = ("title", "activity", "unit", "baseline", "increase", "increase_kind", "goal", "library", "language")
     readonly_fields = ("quota_preview",)
+    inlines = (GradedActivityTranslationInline,)
 
     @admin.display(description="Weekly target by week (no flare)")
     def quota_preview(self, obj: GradedActivity) -> str:

@@ -95,6 +95,7 @@ def test_adding_a_narrative_creates_version_one(tess_client, world):
     data = {
         "clinic": world.alpha.pk,
         "title": "New story",
+        "language": "en-gb",
         "body": "Once",
         "key_messages": "One",
         "versions-TOTAL_FORMS": 0,

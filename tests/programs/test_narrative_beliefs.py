@@ -69,6 +69,7 @@ def _form(clinic_pk: int, **extra: object) -> dict[str, object]:
     return {
         "clinic": clinic_pk,
         "title": "Moving helps",
+        "language": "en-gb",
         "body": "Text",
         "key_messages": "",
         "versions-TOTAL_FORMS": 0,
