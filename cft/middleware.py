@@ -12,17 +12,18 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 
-class NoStoreApiMiddleware:
-    """API answers carry patient records: no browser, proxy or app cache may keep a copy (Cache-Control:
-    no-store). Pages already say so (`never_cache` on the check-in views, the admin's own)."""
+class NoStoreMiddleware:
+    """Nothing the app answers may be kept by a browser, proxy or app cache (Cache-Control: no-store, private):
+    API answers, reports, CSVs, export downloads, the admin and the patient pages carry patient records, and the
+    enrolment page a TOTP key. One rule for every response rather than a decorator per view, so a new download
+    cannot forget it. Static files (WhiteNoise, before this) keep their long cache headers."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
         response = self.get_response(request)
-        if request.path.startswith("/api/v1/"):
-            add_never_cache_headers(response)
+        add_never_cache_headers(response)
         return response
 
 

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "audit.middleware.ClientAddressMiddleware",  # every audit event written during a request carries its address
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cft.middleware.NoStoreMiddleware",  # every answer but a static file: Cache-Control: no-store
     "cft.middleware.SlidingSessionMiddleware",  # Django's, with the session age an inactivity timeout
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,7 +72,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "cft.middleware.NoStoreApiMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
