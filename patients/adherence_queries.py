@@ -198,9 +198,10 @@ def with_adherence(
     """Annotate each patient with `adherence_met` and `adherence_due` (activity-weeks of the open episode, rules 1
     and 3 of `patients.adherence`), and alias `adherence_band` for filtering (the page reads the band from the
     two counts, `adherence.Adherence`). Counted in the patients' time zones: `zones`, else one query first lists
-    those in use (`time_zones_in` of `zones_of`, by default of `qs`). The patients are joined to their open
-    episode's summary as `open_outcome` (`outcomes.with_open_outcome`, as the caseload's rows are), whose `week_one`
-    the program weeks count from.
+    those in use (`time_zones_in` of `zones_of`, by default of `qs`). The patients are joined to their current
+    episode's summary as `current_outcome` (`outcomes.with_current_outcome`, as the caseload's rows are), whose
+    `week_one` the program weeks count from; only an open episode's activities count (a discharged patient has
+    none due).
 
     Django writes an annotation out in full wherever another refers to it, so each is written to be referred to
     once where it can (`Least`, `Greatest`, `Coalesce` rather than a `Case` naming it in each branch): the query
@@ -210,7 +211,7 @@ def with_adherence(
         zones = time_zones_in(qs if zones_of is None else zones_of)
     # Week one from the joined summary: a column, where a subquery over the open episode's assignments was written
     # out (and planned) again in each of the five places that count from it.
-    week_one_number = day_number("open_outcome__week_one")
+    week_one_number = day_number("current_outcome__week_one")
     activities = AssignmentItem.objects.filter(
         assignment__episode__patient=OuterRef("pk"),
         assignment__episode__ended_on__isnull=True,

@@ -96,15 +96,15 @@ def caseload_queryset(
         with_patient_outcomes(qs)
         .annotate(
             current_program=Subquery(open_assignments.order_by("-start_date", "-pk").values("title")[:1]),
-            week_one=F("open_outcome__week_one"),
-            baseline_week=F("open_outcome__baseline_week"),
+            week_one=F("current_outcome__week_one"),
+            baseline_week=F("current_outcome__baseline_week"),
             open_alert_count=Subquery(open_alerts[:1]),
             beliefs_to_address=beliefs_to_address_column(),
         )
         .annotate(
             # Stored by `patients.summaries` by the rule `outcomes.any_responder_q` decides in SQL (a property
             # test holds them equal); no summary (no open episode) is no responder.
-            is_responder=Coalesce(F("open_outcome__any_responder"), Value(False), output_field=BooleanField()),
+            is_responder=Coalesce(F("current_outcome__any_responder"), Value(False), output_field=BooleanField()),
             urgency=Case(
                 When(has_red_flag=True, then=Value(URGENCY_RED_FLAG)),
                 When(has_worsening=True, then=Value(URGENCY_WORSENING)),
@@ -115,7 +115,7 @@ def caseload_queryset(
         )
     )
     annotated = annotated.alias(
-        open_checkin_count=F("open_outcome__checkin_count"), open_any_responder=F("open_outcome__any_responder")
+        open_checkin_count=F("current_outcome__checkin_count"), open_any_responder=F("current_outcome__any_responder")
     )
     return with_adherence(annotated, zones_of=qs, zones=zones, now=now)
 
@@ -152,7 +152,7 @@ URGENCY_ORDERING = (F("urgency").asc(), "last_name", "first_name", "pk")
 
 
 # The response filters are conditions on the row of the open episode's summary the caseload joins: a condition
-# on `open_outcome__...` in a filter() of its own would join the summaries a second time (a reverse relation).
+# on `current_outcome__...` in a filter() of its own would join the summaries a second time (a reverse relation).
 def responders(rows: QuerySet[CaseloadRow]) -> QuerySet[CaseloadRow]:
     """The rows (of `caseload_queryset`) of responders on either measure (`is_responder`). On the stored flag
     itself, not `is_responder`'s Coalesce of it: a condition the database can see rejects a missing summary, so it

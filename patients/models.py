@@ -568,7 +568,11 @@ class EpisodeOutcome(models.Model):
 
     episode = models.OneToOneField(Episode, on_delete=models.CASCADE, primary_key=True, related_name="outcome")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="episode_outcomes")
-    is_open = models.BooleanField(help_text="The episode has not ended: the caseload reads this row.")
+    is_current = models.BooleanField(
+        default=False,
+        help_text="The patient's current episode: the open one, else the last one (care has ended). The caseload "
+        "reads this row, so a discharged patient shows the outcome of their last episode.",
+    )
     first_assignment = models.ForeignKey(
         "Assignment",
         null=True,
@@ -663,18 +667,20 @@ class EpisodeOutcome(models.Model):
     objects = EpisodeOutcomeQuerySet.as_manager()
 
     class Meta:
-        # Partial on the open episode, the caseload's row: one index per filter and sort (issue 19).
+        # Partial on the current episode, the caseload's row: one index per filter and sort (issue 19).
         indexes = [
-            models.Index(fields=["patient"], name="outcome_open_by_patient", condition=Q(is_open=True)),
-            models.Index(fields=["latest_odi"], name="outcome_open_latest_odi", condition=Q(is_open=True)),
-            models.Index(fields=["odi_change"], name="outcome_open_odi_change", condition=Q(is_open=True)),
-            models.Index(fields=["nrs_change"], name="outcome_open_nrs_change", condition=Q(is_open=True)),
+            models.Index(fields=["patient"], name="outcome_current_by_patient", condition=Q(is_current=True)),
+            models.Index(fields=["latest_odi"], name="outcome_current_latest_odi", condition=Q(is_current=True)),
+            models.Index(fields=["odi_change"], name="outcome_current_odi_change", condition=Q(is_current=True)),
+            models.Index(fields=["nrs_change"], name="outcome_current_nrs_change", condition=Q(is_current=True)),
             models.Index(
-                fields=["patient"], name="outcome_open_responder", condition=Q(is_open=True, any_responder=True)
+                fields=["patient"], name="outcome_current_responder", condition=Q(is_current=True, any_responder=True)
             ),
-            models.Index(fields=["patient"], name="outcome_open_worsening", condition=Q(is_open=True, worsening=True)),
             models.Index(
-                fields=["patient"], name="outcome_open_attention", condition=Q(is_open=True, has_open_alert=True)
+                fields=["patient"], name="outcome_current_worsening", condition=Q(is_current=True, worsening=True)
+            ),
+            models.Index(
+                fields=["patient"], name="outcome_current_attention", condition=Q(is_current=True, has_open_alert=True)
             ),
             models.Index(fields=["clinic", "starts_on"], name="outcome_report_scope"),
         ]

@@ -100,10 +100,13 @@ SUMMARY_COLUMNS = (
 )
 
 
-def with_open_outcome(qs: QuerySet[Patient]) -> QuerySet[Patient]:
-    """Join each patient's open episode's stored summary (`EpisodeOutcome`) as `open_outcome`: one LEFT JOIN on
-    its partial index, no subquery over the check-ins. A patient without one (no open episode) reads NULLs."""
-    return qs.annotate(open_outcome=FilteredRelation("episode_outcomes", condition=Q(episode_outcomes__is_open=True)))
+def with_current_outcome(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Join each patient's current episode's stored summary (`EpisodeOutcome.is_current`: the open episode, else a
+    discharged patient's last) as `current_outcome`: one LEFT JOIN on its partial index, no subquery over the
+    check-ins. A patient without an episode reads NULLs."""
+    return qs.annotate(
+        current_outcome=FilteredRelation("episode_outcomes", condition=Q(episode_outcomes__is_current=True))
+    )
 
 
 def with_patient_outcomes(qs: QuerySet[Patient]) -> QuerySet[WithAnnotations[Patient, PatientOutcomes]]:
@@ -111,8 +114,8 @@ def with_patient_outcomes(qs: QuerySet[Patient]) -> QuerySet[WithAnnotations[Pat
     (`patients.summaries`, kept in the transaction of every change), the open alerts from the alerts themselves
     (an index probe on the partial `alert_open_by_patient`: the few open alerts, as they stand)."""
     alerts = Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
-    annotated = with_open_outcome(qs).annotate(
-        **{name: F(f"open_outcome__{name}") for name in SUMMARY_COLUMNS},
+    annotated = with_current_outcome(qs).annotate(
+        **{name: F(f"current_outcome__{name}") for name in SUMMARY_COLUMNS},
         has_open_alert=Exists(alerts),
         has_red_flag=Exists(alerts.filter(kind=Alert.Kind.RED_FLAG)),
         has_worsening=Exists(alerts.filter(kind=Alert.Kind.WORSENING)),

@@ -78,7 +78,6 @@ CHECKIN_FIELDS = (
 class Summary:
     """One episode's outcomes; the fields of `EpisodeOutcome` other than its keys."""
 
-    is_open: bool
     checkin_count: int = 0
     weeks_checked_in: int = 0  # program weeks 1 and on with a check-in (week 0 is an intake)
     baseline_week: int | None = None
@@ -145,7 +144,7 @@ class Summary:
 SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(Summary))
 
 
-def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_open: bool) -> Summary:
+def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str]) -> Summary:
     """The summary of one episode from its check-ins (any order) and the kinds of its open alerts.
 
     Responder flags are `scoring.change_from_baseline`'s on the exact scores (points and sections answered), None
@@ -160,7 +159,7 @@ def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_o
         **{flag: kind in kinds for kind, flag in ALERT_FLAGS.items()},
     }
     if not rows:
-        return Summary(is_open=is_open, **alerts)
+        return Summary(**alerts)
     baseline, latest = rows[0], rows[-1]
     base_odi = scoring.odi_score_from(baseline.odi_points, baseline.odi_answered)
     latest_odi = scoring.odi_score_from(latest.odi_points, latest.odi_answered)
@@ -196,7 +195,6 @@ def summarise(checkins: Iterable[Week], open_alert_kinds: Iterable[str], *, is_o
     follow_ups |= activity_totals(entry for row in rows for entry in row.activities or ())
     follow_ups |= belief_changes(rows)
     return Summary(
-        is_open=is_open,
         checkin_count=len(rows),
         weeks_checked_in=sum(1 for row in rows if row.week >= 1),
         baseline_week=baseline.week,
@@ -286,7 +284,10 @@ def _outcome(episode_id: int, patient_id: int, summary: Summary, keys: dict[str,
 
 
 # The report's keys of a summary (`report_keys`), written only by those who computed them.
-KEY_FIELDS = ("clinic", "therapist", "time_zone", "first_assignment", "program", "week_one", "starts_on", "ended_on")
+KEY_FIELDS = (
+    "clinic", "therapist", "time_zone", "first_assignment", "program", "week_one", "starts_on", "ended_on",
+    "is_current",
+)  # fmt: skip
 
 
 def _upsert(outcomes: Sequence[EpisodeOutcome], *, with_keys: bool = False) -> None:
@@ -323,11 +324,13 @@ def report_keys(
     started_on: dt.date,
     ended_on: dt.date | None,
     first: FirstAssignment | None,
+    is_current: bool,
 ) -> dict[str, Any]:
     """What a report groups and filters an episode by, kept on its summary: the patient's clinic, primary therapist
     and time zone (today, for the weeks due), the first assignment (its program is the episode's in reports, its
-    start week one), the date a report's range reads (week one, or the episode's start when nothing was assigned)
-    and the end of care."""
+    start week one), the date a report's range reads (week one, or the episode's start when nothing was assigned),
+    the end of care, and whether it is the patient's current episode (`current_episodes`: the row the caseload and
+    the patient's list read)."""
     return {
         "clinic_id": clinic_id,
         "therapist_id": therapist_id,
@@ -337,12 +340,28 @@ def report_keys(
         "week_one": first.start_date if first else None,
         "starts_on": first.start_date if first else started_on,
         "ended_on": ended_on,
+        "is_current": is_current,
     }
 
 
+def current_episodes(episodes: Iterable[tuple[int, int, dt.date, dt.date | None]]) -> set[int]:
+    """Of (id, patient id, started on, ended on) rows, the ids of each patient's current episode: the open one,
+    else the one that began last (a discharged patient's last episode of care), the latest id on a tie."""
+    best: dict[int, tuple[bool, dt.date, int]] = {}
+    for pk, patient_id, started_on, ended_on in episodes:
+        rank = (ended_on is None, started_on, pk)
+        if patient_id not in best or rank > best[patient_id]:
+            best[patient_id] = rank
+    return {rank[2] for rank in best.values()}
+
+
 def episode_keys(episode: Episode) -> dict[str, Any]:
-    """`report_keys` of one episode (one query for its first assignment, one for its patient unless loaded)."""
+    """`report_keys` of one episode (one query for its first assignment, one for the patient's episodes, one for
+    its patient unless loaded)."""
     patient = episode.patient
+    siblings = Episode.objects.filter(patient_id=episode.patient_id).values_list(
+        "pk", "patient_id", "started_on", "ended_on"
+    )
     return report_keys(
         clinic_id=patient.clinic_id,
         therapist_id=patient.primary_therapist_id,
@@ -350,6 +369,7 @@ def episode_keys(episode: Episode) -> dict[str, Any]:
         started_on=episode.started_on,
         ended_on=episode.ended_on,
         first=first_assignments([episode.pk]).get(episode.pk),
+        is_current=episode.pk in current_episodes(siblings),
     )
 
 
@@ -376,7 +396,7 @@ def compute_outcome(episode: Episode, checkins: Iterable[CheckIn] | None = None)
     """The summary of one episode from its rows as they stand (two queries; one when the caller passes every
     check-in of the episode)."""
     kinds = Alert.objects.filter(episode=episode, acknowledged_at__isnull=True).values_list("kind", flat=True)
-    return summarise(_weeks(episode, checkins), kinds, is_open=episode.ended_on is None)
+    return summarise(_weeks(episode, checkins), kinds)
 
 
 def refresh_outcome(
@@ -409,7 +429,7 @@ def refresh_outcome(
     if alerts_changed or keys_changed:
         summary = compute_outcome(episode, checkins)
     else:
-        summary = summarise(_weeks(episode, checkins), (), is_open=episode.ended_on is None)
+        summary = summarise(_weeks(episode, checkins), ())
     if not keys_changed:
         figures = dataclasses.asdict(summary)
         if not alerts_changed:
@@ -419,7 +439,12 @@ def refresh_outcome(
         if not alerts_changed:
             summary = compute_outcome(episode, checkins)  # a row not written yet needs its alert figures too
     # A new row, or new keys: the whole summary with the report's keys.
-    _upsert([_outcome(episode.pk, episode.patient_id, summary, episode_keys(episode))], with_keys=True)
+    keys = episode_keys(episode)
+    _upsert([_outcome(episode.pk, episode.patient_id, summary, keys)], with_keys=True)
+    if keys["is_current"]:  # a new episode: the one before is no longer the patient's current
+        EpisodeOutcome.objects.filter(patient_id=episode.patient_id, is_current=True).exclude(
+            episode_id=episode.pk
+        ).update(is_current=False)
 
 
 def rebuild_outcomes(episodes: QuerySet[Episode] | None = None, *, batch_size: int = 2000) -> int:
@@ -466,9 +491,11 @@ def _rebuild_batch(batch: list[EpisodeRow]) -> int:
     for episode_id, kind in alerts.values_list("episode_id", "kind"):
         kinds[episode_id].append(kind)
     firsts = first_assignments(ids)
+    siblings = Episode.objects.filter(patient_id__in={episode.patient_id for episode in batch}).order_by()
+    current = current_episodes(siblings.values_list("pk", "patient_id", "started_on", "ended_on"))
     outcomes = []
     for episode in batch:
-        summary = summarise(weeks[episode.pk], kinds[episode.pk], is_open=episode.ended_on is None)
+        summary = summarise(weeks[episode.pk], kinds[episode.pk])
         keys = report_keys(
             clinic_id=episode.patient__clinic_id,
             therapist_id=episode.patient__primary_therapist_id,
@@ -476,6 +503,7 @@ def _rebuild_batch(batch: list[EpisodeRow]) -> int:
             started_on=episode.started_on,
             ended_on=episode.ended_on,
             first=firsts.get(episode.pk),
+            is_current=episode.pk in current,
         )
         outcomes.append(_outcome(episode.pk, episode.patient_id, summary, keys))
     _upsert(outcomes, with_keys=True)

@@ -90,15 +90,19 @@ def test_responder_and_not_yet_filters(tess_client, world):
     assert rows(not_yet) == ["Aaron Colleague"]
 
 
-def test_the_response_filters_read_only_the_open_episode_with_a_follow_up(tess_client, world):
+def test_the_response_filters_read_the_current_episode_a_discharged_patients_last(tess_client, world):
     from patients.services import discharge_patient
 
     checkin(world.alice, 1, 3, 6)
-    checkin(world.alice, 3, 2, 4)  # a responder, then discharged: no open episode
+    checkin(world.alice, 3, 2, 4)  # a responder, then discharged: her last episode is still her outcome
     discharge_patient(patient=world.alice)
     checkin(world.aaron, 1, 3, 6)  # a baseline only: no follow-up yet
-    for response in ("responder", "not_yet"):
-        assert rows(tess_client.get(CHANGELIST, {"caseload": "clinic", "response": response})) == []
+    assert rows(tess_client.get(CHANGELIST, {"caseload": "clinic", "response": "responder"})) == ["Alice Anders"]
+    assert rows(tess_client.get(CHANGELIST, {"caseload": "clinic", "response": "not_yet"})) == []
+    discharged = tess_client.get(CHANGELIST, {"caseload": "clinic", "status__exact": "discharged"})
+    assert rows(discharged) == ["Alice Anders"]
+    html = discharged.content.decode()
+    assert "never" not in html.split("<tbody>", 1)[1]  # her last check-in, not "never"
 
 
 def test_percent_responder_counts_as_responder(tess_client, world):

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from patients import adherence
 from patients.adherence_queries import day_number, day_number_of, episode_adherence, with_adherence
 from patients.models import AssignmentItem, CheckIn, Episode, Patient
-from patients.outcomes import with_open_outcome
+from patients.outcomes import with_current_outcome
 from patients.services import assign_program, current_week, tailor_item
 from programs.models import Program
 from tests.factories import EpisodeFactory, PatientFactory, checkin, patient_meeting_some_quotas, patient_on_program
@@ -40,7 +40,7 @@ def page_numbers(patient: Patient, now: dt.datetime | None = None) -> adherence.
 
 
 def sql_numbers(patient: Patient, now: dt.datetime | None = None) -> tuple[int, int, str]:
-    patients = with_open_outcome(Patient.objects.filter(pk=patient.pk))
+    patients = with_current_outcome(Patient.objects.filter(pk=patient.pk))
     row = with_adherence(patients, now=now).annotate(band=F("adherence_band")).get()
     return row.adherence_met, row.adherence_due, row.band
 

@@ -53,7 +53,7 @@ def test_seeded_patients_report_their_activities_and_coping_so_adherence_has_dat
     from patients import adherence
     from patients.adherence_queries import with_adherence
     from patients.models import Patient
-    from patients.outcomes import with_open_outcome
+    from patients.outcomes import with_current_outcome
 
     demo.seed(password="demo-password-123", patients_per_clinic=8, max_weeks=8)
     checkins = list(CheckIn.objects.exclude(activities=[]))
@@ -62,7 +62,7 @@ def test_seeded_patients_report_their_activities_and_coping_so_adherence_has_dat
     # Some quotas met and some not, so the caseload's bands show more than one value.
     assert any(c.activities_met for c in checkins)
     assert any(c.activities_met < len(c.activities) for c in checkins)
-    patients = with_adherence(with_open_outcome(Patient.objects.all()))
+    patients = with_adherence(with_current_outcome(Patient.objects.all()))
     bands = set(patients.annotate(band=F("adherence_band")).values_list("band", flat=True))
     assert bands - {adherence.NO_DATA}
 

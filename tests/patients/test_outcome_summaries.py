@@ -60,7 +60,7 @@ def assert_summary_is_current(episode: Episode) -> None:
     episode.refresh_from_db()
     stored = EpisodeOutcome.objects.filter(episode=episode).first()
     if stored is None:  # made by a factory, and nothing has happened to it yet: readers join it as empty
-        assert compute_outcome(episode) == summarise([], [], is_open=True)
+        assert compute_outcome(episode) == summarise([], [])
         return
     assert summary_of(stored) == compute_outcome(episode)
     assert stored.patient_id == episode.patient_id
@@ -122,7 +122,9 @@ def test_the_stored_summary_is_the_one_computed_from_the_check_ins_after_any_seq
     if discharge:
         services.discharge_patient(patient=patient, by=therapist)
         assert_summary_is_current(episode)
-        assert not EpisodeOutcome.objects.get(episode=episode).is_open
+        stored = EpisodeOutcome.objects.get(episode=episode)
+        assert stored.ended_on is not None
+        assert stored.is_current  # the discharged patient's last episode: still the caseload's row
 
 
 def test_a_new_episode_has_an_empty_open_summary():
@@ -131,7 +133,9 @@ def test_a_new_episode_has_an_empty_open_summary():
     patient.status = Patient.Status.ACTIVE
     patient.save(update_fields=["status"])
     episode = services.open_episode(patient=patient, started_on=patient.local_today())
-    assert summary_of(EpisodeOutcome.objects.get(episode=episode)) == summarise([], [], is_open=True)
+    assert summary_of(EpisodeOutcome.objects.get(episode=episode)) == summarise([], [])
+    current = EpisodeOutcome.objects.filter(patient=patient, is_current=True)
+    assert list(current.values_list("episode_id", flat=True)) == [episode.pk]  # the new one, not the last
 
 
 def test_a_summary_rolls_back_with_a_rejected_submission():
@@ -205,8 +209,9 @@ def test_the_rebuild_reads_in_batches_not_per_episode(django_assert_max_num_quer
         patient = patient_on_program(weeks_ago=3)
         checkin(patient, 1, 3, 5)
     EpisodeOutcome.objects.all().delete()
-    # The episodes, then per batch of 3: a savepoint pair, the check-ins, the alerts, the assignments and one upsert.
-    with django_assert_max_num_queries(1 + 2 * 6):
+    # The episodes, then per batch of 3: a savepoint pair, the check-ins, the alerts, the assignments, the patients'
+    # episodes (which one is each patient's current) and one upsert.
+    with django_assert_max_num_queries(1 + 2 * 7):
         assert rebuild_outcomes(batch_size=3) == 6
     assert EpisodeOutcome.objects.count() == 6
 
