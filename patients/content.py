@@ -69,11 +69,7 @@ def in_language(items: Iterable[AssignmentItem], language: str) -> list[Assignme
     items = list(items)
     own = [text_language(item) for item in items]
     foreign = [item for item, written_in in zip(items, own, strict=True) if written_in != language]
-    narrative_ids = {
-        item.narrative_version.narrative_id
-        for item in foreign
-        if item.kind == AssignmentItem.Kind.NARRATIVE and item.narrative_version_id
-    }
+    narrative_ids = {item.narrative_version.narrative_id for item in foreign if item.narrative_version}
     coping_ids = {item.coping_strategy_id for item in foreign if item.coping_strategy_id}
     activity_ids = {item.graded_activity_id for item in foreign if item.graded_activity_id}
     versions: dict[int, NarrativeVersion] = {}
@@ -106,7 +102,7 @@ def _translate(
 ) -> bool:
     """Put the translation's text on the display copy; False when there is none."""
     if item.kind == AssignmentItem.Kind.NARRATIVE:
-        version = versions.get(item.narrative_version.narrative_id) if item.narrative_version_id else None
+        version = versions.get(item.narrative_version.narrative_id) if item.narrative_version else None
         if version is None:
             return False
         item.title = version.title or item.title

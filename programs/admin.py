@@ -144,7 +144,7 @@ class NarrativeForm(forms.ModelForm):
             self.fields["translation_key_messages"].initial = translated.key_messages
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         language = data.get("language") or self.instance.language
         other = data.get("translation_language")
         if self.translation() is None:
