@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cft.health import healthz
-from cft.views import livez
+from cft.views import home, livez
 from clinics.two_factor import two_factor
 
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/reports/", include("reports.api_urls")),
     path("reports/", include("reports.urls")),
     path("reminders/", include("reminders.urls")),
+    path("", home, name="home"),
     path("", include("patients.urls")),
 ]
 

@@ -2,8 +2,11 @@ import logging
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views import defaults
 
 logger = logging.getLogger("cft.database")
@@ -20,6 +23,15 @@ UNAVAILABLE_DETAIL = (
 def livez(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers, nothing else checked. Also the minimal-view baseline of `make bench`."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """`/`, the address `make run` prints: staff go to the admin; anyone else gets a short page saying what this is,
+    in English or Norwegian as their browser asks (Accept-Language)."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect("admin:index")
+    with translation.override(translation.get_language_from_request(request)):
+        return render(request, "home.html", {"languages": settings.LANGUAGES})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.admin import AdminSite, ModelAdmin, helpers
@@ -22,6 +23,19 @@ class CftAdminSite(AdminSite):
     site_title = "CFT Tracker"
     index_title = "Clinic workspace"
     index_template = "admin/cft_index.html"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.index_panels: list[Callable[[HttpRequest], str]] = []
+
+    def add_index_panel(self, panel: Callable[[HttpRequest], str]) -> None:
+        """An app adds a panel to the admin home (its HTML for the request, or "" for none): the clinic setup
+        checklist comes from patients, which this app may not import."""
+        self.index_panels.append(panel)
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        panels = [html for panel in self.index_panels if (html := panel(request))]
+        return super().index(request, {"index_panels": panels, **(extra_context or {})})
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         # Whether to link the outcome reports from every admin page (user tools and the index). Imported here:

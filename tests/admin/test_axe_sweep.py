@@ -137,3 +137,17 @@ def test_every_staff_page_has_no_axe_violations(live_server, username):
     assert len(visited) > 20, visited
     assert broken == [], "\n".join(broken)
     assert found == [], "\n".join(found)
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("language", ["en-GB", "nb-NO"])
+def test_the_home_page_for_visitors_has_no_axe_violations(live_server, sized_page, language):
+    """`/` for anyone not signed in as staff (cft.views.home), in each language a browser may ask for."""
+    page = sized_page
+    page.context.set_extra_http_headers({"Accept-Language": language})
+    response = page.goto(f"{live_server.url}/")
+    assert response is not None and response.status == 200
+    assert page.locator("html").get_attribute("lang") == ("nb" if language == "nb-NO" else "en-GB")
+    assert page.evaluate(RUN_AXE) == []

@@ -208,6 +208,7 @@ def _clinic_a(world: World) -> dict[str, Any]:
 RULES: dict[str, Rule] = {
     "healthz": Rule(health),
     "livez": Rule(public),
+    "home": Rule(public),  # staff are sent to the admin, anyone else gets the page saying what this is
     "two-factor": Rule(any_staff(), ("GET", "POST"), body=lambda w: {"token": "000000"}),
     "admin:index": Rule(any_staff(), kind="admin"),
     "admin:login": Rule(public, kind="admin"),
