@@ -127,13 +127,13 @@ def test_a_norwegian_patient_reads_the_program_from_the_reminder_then_checks_in(
     page.get_by_role("button", name="Åpne programmet mitt").click()
     assert page.url.endswith("/checkin/program/")
     assert page.get_by_role("heading", level=1).inner_text() == "Programmet ditt, uke 5"
-    # a narrative to read, and a coping strategy with its instructions and when to use it
-    assert page.get_by_role("heading", name="Stress, sleep and pain").is_visible()
-    strategy = page.locator("article.coping-strategy", has=page.get_by_role("heading", name="Relaxed breathing"))
-    assert "Breathe slowly into your belly" in strategy.locator(".instructions").inner_text()
+    # a narrative to read, and a coping strategy with its instructions and when to use it, in Norwegian
+    assert page.get_by_role("heading", name="Stress, søvn og smerte").is_visible()
+    strategy = page.locator("article.coping-strategy", has=page.get_by_role("heading", name="Avslappet pust"))
+    assert "Pust rolig ned i magen" in strategy.locator(".instructions").inner_text()
     assert strategy.locator(".when-to-use").is_visible()
     # this week's goal in whole units (20.8 minutes in the schedule)
-    walking = page.locator("li.goal", has_text="Walking")
+    walking = page.locator("li.goal", has_text="Gå tur")
     assert "Mål: 21 minutter" in walking.inner_text()
     assert "Ingenting meldt ennå denne uken." in walking.inner_text()
     # the emergency panel names the clinic's number and the local emergency number as tel: links
@@ -169,7 +169,7 @@ def test_a_norwegian_patient_reads_the_program_from_the_reminder_then_checks_in(
     assert min(sizes) >= 12, sizes
 
     page.get_by_role("link", name="Åpne programmet mitt: hva jeg skal lese og gjøre denne uken").click()
-    assert "Du har meldt 21 minutter så langt." in page.locator("li.goal", has_text="Walking").inner_text()
+    assert "Du har meldt 21 minutter så langt." in page.locator("li.goal", has_text="Gå tur").inner_text()
 
 
 @pytest.mark.parametrize("language", ["en-gb", "nb"])
