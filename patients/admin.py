@@ -32,6 +32,7 @@ from patients import (
     admin_setup,  # noqa: F401 - the clinic setup checklist on the admin home
     audit_admin,  # noqa: F401 - registers the audit log's admin (it names patients)
     caseload,
+    duplicates,
     scoring,
     services,
     tailoring,
@@ -276,9 +277,16 @@ class NewEpisodeForm(forms.Form):
     )
 
 
+FORM_ONLY_FIELDS = ("record_version", "not_a_duplicate")  # the form's own, not the patient's
+
+
 class PatientForm(forms.ModelForm):
     # The version of the record this form was filled in on: a save over someone else's later edit is refused.
     record_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
+    # On the add form, shown (as a checkbox) only once a possible duplicate was found (`duplicates.py`).
+    not_a_duplicate = forms.BooleanField(
+        label="Not the same patient: save anyway", required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -302,6 +310,15 @@ class PatientForm(forms.ModelForm):
                 services.check_primary_therapist(data.get("primary_therapist"), clinic.pk)
             except ValidationError as exc:
                 self.add_error(None, exc)
+        if clinic is not None and not self.instance.pk and not data.get("not_a_duplicate"):
+            found = list(
+                duplicates.possible_duplicates(
+                    clinic.pk, **{name: data.get(name) or "" for name in ("first_name", "last_name", "email", "phone")}
+                )
+            )
+            if found:
+                self.fields["not_a_duplicate"].widget = forms.CheckboxInput()
+                self.add_error(None, duplicates.describe(found, data))
         if self.instance.pk and data.get("record_version"):
             try:
                 services.check_version(self.instance, data["record_version"])
@@ -352,7 +369,14 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         "export_csv_action",
     )
     fieldsets = (
-        ("Patient", {"fields": ("first_name", "last_name", "record_number", "email", "phone", "record_version")}),
+        (
+            "Patient",
+            {
+                "fields": (
+                    "first_name", "last_name", "record_number", "email", "phone", "record_version", "not_a_duplicate",
+                )  # fmt: skip
+            },
+        ),
         ("Care", {"fields": ("clinic", "primary_therapist", "status")}),
         (
             "Check-in schedule",
@@ -408,11 +432,11 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
 
     def save_model(self, request: HttpRequest, obj: Patient, form: Any, change: bool) -> None:
         if change:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "record_version"}
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name not in FORM_ONLY_FIELDS}
             version = form.cleaned_data.get("record_version")
             services.update_patient(patient=obj, by=request.user, version=version, **changes)
             return
-        fields = {name: value for name, value in form.cleaned_data.items() if name not in ("clinic", "record_version")}
+        fields = {name: value for name, value in form.cleaned_data.items() if name not in ("clinic", *FORM_ONLY_FIELDS)}
         created = services.create_patient(clinic=form.cleaned_data["clinic"], by=request.user, **fields)
         obj.pk, obj.id, obj._state = created.pk, created.pk, created._state
 
