@@ -52,7 +52,7 @@ def field_label(field: str) -> str:
     is "Reminder consent"), else the name in words."""
     for model in (Patient, Episode, Assignment, Alert, CheckIn):
         try:
-            return capfirst(str(model._meta.get_field(field).verbose_name))
+            return capfirst(str(getattr(model._meta.get_field(field), "verbose_name", field)))
         except FieldDoesNotExist:
             continue
     return capfirst(field.replace("_", " "))

@@ -58,7 +58,7 @@ def load_wording_hint(clinic: Clinic, language: str) -> str:
 def program_start(patient: Patient) -> dt.date | None:
     """The day the open episode's program starts (its week one), or None without an open episode or program."""
     episode = Episode.objects.filter(patient=patient, ended_on__isnull=True).with_week_one().first()
-    return episode.week_one if episode is not None else None  # type: ignore[attr-defined]
+    return episode.week_one if episode is not None else None
 
 
 def check_checkin_link_may_be_sent(patient: Patient) -> None:
