@@ -6,7 +6,7 @@ against libphonenumber's short-number metadata for the country."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django import forms
@@ -50,7 +50,13 @@ def validate_phone(value: Any) -> None:
         )
 
 
-class PhoneField(PhoneNumberField):
+if TYPE_CHECKING:  # set as text or a PhoneNumber, read as a PhoneNumber ("" when empty): Any to django-stubs
+    _PhoneNumberField = models.Field[Any, Any]
+else:
+    _PhoneNumberField = PhoneNumberField
+
+
+class PhoneField(_PhoneNumberField):
     """A PhoneNumberField whose form field is plain text: the model reads it in the clinic's country (`in_country`
     in the model's `clean_fields`), which a form field cannot know before the form's clinic is cleaned."""
 
