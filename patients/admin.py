@@ -40,6 +40,7 @@ from patients import (
 from patients.adherence_queries import episode_adherence, local_today, time_zones_in
 from patients.admin_alerts import AlertWorkflowMixin
 from patients.admin_beliefs import BeliefNarrativesMixin
+from patients.admin_intake import IntakeMixin
 from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
 from patients.models import DISCHARGE_NOTE_MAX_LENGTH, Alert, Assignment, CheckIn, Episode, Patient, PatientQuerySet
@@ -266,17 +267,6 @@ class DischargeForm(forms.Form):
         return note
 
 
-class NewEpisodeForm(forms.Form):
-    started_on = forms.DateField(
-        label="Start date",
-        initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    goals = forms.CharField(
-        label="Goals", required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="In the patient's words."
-    )
-
-
 FORM_ONLY_FIELDS = ("record_version", "not_a_duplicate")  # the form's own, not the patient's
 
 
@@ -329,7 +319,7 @@ class PatientForm(forms.ModelForm):
 
 # --- the admin --------------------------------------------------------------------------------------------
 @admin.register(Patient)
-class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, admin.ModelAdmin):
+class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The caseload list and the patient page."""
 
     form = PatientForm
@@ -440,6 +430,13 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         created = services.create_patient(clinic=form.cleaned_data["clinic"], by=request.user, **fields)
         obj.pk, obj.id, obj._state = created.pk, created.pk, created._state
 
+    def response_add(self, request: HttpRequest, obj: Patient, post_url_continue: str | None = None) -> HttpResponse:
+        # A new patient is met at their first visit: straight on to starting their care with them.
+        if not {"_addanother", "_continue", "_popup"} & set(request.POST):
+            self.message_user(request, f"Added {obj}. Now start their care with them.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:patients_patient_start_care", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
+
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # patients are discharged, never deleted from the workspace
@@ -543,7 +540,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
                 name="patients_patient_send_checkin_link",
             ),
             path("<path:object_id>/discharge/", wrap(self.discharge_view), name="patients_patient_discharge"),
-            path("<path:object_id>/new-episode/", wrap(self.new_episode_view), name="patients_patient_new_episode"),
+            *self.intake_urls(wrap),
             *super().get_urls(),
         ]
 
@@ -616,32 +613,6 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
         }
         status = 400 if request.method == "POST" and form.is_bound and form.errors and not action else 200
         return TemplateResponse(request, "admin/patients/patient/discharge.html", context, status=status)
-
-    def new_episode_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Start care again for a returning patient: a new episode (a discharged patient becomes active)."""
-        patient = self._patient_for_change(request, object_id)
-        form = NewEpisodeForm(request.POST, prefix="episode")
-        if not form.is_valid():
-            for name, errors in form.errors.items():
-                label = form.fields[name].label if name in form.fields else name
-                self.message_user(request, f"No episode started: {label}: {' '.join(errors)}", messages.ERROR)
-            return self._back(patient)
-        try:
-            episode = services.start_new_episode(
-                patient=patient,
-                started_on=form.cleaned_data["started_on"],
-                goals=form.cleaned_data["goals"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            self.message_user(request, f"No episode started: {error_text(exc)}", messages.ERROR)
-        else:
-            self.message_user(
-                request,
-                f"A new episode starts on {episode.started_on}. Assign a program to begin the check-ins.",
-                messages.SUCCESS,
-            )
-        return self._back(patient)
 
     def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         patient = self._patient_for_change(request, object_id)
@@ -760,8 +731,9 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, ScopedAdminMixin, 
             "discharge_url": reverse("admin:patients_patient_discharge", args=[patient.pk])
             if can_change and patient.status != Patient.Status.DISCHARGED and current is not None
             else None,
-            "new_episode_form": NewEpisodeForm(prefix="episode", initial={"started_on": patient.local_today()})
-            if can_change and current is None
+            # Care starts (or starts again) on the intake page: no open episode, or one with no program yet.
+            "start_care_url": reverse("admin:patients_patient_start_care", args=[patient.pk])
+            if can_change and (current is None or not current.assignments.all())
             else None,
             "outcome": outcome,
             "change_words": {

@@ -1,8 +1,9 @@
 """Every write to patient data with a rule or a side effect, by capability (as zulip's `actions/`): `care`
-(patients, episodes, discharge, links), `assignments` (programs on an episode, tailoring), `checkins` (a week's
-answers and the alerts they raise) and `wording` (a clinic's licensed ODI and belief wording per language).
-Called the same way from the admin, the patient pages, the API and tasks; each raises django ValidationError with
-a dict naming the bad field. Import from here: `from patients import services`, then `services.submit_checkin(...)`."""
+(patients, episodes, discharge, links), `intake` (care started at the first visit), `assignments` (programs on an
+episode, tailoring), `checkins` (a week's answers and the alerts they raise) and `wording` (a clinic's licensed ODI
+and belief wording per language). Called the same way from the admin, the patient pages, the API and tasks; each
+raises django ValidationError with a dict naming the bad field. Import from here: `from patients import services`,
+then `services.submit_checkin(...)`."""
 
 from patients.services.assignments import (
     TAILORABLE,
@@ -48,6 +49,7 @@ from patients.services.checkins import (
     raise_missed_checkin_alerts,
     submit_checkin,
 )
+from patients.services.intake import CareStarted, start_care
 from patients.services.wording import load_belief_wording, load_odi_wording
 
 __all__ = [
@@ -89,6 +91,8 @@ __all__ = [
     "update_patient",
     "StaleRecord",
     "start_new_episode",
+    "start_care",
+    "CareStarted",
     "check_version",
     "check_length",
 ]

@@ -45,7 +45,7 @@ def test_the_patient_page_discharges_after_a_confirmation_and_still_shows_the_tr
     assert f"Trend (episode from {episode.started_on:%Y-%m-%d} to {today:%Y-%m-%d})" in page
     assert 'id="trend-table"' in page and "Back at work." in page
     assert "Discharge…" not in page and "Send check-in link now" not in page
-    assert "Start a new episode (the patient returns)" in page
+    assert "Start care again (new episode)" in page
     event = AuditEvent.objects.get(action="patient.discharge", patient_id=alice.pk)
     assert event.details == {"ended_on": today.isoformat(), "note": True}
 
@@ -78,33 +78,6 @@ def test_a_bad_discharge_names_the_field_and_changes_nothing(tess_client, world,
     assert alice.status == Patient.Status.ACTIVE
     assert alice.episodes.get().ended_on is None
     assert not AuditEvent.objects.filter(action="patient.discharge").exists()
-
-
-def test_a_returning_patient_starts_a_new_episode_and_the_old_one_stays_readable(tess_client, world):
-    alice = world.alice
-    checkin(alice, 1, 4, 7)
-    first = alice.episodes.get()
-    tess_client.post(discharge_url(alice), {"ended_on": alice.local_today().isoformat(), "discharge_note": "Done."})
-    new_episode = reverse("admin:patients_patient_new_episode", args=[alice.pk])
-
-    too_early = tess_client.post(new_episode, {"episode-started_on": first.started_on.isoformat()}, follow=True)
-    assert "The new episode cannot start before the last one ended" in too_early.content.decode()
-    assert alice.episodes.count() == 1
-
-    later = alice.local_today() + dt.timedelta(days=90)
-    tess_client.post(new_episode, {"episode-started_on": later.isoformat(), "episode-goals": "Garden again"})
-
-    alice.refresh_from_db()
-    assert alice.status == Patient.Status.ACTIVE
-    assert alice.episodes.count() == 2
-    current = alice.episodes.get(ended_on__isnull=True)
-    assert (current.started_on, current.goals) == (later, "Garden again")
-    assert AuditEvent.objects.filter(action="patient.return", patient_id=alice.pk).count() == 1
-    page = page_of(tess_client, alice)
-    assert f"Trend (episode from {later:%Y-%m-%d})" in page
-    old = tess_client.get(reverse("admin:patients_patient_change", args=[alice.pk]) + f"?episode={first.pk}")
-    assert f"Trend (episode from {first.started_on:%Y-%m-%d} to" in old.content.decode()
-    assert 'id="trend-table"' in old.content.decode()
 
 
 def test_another_clinics_episode_is_never_shown(tess_client, world):

@@ -1,0 +1,144 @@
+"""The first visit's "Start care" page: the program and its start, the week-0 baseline taken with the patient
+(ODI in the clinic's wording and the patient's language, NRS, beliefs, red flags), consent to reminders and the
+first check-in link, saved in one go by `services.start_care`. A new patient lands here after being added; a
+discharged patient who returns starts their new episode here.
+
+A mixin of `PatientAdmin` (patients/admin.py), kept apart as the belief and alert panels are."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone, translation
+
+from patients import beliefs, services
+from patients.belief_wording import belief_section
+from patients.dates import validate_program_start
+from patients.forms import CheckInForm, odi_sections
+from patients.models import Patient
+from patients.plans import WeekPlan
+from programs.models import Program
+
+# The service's errors that belong to the care form; every other field is the baseline's.
+CARE_FIELDS = ("program", "start_date", "goals", "reminder_consent", "send_link")
+
+
+class StartCareForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=Program.objects.none(), label="Program")
+    start_date = forms.DateField(
+        label="Program start date",
+        validators=[validate_program_start],
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Week 1 begins on this day. Today's answers are the baseline (week 0).",
+    )
+    goals = forms.CharField(
+        label="The patient's goals",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="In their own words.",
+    )
+    reminder_consent = forms.BooleanField(
+        label="The patient agrees to weekly check-in reminders by email", required=False
+    )
+    send_link = forms.BooleanField(
+        label="Send the first check-in link now",
+        required=False,
+        initial=True,
+        help_text="Sent when the program has begun; a later start brings the link with the first weekly reminder.",
+    )
+
+    def __init__(self, *args: Any, user: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        programs = Program.objects.for_user(user).filter(clinic_id=patient.clinic_id).order_by("title")
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = programs
+
+
+class IntakeMixin:
+    def intake_urls(self, wrap: Any) -> list[Any]:
+        return [path("<path:object_id>/start-care/", wrap(self.start_care_view), name="patients_patient_start_care")]
+
+    def start_care_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        admin = cast(Any, self)
+        patient: Patient | None = admin.get_object(request, object_id)
+        if patient is None:
+            raise Http404("No such patient in your clinic.")
+        if not admin.has_change_permission(request, patient):
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else None
+        care = StartCareForm(data, user=request.user, patient=patient, initial={"reminder_consent": True})
+        # The questionnaire as the patient reads it: in their language and the clinic's wording.
+        with translation.override(patient.language):
+            baseline = CheckInForm(
+                data,
+                prefix="baseline",
+                plan=WeekPlan(week=0),
+                sections=odi_sections(patient.clinic_id, patient.language),
+                belief_section=belief_section(patient.clinic_id, patient.language) if beliefs.is_due(0) else None,
+            )
+            valid = care.is_valid() & baseline.is_valid()  # both, so every error shows at once
+        if data is not None and valid:
+            try:
+                started = services.start_care(
+                    patient=patient,
+                    program=care.cleaned_data["program"],
+                    start_date=care.cleaned_data["start_date"],
+                    goals=care.cleaned_data["goals"],
+                    baseline=baseline.payload(),
+                    reminder_consent=care.cleaned_data["reminder_consent"],
+                    send_link=care.cleaned_data["send_link"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                self._add_errors(care, baseline, exc)
+            else:
+                self._report(request, patient, started)
+                return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[patient.pk]))
+        context = {
+            **admin.admin_site.each_context(request),
+            "title": f"Start care: {patient}",
+            "patient": patient,
+            "care": care,
+            "baseline": baseline,
+            "patient_language": translation.get_language_info(patient.language)["name_local"],
+            "opts": admin.model._meta,
+        }
+        status = 400 if data is not None else 200
+        return TemplateResponse(request, "admin/patients/patient/start_care.html", context, status=status)
+
+    @staticmethod
+    def _add_errors(care: StartCareForm, baseline: CheckInForm, exc: ValidationError) -> None:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        for field, texts in errors.items():
+            if field in CARE_FIELDS:
+                care.add_error(field, texts)
+            else:
+                baseline.add_service_errors(ValidationError({field: texts}))
+
+    def _report(self, request: HttpRequest, patient: Patient, started: services.CareStarted) -> None:
+        admin = cast(Any, self)
+        if started.link_sent:
+            link = "The first check-in link is on its way."
+        elif started.link_refused:
+            link = f"No check-in link was sent: {started.link_refused}"
+        else:
+            link = "No check-in link was sent now."
+        admin.message_user(
+            request,
+            f"Care started: {started.assignment.title} from {started.assignment.start_date}, baseline recorded. {link}",
+            messages.SUCCESS,
+        )
+        if started.baseline.red_flag_urgency:
+            admin.message_user(
+                request,
+                "The baseline has a red flag: an alert is open on the patient page. "
+                "Act on it before the patient leaves.",
+                messages.WARNING,
+            )
