@@ -363,7 +363,13 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
             "Patient",
             {
                 "fields": (
-                    "first_name", "last_name", "record_number", "email", "phone", "record_version", "not_a_duplicate",
+                    "first_name",
+                    "last_name",
+                    "record_number",
+                    "email",
+                    "phone",
+                    "record_version",
+                    "not_a_duplicate",
                 )  # fmt: skip
             },
         ),

@@ -251,6 +251,15 @@ RULES: dict[str, Rule] = {
         body=lambda w: {"assign-program": builtin_program().pk, "assign-start_date": timezone.localdate()},
     ),
     "admin:patients_patient_send_checkin_link": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
+    "admin:patients_patient_discharge": Rule(
+        staff_policy(a=STAFF, b=HIDDEN),
+        ("GET", "POST"),
+        kind="admin",
+        body=lambda w: {"ended_on": w.patient_a1.local_today().isoformat(), "discharge_note": "Goals met"},
+    ),
+    # The POST takes the same lookup and permission as the GET (`IntakeMixin.start_care_view`); its answers are
+    # in tests/admin/test_intake.py.
+    "admin:patients_patient_start_care": Rule(staff_policy(a=STAFF, b=HIDDEN), ("GET",), kind="admin"),
     "admin:patients_patient_tailor": Rule(
         staff_policy(a=STAFF, b=HIDDEN), ("GET", "POST"), kind="admin", body=lambda w: unchanged_tailoring(w)
     ),
