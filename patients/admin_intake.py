@@ -12,6 +12,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -57,7 +58,9 @@ class StartCareForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        programs = Program.objects.for_user(user).filter(clinic_id=patient.clinic_id).order_by("title")
+        # The built-in library's programs and the patient's own clinic's (not another clinic's, even for staff of both).
+        programs = Program.objects.for_user(user).filter(Q(clinic__isnull=True) | Q(clinic_id=patient.clinic_id))
+        programs = programs.order_by("clinic_id", "title")
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = programs
 
 

@@ -185,3 +185,68 @@ def test_the_clinic_admin_reads_the_report_and_downloads_every_export_kind(journ
             rows = csv_rows(archive.read(name))
             assert rows, name
             assert "record_number" not in rows[0]
+
+
+def test_a_new_patient_starts_care_at_the_first_visit_is_discharged_and_returns(journey, product: Product):
+    """The clinic's first week (issue 39): a therapist adds a patient, records the week-0 intake with them and
+    starts care, and the first link reaches the patient; later she discharges them with a note, the record stays
+    readable, and care starts again months later."""
+    therapist = journey("therapist")
+    log_in(therapist, "demo-therapist")
+    page = therapist.page
+
+    # 1. A new patient, added in the browser, lands on "Start care".
+    page.goto(f"{product.url}/admin/patients/patient/add/")
+    page.fill("#id_first_name", "Journey")
+    page.fill("#id_last_name", "Newcomer")
+    page.fill("#id_email", "journey.newcomer@example.org")
+    page.locator("input[name=_save]").click()
+    page.wait_for_selector("#start-care")
+    assert "Now start their care with them" in page.locator(".messagelist").inner_text()
+    therapist.check_page("start-care")
+
+    # 2. The week-0 baseline with the patient, then the program starts today and the first link goes.
+    page.select_option("#id_program", index=1)
+    for index in range(10):
+        page.locator(f'input[name="baseline-odi[{index}]"][value="2"]').check()
+    page.locator('input[name="baseline-pain_nrs"][value="6"]').check()
+    for key in RED_FLAGS:
+        page.locator(f'input[name="baseline-red_flags.{key}"][value="no"]').check()
+    page.locator("#id_reminder_consent").check()
+    page.get_by_role("button", name="Start care").click()
+    page.wait_for_selector("#trend")
+    assert "Care started" in page.locator(".messagelist").inner_text()
+    assert "The first check-in link is on its way." in page.locator(".messagelist").inner_text()
+    assert page.locator("#checkins").get_by_text("Staff at a visit").count() == 1
+    patient_url = page.url
+    mail = product.wait_for_mail("journey.newcomer@example.org", "Your check-in link")
+    assert CHECKIN_LINK.search(text_of(mail))
+
+    # 3. Discharged with a note, after a confirmation: the trend, check-ins and note stay on the page.
+    page.locator("#discharge-link").click()
+    page.wait_for_selector("#id_discharge_note")
+    therapist.check_page("discharge")
+    page.fill("#id_discharge_note", "Back at work; self-managing with the flare plan.")
+    page.get_by_role("button", name="Discharge").click()
+    page.wait_for_url(patient_url)
+    assert page.locator("#discharged-note").is_visible()
+    assert page.locator("#trend-table").is_visible()
+    assert page.locator("#episodes").get_by_text("Back at work; self-managing with the flare plan.").is_visible()
+    therapist.check_page("discharged-patient")
+
+    # 4. Months later the patient returns: a new episode, the first one a click away.
+    page.locator("#start-care-link").click()
+    page.wait_for_selector("#start-care")
+    page.select_option("#id_program", index=1)
+    for index in range(10):
+        page.locator(f'input[name="baseline-odi[{index}]"][value="1"]').check()
+    page.locator('input[name="baseline-pain_nrs"][value="3"]').check()
+    for key in RED_FLAGS:
+        page.locator(f'input[name="baseline-red_flags.{key}"][value="no"]').check()
+    page.get_by_role("button", name="Start care").click()
+    page.wait_for_selector("#episodes")
+    assert page.locator("#episodes tbody tr").count() == 2
+    page.locator("#episodes tbody a").first.click()
+    page.wait_for_selector("#trend-table")
+    assert " to " in page.locator("#trend-title").inner_text()  # the first, ended episode
+    therapist.check_page("returning-patient")
