@@ -39,16 +39,14 @@ class PrefixedRedisCache(RedisCache):
         except UNREACHABLE as exc:
             logger.warning("Cache unreachable, wrote nothing (limits suspended): %s", type(exc).__name__)
 
-    def clear(self) -> bool:
+    def clear(self) -> None:
         client = self._cache.get_client(None, write=True)
         pattern = _GLOB_SPECIALS.sub(r"\\\1", self.key_prefix) + ":*"  # keys are "<prefix>:<version>:<key>"
-        deleted = 0
         batch: list[bytes] = []
         for key in client.scan_iter(match=pattern, count=1000):
             batch.append(key)
             if len(batch) == 1000:
-                deleted += client.delete(*batch)
+                client.delete(*batch)
                 batch = []
         if batch:
-            deleted += client.delete(*batch)
-        return bool(deleted)
+            client.delete(*batch)
