@@ -40,7 +40,7 @@ from patients import (
 from patients.adherence_queries import episode_adherence, local_today, time_zones_in
 from patients.admin_alerts import AlertWorkflowMixin
 from patients.admin_beliefs import BeliefNarrativesMixin
-from patients.admin_intake import IntakeMixin
+from patients.admin_intake import IntakeMixin, confirm_late_start, confirm_week_field
 from patients.charts import adherence_chart_svg, trend_chart_svg
 from patients.dates import validate_program_start
 from patients.models import DISCHARGE_NOTE_MAX_LENGTH, Alert, Assignment, CheckIn, Episode, Patient, PatientQuerySet
@@ -217,6 +217,7 @@ def shown_episode(request: HttpRequest, episodes: list[Episode], current: Episod
 # --- forms ------------------------------------------------------------------------------------------------
 class AssignProgramForm(forms.Form):
     REPLACE, ALONGSIDE = "replace", "alongside"
+    confirm_week = confirm_week_field()
 
     program = forms.ModelChoiceField(queryset=Program.objects.none())
     start_date = forms.DateField(
@@ -240,6 +241,16 @@ class AssignProgramForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.for_user(user).order_by(
             "clinic", "title"
         )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        confirm_late_start(self, timezone.localdate())
+        return self.cleaned_data
+
+    @property
+    def asks_to_confirm(self) -> bool:
+        """The only thing in the way is the late start's notice: the page shows it for confirmation."""
+        return self.errors.keys() == {"start_date"} and bool(self.data.get(self.add_prefix("confirm_week")))
 
 
 class DischargeForm(forms.Form):
@@ -623,6 +634,8 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
     def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         patient = self._patient_for_change(request, object_id)
         form = AssignProgramForm(request.POST, user=request.user, prefix="assign")
+        if not form.is_valid() and form.asks_to_confirm:
+            return self._assign_page(request, form, [patient], action="")
         if not form.is_valid():
             for field, errors in form.errors.items():
                 label = (form.fields[field].label if field in form.fields else None) or field_label(field)
@@ -814,14 +827,20 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
                 return None
         else:
             form = AssignProgramForm(user=request.user)
+        patients = list(queryset.select_related(None).order_by("last_name", "first_name"))
+        return self._assign_page(request, form, patients, action="assign_program_action")
+
+    def _assign_page(
+        self, request: HttpRequest, form: AssignProgramForm, patients: list[Patient], action: str
+    ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": "Assign a program",
             "form": form,
-            "patients": queryset.select_related(None).order_by("last_name", "first_name"),
+            "patients": patients,
             "opts": self.model._meta,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "action": "assign_program_action",
+            "action": action,
         }
         return TemplateResponse(request, "admin/patients/patient/assign_program.html", context)
 

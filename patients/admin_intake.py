@@ -23,11 +23,30 @@ from patients.belief_wording import belief_section
 from patients.dates import validate_program_start
 from patients.forms import CheckInForm, odi_sections
 from patients.models import Patient
-from patients.plans import WeekPlan
+from patients.plans import WeekPlan, late_start_notice
 from programs.models import Program
 
+
+def confirm_week_field() -> forms.IntegerField:
+    """The program week a late start was confirmed for: set when the form shows its notice (`confirm_late_start`)."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=32767)
+
+
+def confirm_late_start(form: forms.Form, today: Any) -> None:
+    """A start date in the past lands the patient in a later week of the program: say which, with its targets,
+    and save only when the form comes back with that week confirmed (saving again after reading the notice)."""
+    data = form.cleaned_data
+    program, start = data.get("program"), data.get("start_date")
+    notice = late_start_notice(program, start, today) if program is not None and start is not None else None
+    if notice is None or data.get("confirm_week") == notice[0]:
+        return
+    form.add_error("start_date", notice[1])
+    form.data = form.data.copy()
+    form.data[form.add_prefix("confirm_week")] = str(notice[0])
+
+
 # The service's errors that belong to the care form; every other field is the baseline's.
-CARE_FIELDS = ("program", "start_date", "goals", "reminder_consent", "send_link")
+CARE_FIELDS = ("program", "start_date", "goals", "reminder_consent", "send_link", "confirm_week")
 
 
 class StartCareForm(forms.Form):
@@ -56,12 +75,20 @@ class StartCareForm(forms.Form):
         help_text="Sent when the program has begun; a later start brings the link with the first weekly reminder.",
     )
 
+    confirm_week = confirm_week_field()
+
     def __init__(self, *args: Any, user: Any, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.patient = patient
         # The built-in library's programs and the patient's own clinic's (not another clinic's, even for staff of both).
         programs = Program.objects.for_user(user).filter(Q(clinic__isnull=True) | Q(clinic_id=patient.clinic_id))
         programs = programs.order_by("clinic_id", "title")
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = programs
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        confirm_late_start(self, self.patient.local_today())
+        return self.cleaned_data
 
 
 class IntakeMixin:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from patients.dates import program_week
 from patients.models import AssignmentItem, CheckIn, Episode
 from programs import quotas
 
@@ -161,3 +163,19 @@ def week_plan(episode: Episode, week: int | None, items: list[AssignmentItem] | 
         else:
             plan.activities.append(ActivityQuota(item, activity_quota(item, week, baseline_nrs, nrs)))
     return plan
+
+
+def late_start_notice(program: Any, start: dt.date, today: dt.date) -> tuple[int, str] | None:
+    """A program given a start date in the past lands the patient in a later week of it today, with that week's
+    targets: the week and a sentence saying so, for the therapist to confirm before saving (issue 39). None when
+    the program starts this week or later."""
+    week = program_week(today, start)
+    if week is None or week < 2:
+        return None
+    targets = [f"{item.graded_activity.title} {target} {item.graded_activity.unit}" for item, target in
+               program.activity_targets(week)]  # fmt: skip
+    targets_text = f": this week's targets are {', '.join(targets)}" if targets else ""
+    return week, (
+        f"Starting on {start:%Y-%m-%d}, {program} is in its week {week} today{targets_text}. "
+        "If that is right, save again to confirm."
+    )

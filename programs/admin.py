@@ -491,16 +491,7 @@ class ProgramAdmin(LibraryAdmin):
             for i in program.items.select_related("narrative", "coping_strategy", "graded_activity")
             if i.start_week <= week and (i.end_week is None or week <= i.end_week)
         ]
-        activities = [
-            (
-                item,
-                quotas.weekly_target(
-                    quotas.quota_in_week(item.graded_activity.quota_plan(), week, start_week=item.start_week)
-                ),
-            )
-            for item in items
-            if item.graded_activity is not None
-        ]
+        activities = program.activity_targets(week, items)
         return {
             "preview_week": week,
             "preview_weeks": range(1, (program.weeks or 1) + 1),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Self
 
@@ -287,6 +288,23 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.title if self.clinic_id else f"{self.title} (built-in)"
+
+    def activity_targets(self, week: int, items: Iterable[ProgramItem] | None = None) -> list[tuple[ProgramItem, Any]]:
+        """Each graded activity due in the program's week `week` with its weekly target, counted from the week the
+        item starts, exactly as a patient's plan is (`quotas.quota_in_week`). `items`: the program's, if read."""
+        rows = self.items.select_related("graded_activity") if items is None else items
+        return [
+            (
+                item,
+                quotas.weekly_target(
+                    quotas.quota_in_week(item.graded_activity.quota_plan(), week, start_week=item.start_week)
+                ),
+            )
+            for item in rows
+            if item.graded_activity is not None
+            and item.start_week <= week
+            and (item.end_week is None or week <= item.end_week)
+        ]
 
 
 class ProgramItem(models.Model):

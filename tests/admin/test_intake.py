@@ -171,7 +171,9 @@ def test_a_returning_patient_starts_care_again_and_the_old_episode_stays_readabl
         in tess_client.get(reverse("admin:patients_patient_change", args=[alice.pk])).content.decode()
     )
 
-    too_early = tess_client.post(start_care_url(alice), intake(world.alpha_program, first.started_on))
+    late = intake(world.alpha_program, first.started_on)
+    late["confirm_week"] = str((alice.local_today() - first.started_on).days // 7 + 1)  # the late start confirmed
+    too_early = tess_client.post(start_care_url(alice), late)
     assert "The new episode cannot start before the last one ended" in too_early.content.decode()
     assert alice.episodes.count() == 1
 
