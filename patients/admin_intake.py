@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, QueryDict, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -41,8 +41,10 @@ def confirm_late_start(form: forms.Form, today: Any) -> None:
     if notice is None or data.get("confirm_week") == notice[0]:
         return
     form.add_error("start_date", notice[1])
-    form.data = form.data.copy()
-    form.data[form.add_prefix("confirm_week")] = str(notice[0])
+    # The page shown again carries the week, so saving it again is the confirmation.
+    data = cast(QueryDict, form.data).copy()
+    data[form.add_prefix("confirm_week")] = str(notice[0])
+    form.data = data
 
 
 # The service's errors that belong to the care form; every other field is the baseline's.
