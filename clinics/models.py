@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zoneinfo
 from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
@@ -10,6 +11,20 @@ from clinics import phones
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser, AnonymousUser
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name (a clinic's default, a patient's own)."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone {value!r}: use an IANA name such as Europe/Oslo.")
+
+
+def site_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def site_time_zone() -> str:
+    return settings.TIME_ZONE
 
 
 class Clinic(models.Model):
@@ -34,6 +49,20 @@ class Clinic(models.Model):
         default="112",
         help_text="The local emergency number patients are told to call (112 across Europe; 113 is Norway's "
         "medical emergency number): one of the emergency numbers of the clinic's country.",
+    )
+    # What a new patient gets when whoever adds them gives none (`patients.services.create_patient`).
+    default_language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=site_language,
+        help_text="The language of a new patient's pages and emails, unless another is chosen for them.",
+    )
+    default_time_zone = models.CharField(
+        max_length=64,
+        default=site_time_zone,
+        validators=[validate_time_zone],
+        help_text="A new patient's time zone (their check-in day and hour are in it), unless another is chosen for "
+        "them: an IANA name such as Europe/Oslo.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from audit.services import record, record_list_read, record_patient_read
 from cft.spreadsheets import write_csv
 from clinics.admin_scoping import ScopedAdminMixin, is_therapist, staff_users_for
-from clinics.models import clinic_ids_for
+from clinics.models import Clinic, clinic_ids_for
 from patients import (
     adherence,
     admin_setup,  # noqa: F401 - the clinic setup checklist on the admin home
@@ -279,6 +279,7 @@ class DischargeForm(forms.Form):
 
 
 FORM_ONLY_FIELDS = ("record_version", "not_a_duplicate")  # the form's own, not the patient's
+CLINIC_DEFAULTS = ("language", "time_zone")  # a new patient's, from their clinic (`services.create_patient`)
 
 
 class PatientForm(forms.ModelForm):
@@ -433,6 +434,12 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
         ids = clinic_ids_for(request.user)
         if len(ids) == 1:
             initial.setdefault("clinic", ids[0])
+        clinic_id = str(initial.get("clinic") or "")
+        shown = clinic_id.isdigit() and (request.user.is_superuser or int(clinic_id) in ids)
+        clinic = Clinic.objects.filter(pk=clinic_id).first() if shown else None
+        if clinic is not None:  # else the clinic chosen on the form gives them (`save_model`)
+            initial.setdefault("language", clinic.default_language)
+            initial.setdefault("time_zone", clinic.default_time_zone)
         if is_therapist(request.user):
             initial.setdefault("primary_therapist", request.user.pk)
         return initial
@@ -444,6 +451,9 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
             services.update_patient(patient=obj, by=request.user, version=version, **changes)
             return
         fields = {name: value for name, value in form.cleaned_data.items() if name not in ("clinic", *FORM_ONLY_FIELDS)}
+        for name in CLINIC_DEFAULTS:  # left as first shown: the clinic's default (the form may not have known it)
+            if name not in form.changed_data:
+                fields.pop(name, None)
         created = services.create_patient(clinic=form.cleaned_data["clinic"], by=request.user, **fields)
         obj.pk, obj.id, obj._state = created.pk, created.pk, created._state
 

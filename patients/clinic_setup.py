@@ -140,15 +140,17 @@ def checklist(clinic: Clinic, *, clinic_url: str = "", staff_url: str = "") -> C
         clinic_url,
         "Edit the clinic",
     )
+    language = LANGUAGE_NAMES.get(clinic.default_language, clinic.default_language)
     defaults = Step(
         "Default language and time zone of new patients",
         None,
         [
-            f"The clinic has no defaults of its own yet: a new patient starts in "
-            f"{LANGUAGE_NAMES.get(settings.LANGUAGE_CODE)} and {Patient._meta.get_field('time_zone').default}; set "
-            "each patient's language and time zone on their page.",
+            f"A new patient starts in {language} and {clinic.default_time_zone} unless you choose otherwise for them; "
+            "each patient's own are on their page.",
             "Your patients in care: " + _counts(languages, zones) + ".",
         ],
+        clinic_url,
+        "Edit the clinic",
     )
     admins = list(
         StaffMembership.objects.filter(clinic=clinic, role=StaffMembership.Role.CLINIC_ADMIN)

@@ -19,10 +19,15 @@ from patients.models import Assignment, AssignmentItem, CheckIn, Episode, Patien
 from patients.summaries import rebuild_outcomes
 from programs.models import Program
 
+# slug, name, therapist, clinic admin, and the time zone and language a new patient of the clinic gets: North is a
+# Norwegian clinic, South an American one.
 DEMO_CLINICS = [
-    ("demo-north", "North Physiotherapy (demo)", "demo-therapist", "demo-admin", "Europe/Oslo"),
-    ("demo-south", "South Pain Clinic (demo)", "demo-therapist-2", "demo-admin-2", "America/New_York"),
+    ("demo-north", "North Physiotherapy (demo)", "demo-therapist", "demo-admin", "Europe/Oslo", "nb"),
+    ("demo-south", "South Pain Clinic (demo)", "demo-therapist-2", "demo-admin-2", "America/New_York", "en-gb"),
 ]
+# The seeded patients read their pages and emails in English, whatever their clinic's default (the walkthroughs and
+# screenshots show them); a patient added to the North clinic in the browser starts in Norwegian.
+DEMO_PATIENT_LANGUAGE = "en-gb"
 FIRST = ["Ava", "Ben", "Chloe", "Dan", "Ella", "Finn", "Grace", "Hugo", "Isla", "Jack", "Kara", "Liam", "Maya", "Noah"]
 LAST = ["Hansen", "Berg", "Smith", "Olsen", "Brown", "Larsen", "Taylor", "Moen", "Wilson", "Dahl", "Evans", "Lie"]
 
@@ -85,8 +90,10 @@ def seed(
     rng = random.Random(seed_value)  # noqa: S311 - demo data, not security
     logins: list[Login] = []
     programs = list(Program.objects.builtin().prefetch_related("items"))
-    for index, (slug, name, therapist_name, admin_name, tz) in enumerate(DEMO_CLINICS):
-        clinic, _ = Clinic.objects.get_or_create(slug=slug, defaults={"name": name})
+    for index, (slug, name, therapist_name, admin_name, tz, language) in enumerate(DEMO_CLINICS):
+        clinic, _ = Clinic.objects.get_or_create(
+            slug=slug, defaults={"name": name, "default_time_zone": tz, "default_language": language}
+        )
         therapists = [
             _user(therapist_name, password, clinic, StaffMembership.Role.THERAPIST),
             _user(f"{therapist_name}-b", password, clinic, StaffMembership.Role.THERAPIST),
@@ -132,6 +139,7 @@ def _service_patients(
                 record_number=f"{clinic.slug[5:].upper()}-{1000 + n}",
                 email=f"patient{n}.{clinic.slug}@example.org",
                 time_zone=tz,
+                language=DEMO_PATIENT_LANGUAGE,
                 checkin_weekday=rng.randint(0, 6),
                 checkin_hour=rng.choice([8, 9, 12, 18]),
                 reminder_consent=True,
@@ -254,6 +262,7 @@ def _bulk_patients(
                     record_number=f"B-{base + i}",
                     email=f"bulk{base + i}.{clinic.slug}@example.org",
                     time_zone=tz,
+                    language=DEMO_PATIENT_LANGUAGE,
                     checkin_weekday=rng.randint(0, 6),
                     checkin_hour=rng.randint(7, 20),
                     reminder_consent=True,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from clinics import phones
-from clinics.models import ClinicScopedQuerySet
+from clinics.models import ClinicScopedQuerySet, validate_time_zone
 from patients import beliefs, scoring
 from patients.dates import program_week
 from programs.models import WEEK_VALIDATORS, ActivityPlanFields
@@ -56,11 +56,6 @@ RED_FLAG_MESSAGES = {
     "emergency": gettext_noop("Call emergency services or go to an emergency department now."),
     "urgent": gettext_noop("Contact your clinic today; if it is closed and you feel unwell, call emergency services."),
 }
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"Unknown time zone {value!r}: use an IANA name such as Europe/Oslo.")
 
 
 def validate_single_line(value: str) -> None:

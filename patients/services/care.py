@@ -42,7 +42,11 @@ def check_primary_therapist(therapist: Any, clinic_id: int) -> None:
 
 @transaction.atomic
 def create_patient(*, clinic: Any, by: Any = None, **fields: Any) -> Patient:
-    _check_time_zone(fields.get("time_zone", "UTC"))
+    """Add a patient to the clinic. A language or time zone not given (or empty) is the clinic's default."""
+    for name, default in (("language", clinic.default_language), ("time_zone", clinic.default_time_zone)):
+        if not fields.get(name):
+            fields[name] = default
+    _check_time_zone(fields["time_zone"])
     check_primary_therapist(fields.get("primary_therapist"), clinic.pk)
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()

@@ -28,7 +28,7 @@ def test_a_clinic_admin_sees_what_is_missing_and_how_to_fix_it(client, world):
     assert "Norsk bokmål (1 patients in care): not loaded" in panel
     assert "manage.py load_odi_wording FILE --clinic alpha --language nb" in panel
     assert "Phone: not set." in panel and reverse("admin:clinics_clinic_change", args=[world.alpha.pk]) in panel
-    assert "a new patient starts in English and UTC" in panel
+    assert "A new patient starts in English and UTC" in panel
     assert "Clinic admins: ada." in panel
     assert "Beta clinic" not in panel
 
