@@ -238,6 +238,8 @@ def test_clinic_admin_changes_their_clinic_and_a_therapist_only_views_it(client,
             "default_country": "NO",
             "phone": "22 00 00 00",  # without a country code: the clinic's country's
             "emergency_number": "113",
+            "default_language": "nb",
+            "default_time_zone": "Europe/Oslo",
         },
     )
     assert response.status_code == 302

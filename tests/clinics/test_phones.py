@@ -127,7 +127,10 @@ def test_the_clinic_admin_refuses_an_emergency_number_of_0_naming_the_field(clie
     client.force_login(make_clinic_admin(clinic))
     make_therapist(clinic)
     url = reverse("admin:clinics_clinic_change", args=[clinic.pk])
-    data = {"name": clinic.name, "default_country": "NO", "phone": "22 00 00 00", "emergency_number": "0"}
+    data = {
+        "name": clinic.name, "default_country": "NO", "phone": "22 00 00 00", "emergency_number": "0",
+        "default_language": "nb", "default_time_zone": "Europe/Oslo",
+    }  # fmt: skip
     response = client.post(url, data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
