@@ -105,7 +105,8 @@ class Patient(models.Model):
     first_name = models.CharField(max_length=100, validators=[validate_single_line])
     last_name = models.CharField(max_length=100, validators=[validate_single_line])
     record_number = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
-    email = models.EmailField()
+    # Optional: a patient the clinic reaches by phone has none, and gets no reminders or links by email.
+    email = models.EmailField(blank=True, help_text="Needed for reminders and check-in links by email.")
     phone = phones.PhoneField(max_length=40, blank=True, help_text=phones.PHONE_HELP)  # E.164
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     checkin_weekday = models.PositiveSmallIntegerField(
@@ -145,6 +146,16 @@ class Patient(models.Model):
         country = self.clinic.default_country if self.clinic_id else phones.DEFAULT_COUNTRY
         self.phone = phones.in_country(self.phone, country)
         super().clean_fields(exclude)
+
+    def clean(self) -> None:
+        # Reminders and check-in links go by email: consent to them means nothing without an address.
+        if self.reminder_consent and not self.email:
+            raise ValidationError(
+                {
+                    "reminder_consent": "Reminders and check-in links are sent by email: enter the patient's Email, "
+                    "or leave Reminder consent unticked for a patient the clinic reaches another way."
+                }
+            )
 
     @property
     def patient(self) -> Patient:

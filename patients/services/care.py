@@ -179,6 +179,8 @@ def send_checkin_link_now(*, patient: Patient, by: Any = None) -> None:
     """Queue an email with a fresh check-in link now (outside the weekly schedule), through the outbox."""
     if patient.status == Patient.Status.DISCHARGED:
         raise ValidationError({"status": "A discharged patient gets no check-in links."})
+    if not patient.email:
+        raise ValidationError({"email": "The patient has no email address: add one on their page to send links."})
     if not patient.reminder_consent:
         raise ValidationError({"reminder_consent": "The patient has not agreed to be emailed."})
     check_checkin_link_may_be_sent(patient)  # the program has started; the clinic's licensed ODI wording

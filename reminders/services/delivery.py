@@ -168,6 +168,8 @@ def _reminder_email(
     with a check-in, and `token`: the patient's new check-in token, when the caller made them for a batch."""
     if not _wanted(reminder, checked_in):
         return None
+    if not reminder.patient.email:  # removed after the reminder was made (dispatch selects patients with one)
+        raise Undeliverable("The patient has no email address.")
     return emails.reminder_message(reminder, token)
 
 
@@ -244,7 +246,7 @@ def _send_reminders(
 
         # Each email carries a new check-in link (read once; it ends the patient's older links): one UPDATE
         # issues the batch's, for the patients still to be emailed only, so nobody else's link is ended.
-        tokens = issue_tokens(r.patient for r in rows.values() if _wanted(r, checked_in))
+        tokens = issue_tokens(r.patient for r in rows.values() if _wanted(r, checked_in) and r.patient.email)
 
         def compose(reminder: Reminder) -> EmailMessage | None:
             return _reminder_email(reminder, checked_in, tokens.get(reminder.patient_id))
@@ -348,6 +350,8 @@ def send_checkin_link_now(*, patient_id: int, connection: Any = None) -> None:
     patient = Patient.objects.select_related("clinic").get(pk=patient_id)
     if patient.status == Patient.Status.DISCHARGED:
         raise ValidationError({"patient": "This patient has been discharged; no check-in link is sent."})
+    if not patient.email:
+        raise ValidationError({"email": "The patient has no email address; no check-in link is sent."})
     stamp = int(timezone.now().timestamp())
     message = emails.patient_link_message(patient, "link", f"link-{patient.pk}-{stamp}")
     connection = connection or get_connection()

@@ -61,9 +61,8 @@ def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]
     hour) slots due now; then one streamed query yields the rows in batches. The caller's queries (an insert and
     an outbox row per batch) grow with batches, not patients.
     """
-    zones = list(
-        Patient.objects.active().filter(reminder_consent=True).order_by().values_list("time_zone", flat=True).distinct()
-    )
+    emailed = Patient.objects.active().filter(reminder_consent=True).exclude(email="")
+    zones = list(emailed.order_by().values_list("time_zone", flat=True).distinct())
     slots = {due.slot: due for due in schedule.due_slots(now, zones, window())}
     if not slots:
         return
@@ -82,6 +81,7 @@ def due_weekly(now: dt.datetime, batch_size: int) -> Iterator[list[DueReminder]]
             patient__status=Patient.Status.ACTIVE,
             patient__reminder_consent=True,
         )
+        .exclude(patient__email="")  # reached another way: nothing to send
         .with_week_one()
         .filter(week_one__isnull=False)
         .exclude(Exists(already))
@@ -212,6 +212,7 @@ def due_follow_ups(now: dt.datetime, batch_size: int) -> Iterator[list[DueRemind
             patient__reminder_consent=True,
             episode__ended_on__isnull=True,
         )
+        .exclude(patient__email="")
         .exclude(Exists(checked_in))
         .exclude(Exists(followed))
         .order_by()
