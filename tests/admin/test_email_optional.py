@@ -86,3 +86,16 @@ def test_the_caseload_csv_has_a_blank_email_for_a_patient_without_one(tess_clien
     rows = {row["first_name"]: row for row in csv.DictReader(io.StringIO(response.content.decode()))}
     assert rows["Alice"]["email"] == ""
     assert rows["Aaron"]["email"]
+
+
+def test_start_care_with_consent_for_a_patient_without_an_email_saves_nothing_and_says_why(tess_client, world):
+    from tests.admin.test_intake import intake, start_care_url
+
+    per = services.create_patient(clinic=world.alpha, first_name="Per", last_name="Phone", phone="+4791234567")
+    response = tess_client.post(start_care_url(per), intake(world.alpha_program, per.local_today()))
+    assert response.status_code == 400
+    assert CONSENT_NEEDS_EMAIL in response.content.decode()
+    assert not per.episodes.exists()
+    without_consent = intake(world.alpha_program, per.local_today(), reminder_consent=None, send_link=None)
+    assert tess_client.post(start_care_url(per), without_consent).status_code == 302
+    assert per.episodes.exists()
