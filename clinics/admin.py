@@ -8,13 +8,14 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cft.stale_edits import StaleEditGuardMixin
 from clinics.admin_scoping import Can, ScopedAdminMixin, clinics_where
 from clinics.api_tokens import revoke_staff_tokens
 from clinics.models import Clinic, StaffMembership, clinic_ids_for
 
 
 @admin.register(Clinic)
-class ClinicAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ClinicAdmin(StaleEditGuardMixin, ScopedAdminMixin, admin.ModelAdmin):
     view_capability = Can.VIEW_CLINIC
     change_capability = Can.CHANGE_CLINIC
     add_capability = Can.NOTHING
@@ -41,7 +42,7 @@ class ClinicAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class StaffMembershipAdmin(StaleEditGuardMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Clinic admins manage the roles of their clinic's staff. Creating user accounts is a superuser's job."""
 
     view_capability = add_capability = change_capability = delete_capability = Can.MANAGE_STAFF

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.text import capfirst
 
+from cft.stale_edits import StaleEditGuardMixin
 from clinics.admin_scoping import Can, ScopedAdminMixin, ScopedInlineMixin, clinics_where
 from clinics.models import Clinic
 from programs import quotas, services
@@ -64,7 +65,7 @@ class LibraryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LibraryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class LibraryAdmin(StaleEditGuardMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Built-in rows (clinic empty) are view-only for clinic staff; their own rows are editable."""
 
     view_capability = Can.VIEW_LIBRARY
