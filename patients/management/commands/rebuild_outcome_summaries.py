@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
+from cft.arguments import whole_number
 from cft.db import analyze
 from clinics.models import Clinic
 from patients.models import Episode
@@ -14,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--clinic", help="Only this clinic's episodes (its slug).")
-        parser.add_argument("--batch-size", type=int, default=2000, help="Episodes per batch (default 2000).")
+        parser.add_argument(
+            "--batch-size", type=whole_number(1, 100_000), default=2000, help="Episodes per batch (default 2000)."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         episodes = Episode.objects.all()
@@ -24,10 +27,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"No clinic with the slug {options['clinic']!r}.")
                 raise SystemExit(2)
             episodes = episodes.filter(patient__clinic=clinic)
-        batch_size = options["batch_size"]
-        if not isinstance(batch_size, int) or batch_size < 1:
-            self.stderr.write("--batch-size must be a positive whole number.")
-            raise SystemExit(2)
-        done = rebuild_outcomes(episodes, batch_size=batch_size)  # a transaction per batch
+        done = rebuild_outcomes(episodes, batch_size=int(options["batch_size"]))  # type: ignore[call-overload]  # a transaction per batch
         analyze()  # every summary row rewritten: the planner's figures for it are stale
         self.stdout.write(self.style.SUCCESS(f"Rebuilt the outcome summaries of {done} episodes."))

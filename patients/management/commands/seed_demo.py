@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
+from cft.arguments import whole_number
 from cft.db import analyze
 from patients.demo import seed
 
@@ -10,14 +11,17 @@ class Command(BaseCommand):
     help = "Create (idempotently) two demo clinics with staff, patients on CFT programs and weekly check-ins."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--patients", type=int, default=12, help="Patients in the first clinic (default 12).")
-        parser.add_argument("--weeks", type=int, default=16, help="Most weeks of check-ins per patient (1-52).")
-        parser.add_argument("--seed", type=int, default=42, help="Random seed, for repeatable data.")
+        parser.add_argument(
+            "--patients", type=whole_number(1, 1_000_000), default=12, help="Patients in the first clinic (default 12)."
+        )
+        parser.add_argument(
+            "--weeks", type=whole_number(1, 52), default=16, help="Most weeks of check-ins per patient (1-52)."
+        )
+        parser.add_argument(
+            "--seed", type=whole_number(0, 2**32 - 1), default=42, help="Random seed, for repeatable data."
+        )
 
     def handle(self, *args: object, **options: int) -> None:
-        if not 1 <= options["weeks"] <= 52:
-            self.stderr.write("--weeks must be between 1 and 52")
-            raise SystemExit(2)
         with tqdm(total=options["patients"], unit="patients", disable=options["patients"] <= 200) as bar:
             logins = seed(
                 password=settings.DEMO_PASSWORD,

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from audit.services import record
+from cft.api import MAX_ID
+from cft.arguments import whole_number
 from clinics.models import Clinic
 from reports.models import ExportJob
 from reports.selectors import ReportFilter
@@ -32,8 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="File to write.")
         parser.add_argument("--start", type=_date, help="First program start date (YYYY-MM-DD).")
         parser.add_argument("--end", type=_date, help="Last program start date (YYYY-MM-DD).")
-        parser.add_argument("--program", type=int, help="Program id.")
-        parser.add_argument("--therapist", type=int, help="Therapist (user) id.")
+        parser.add_argument("--program", type=whole_number(1, MAX_ID), help="Program id.")
+        parser.add_argument("--therapist", type=whole_number(1, MAX_ID), help="Therapist (user) id.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         clinic = Clinic.objects.filter(slug=options["clinic"]).first()
