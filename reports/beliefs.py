@@ -28,8 +28,8 @@ from django.db.models import Count, F, Q, Sum
 from patients import beliefs
 from programs.models import Belief
 from reports import statistics as st
+from reports.disclosure import TOO_FEW, too_few
 from reports.selectors import (
-    MIN_GROUP,
     ODI_UNIT,
     EpisodeRow,
     ReportFilter,
@@ -189,9 +189,9 @@ def page_rows(report: BeliefReport | None) -> list[PageRow]:
 
 
 def correlation_data(c: st.Correlation, public: bool) -> dict[str, Any] | str:
-    from reports.serializers import TOO_FEW, _num
+    from reports.serializers import _num
 
-    if public and 0 < c.n < MIN_GROUP:
+    if public and too_few(c.n):
         return TOO_FEW
     return {
         "n": c.n,

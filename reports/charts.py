@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from reports.selectors import MIN_GROUP, TrajectoryPoint
+from reports.disclosure import MIN_GROUP, too_few
+from reports.selectors import TrajectoryPoint
 
 WIDTH, PLOT_HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 190, 28, 40
@@ -66,7 +67,7 @@ def trajectory_chart(series: dict[str, tuple[str, list[TrajectoryPoint]]], measu
     shown: list[tuple[str, list[TrajectoryPoint]]] = []
     left_out: list[str] = []
     for label, points in series.values():
-        enough = [p for p in points if getattr(p, measure).n >= MIN_GROUP]
+        enough = [p for p in points if getattr(p, measure).n and not too_few(getattr(p, measure).n)]
         if len(enough) >= MIN_WEEKS:
             shown.append((label, enough))
         else:

@@ -39,8 +39,8 @@ from django.db.models.functions import Cast, Round
 from cft import spreadsheets
 from patients import beliefs, scoring
 from patients.models import RED_FLAGS, CheckIn
+from reports.disclosure import MIN_GROUP, TOO_FEW, too_few
 from reports.selectors import (
-    MIN_GROUP,
     TIMEPOINTS,
     EpisodeRow,
     OutcomeReport,
@@ -261,7 +261,7 @@ def _belief_cells(r: EpisodeRow) -> tuple[Any, ...]:
 
 def summary_rows(report: OutcomeReport) -> Iterator[tuple[Any, ...]]:
     """The report as rows for a sheet, with small groups shown as "too few" (the file leaves the clinic)."""
-    from reports.serializers import TOO_FEW, report_data
+    from reports.serializers import report_data
 
     data = report_data(report, public=True)
     period = f"{data['start']} to {data['end']}" if data["start"] else f"every episode started up to {data['end']}"
@@ -285,7 +285,7 @@ def summary_rows(report: OutcomeReport) -> Iterator[tuple[Any, ...]]:
                 m = g["outcomes"][timepoint][measure]
                 change = m["change"]
                 if isinstance(change, str) or not change["n"]:
-                    yield (kind, g["label"], g["started"], measure, timepoint, TOO_FEW if change else 0)
+                    yield (kind, g["label"], g["started"], measure, timepoint, change if isinstance(change, str) else 0)
                     continue
 
                 def pct(share: Any) -> Any:
@@ -299,6 +299,11 @@ def summary_rows(report: OutcomeReport) -> Iterator[tuple[Any, ...]]:
         c = data["comparison"]
         yield ()
         yield ("comparison", f"{c['a']['label']} minus {c['b']['label']}", "timepoint", c["timepoint"])
+        for measure, means in c["mean_improvement"].items():
+            for side in ("a", "b"):
+                m = means[side]
+                figures = [m] if isinstance(m, str) else [m["mean"], "95% CI", m["ci_low"], m["ci_high"], "n", m["n"]]
+                yield ("mean improvement", measure, c[side]["label"], *figures)
         for measure, d in c["difference_in_improvement"].items():
             if isinstance(d, str):
                 yield ("difference in improvement", measure, d)
@@ -531,11 +536,11 @@ def write_research_zip(
 
 
 def small_groups(members: Iterable[tuple[Any, str]]) -> set[Any]:
-    """The groups of (group, patient) pairs that hold 1 to MIN_GROUP - 1 distinct patients."""
+    """The groups of (group, patient) pairs too few distinct patients to show (`reports.disclosure.too_few`)."""
     patients: dict[Any, set[str]] = {}
     for group, patient in members:
         patients.setdefault(group, set()).add(patient)
-    return {group for group, found in patients.items() if len(found) < MIN_GROUP}
+    return {group for group, found in patients.items() if too_few(len(found))}
 
 
 def research_labels(user: Any, filters: ReportFilter) -> dict[int, tuple[str, str | None]]:

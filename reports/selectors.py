@@ -59,6 +59,7 @@ from patients.dates import program_week
 from patients.models import CheckIn, Episode, EpisodeOutcome
 from patients.summaries import MEASURES, TIMEPOINTS
 from reports import statistics as st
+from reports.disclosure import too_few
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -78,7 +79,6 @@ if TYPE_CHECKING:
 
 
 FOLLOW_UP_WEEKS = (4, 8, 12)
-MIN_GROUP = 5  # groups smaller than this are "too few" wherever a report leaves the clinic
 # ODI in whole units of 1/126 point: a score is 20 x points / sections answered, and 20 x 126 = 2520 is a
 # multiple of every count of sections (1-10), so each score is a whole number of units and SQL sums are exact.
 ODI_UNIT = 126
@@ -350,6 +350,7 @@ def total_aggregates() -> dict[str, Any]:
         "started": count(),
         "with_baseline": count(Q(**{f"{at}baseline_week__isnull": False})),
         "activity_weeks": Sum(f"{at}activity_weeks"),
+        "with_activity": count(Q(**{f"{at}activity_weeks__gt": 0})),  # the patients the activity figures rest on
         "quota_met": Sum(f"{at}activity_quota_met"),
         # Each episode stores its activity-weeks' count, sum and sum of squares of done / target.
         "done_of_quota_n": Sum(f"{at}activity_ratios"),
@@ -421,13 +422,14 @@ def group_totals(user: Any, filters: ReportFilter, now: dt.datetime | None = Non
         found.cells[key] = {name: _exact(row[f"total_{name}"]) for name in total_aggregates_names()}  # one per key
         found.programs[key[0]] = row["program__title"] or "No program"
         found.therapists[key[1]] = therapist_label(key[1], *(row[name] for name in labels[1:]))
-    for key, done, due in due_totals(outcomes, Due(now or timezone.now())):
-        found.cells[key] = add(found.cells[key], {"done": done, "due": due})
+    for key, done, due, with_due in due_totals(outcomes, Due(now or timezone.now())):
+        found.cells[key] = add(found.cells[key], {"done": done, "due": due, "with_due": with_due})
     return found
 
 
-def due_totals(outcomes: QuerySet[EpisodeOutcome], due_of: Due) -> Iterable[tuple[tuple[Any, Any], int, int]]:
-    """((program, therapist), weeks done, weeks due) over the summaries, in a few rows: grouped by what the weeks
+def due_totals(outcomes: QuerySet[EpisodeOutcome], due_of: Due) -> Iterable[tuple[tuple[Any, Any], int, int, int]]:
+    """((program, therapist), weeks done, weeks due, episodes with a week due) over the summaries, in a few rows:
+    grouped by what the weeks
     due depend on (time zone, end of care, week one, program length), with the weeks checked in counted in SQL up
     to the program's length. That count is the one due unless a group is due fewer weeks than some of its
     episodes have checked in (a check-in later than the end of care, say); only such groups read each episode's
@@ -446,10 +448,12 @@ def due_totals(outcomes: QuerySet[EpisodeOutcome], due_of: Due) -> Iterable[tupl
         if due < min(row["program__weeks"] or DEFAULT_PROGRAM_WEEKS, row["longest"] or 0):
             exceptions |= Q(**{name: row[name] for name in keys})
             continue
-        yield (row["program_id"], row["therapist_id"]), row["done_in_program"] or 0, due * row["episodes"]
+        key = (row["program_id"], row["therapist_id"])
+        yield key, row["done_in_program"] or 0, due * row["episodes"], row["episodes"] if due else 0
     for row in outcomes.filter(exceptions).values(*keys, "checked_weeks").annotate(episodes=Count("pk")):
         done, due = due_of.of(*(row[name] for name in OUTCOME_DUE_FIELDS))
-        yield (row["program_id"], row["therapist_id"]), done * row["episodes"], due * row["episodes"]
+        key = (row["program_id"], row["therapist_id"])
+        yield key, done * row["episodes"], due * row["episodes"], row["episodes"] if due else 0
 
 
 @functools.cache
@@ -485,6 +489,9 @@ class GroupReport:
     quota_met: st.Share  # activity-weeks with the quota met
     mean_done_of_quota: st.Summary  # per activity-week, done / quota capped at 1
     totals: Totals = field(default_factory=dict, repr=False, compare=False)
+    # The patients the week-counting figures rest on (their n counts weeks): with a week due, with an activity-week.
+    with_due: int = 0
+    with_activity: int = 0
 
     @property
     def no_data(self) -> bool:
@@ -493,7 +500,7 @@ class GroupReport:
 
     @property
     def too_few(self) -> bool:
-        return 0 < self.started < MIN_GROUP
+        return too_few(self.started)
 
 
 def _moments(totals: Mapping[str, Any], prefix: str, unit: int = 1) -> st.Moments:
@@ -537,6 +544,8 @@ def group_report(key: str, label: str, totals: Totals) -> GroupReport:
         quota_met=st.wilson_share(totals.get("quota_met", 0), totals.get("activity_weeks", 0)),
         mean_done_of_quota=_moments(totals, "done_of_quota").summary(),
         totals=totals,
+        with_due=totals.get("with_due", 0),
+        with_activity=totals.get("with_activity", 0),
     )
 
 
@@ -557,6 +566,13 @@ class Comparison:
     b: GroupReport
     timepoint: str
     differences: dict[str, st.Difference]
+
+    def rows(self) -> list[tuple[str, st.Summary, st.Summary, st.Difference]]:
+        """Per measure: each program's mean improvement (with its n and 95 % CI) beside their difference."""
+        return [
+            (m, self.a.outcomes[self.timepoint][m].change, self.b.outcomes[self.timepoint][m].change, d)
+            for m, d in self.differences.items()
+        ]
 
 
 def compare(a: GroupReport, b: GroupReport, timepoint: str) -> Comparison:

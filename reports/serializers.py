@@ -1,8 +1,8 @@
 """The report's query parameters (shared by the page, the API and exports) and its data as plain values.
 
-`report_data(report, public=True)` is the form that leaves the clinic (API, exports' summary): a group of fewer
-than MIN_GROUP patients, and any statistic or count resting on 1 to MIN_GROUP - 1 patients, is replaced by
-"too few", so no patient can be singled out.
+`report_data(report, public=True)` is the form that leaves the clinic (API, exports' summary): a group, and any
+statistic or count, resting on too few patients (`reports.disclosure.too_few`, the rule the page follows too) is
+replaced by "too few", so no patient can be singled out.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from clinics.admin_scoping import Can, clinics_where
 from clinics.models import Clinic, StaffMembership
 from programs.models import Program
 from reports import statistics as st
-from reports.selectors import MIN_GROUP, TIMEPOINTS, GroupReport, MeasureAt, OutcomeReport, ReportFilter
-
-TOO_FEW = "too few"
-
+from reports.disclosure import MIN_GROUP, TOO_FEW, too_few
+from reports.selectors import TIMEPOINTS, GroupReport, MeasureAt, OutcomeReport, ReportFilter
 
 EARLIEST_REPORT_DATE, LATEST_REPORT_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
@@ -125,17 +123,19 @@ def _num(value: float | None, places: int = 2) -> float | None:
 
 
 def _count(n: int, public: bool) -> int | str:
-    return TOO_FEW if public and 0 < n < MIN_GROUP else n
+    return TOO_FEW if public and too_few(n) else n
 
 
-def summary_data(s: st.Summary, public: bool) -> dict[str, Any] | str:
-    if public and 0 < s.n < MIN_GROUP:
+def summary_data(s: st.Summary, public: bool, patients: int | None = None) -> dict[str, Any] | str:
+    """`patients`: the patients the summary rests on, when its n counts something else (activity-weeks)."""
+    if public and too_few(s.n if patients is None else patients):
         return TOO_FEW
     return {"n": s.n, "mean": _num(s.mean), "sd": _num(s.sd), "ci_low": _num(s.ci_low), "ci_high": _num(s.ci_high)}
 
 
-def share_data(s: st.Share, public: bool) -> dict[str, Any] | str:
-    if public and 0 < s.n < MIN_GROUP:
+def share_data(s: st.Share, public: bool, patients: int | None = None) -> dict[str, Any] | str:
+    """`patients`: the patients the share rests on, when its n counts weeks (completion, quota met)."""
+    if public and too_few(s.n if patients is None else patients):
         return TOO_FEW
     percent = None if s.share is None else s.share * 100
     return {
@@ -173,14 +173,14 @@ def group_data(g: GroupReport, public: bool) -> dict[str, Any]:
         "with_follow_up": {tp: _count(n, public) for tp, n in g.with_follow_up.items()},
         "baseline": {m: summary_data(s, public) for m, s in g.baseline.items()},
         "outcomes": {tp: {m: measure_data(v, public) for m, v in ms.items()} for tp, ms in g.outcomes.items()},
-        "completion": share_data(g.completion, public),
-        "quota_met": share_data(g.quota_met, public),
-        "mean_done_of_quota": summary_data(g.mean_done_of_quota, public),
+        "completion": share_data(g.completion, public, patients=g.with_due),
+        "quota_met": share_data(g.quota_met, public, patients=g.with_activity),
+        "mean_done_of_quota": summary_data(g.mean_done_of_quota, public, patients=g.with_activity),
     }
 
 
 def difference_data(d: st.Difference, public: bool) -> dict[str, Any] | str:
-    if public and (0 < d.n_a < MIN_GROUP or 0 < d.n_b < MIN_GROUP):
+    if public and too_few(d.n_a, d.n_b):
         return TOO_FEW
     return {
         "n_a": d.n_a,
@@ -213,6 +213,11 @@ def report_data(report: OutcomeReport, public: bool = True) -> dict[str, Any]:
             "timepoint": c.timepoint,
             "a": group_data(c.a, public),
             "b": group_data(c.b, public),
+            # each program's mean improvement, beside the difference of the two
+            "mean_improvement": {
+                m: {"a": summary_data(mean_a, public), "b": summary_data(mean_b, public)}
+                for m, mean_a, mean_b, _ in c.rows()
+            },
             "difference_in_improvement": {m: difference_data(d, public) for m, d in c.differences.items()},
         }
     from reports.beliefs import beliefs_data  # reports.beliefs formats its figures with this module's helpers

@@ -23,9 +23,11 @@ from clinics.models import Clinic, StaffMembership, clinic_ids_for
 from programs.models import Program
 from reports import beliefs, exports, services
 from reports.charts import trajectory_chart
+from reports.disclosure import MIN_GROUP
 from reports.models import ExportJob
-from reports.selectors import MIN_GROUP, TIMEPOINTS, episode_rows, outcome_report
+from reports.selectors import TIMEPOINTS, episode_rows, outcome_report
 from reports.serializers import ReportQuerySerializer, therapists_of
+from reports.wording import group_sentence
 
 # The names the page gives the query's fields, so an error names what the user sees.
 FIELD_LABELS = {
@@ -100,6 +102,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "compare_label": _label(report.comparison.timepoint) if report.comparison else "",
         "min_group": MIN_GROUP,
         "groups": [report.overall, *report.by_program],
+        "sentences": [(g, group_sentence(g)) for g in (report.overall, *report.by_program)],
         "belief_rows": beliefs.page_rows(report.beliefs),
         "programs": Program.objects.filter(Q(clinic=filters.clinic) | Q(clinic__isnull=True)).order_by("title"),
         "therapists": therapists_of(filters.clinic.pk),

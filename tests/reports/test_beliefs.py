@@ -20,8 +20,9 @@ from patients.summaries import rebuild_outcomes
 from programs.models import Program
 from reports import exports
 from reports.beliefs import attach_beliefs, episode_beliefs
-from reports.selectors import MIN_GROUP, ReportFilter, episode_rows, outcome_report
-from reports.serializers import TOO_FEW, report_data
+from reports.disclosure import MIN_GROUP, TOO_FEW
+from reports.selectors import ReportFilter, episode_rows, outcome_report
+from reports.serializers import report_data
 from tests.factories import (
     ClinicFactory,
     builtin_program,

@@ -11,7 +11,8 @@ import pytest
 
 from reports import statistics as st
 from reports.charts import LEGEND_CHARS, legend_lines, trajectory_chart
-from reports.selectors import MIN_GROUP, TrajectoryPoint
+from reports.disclosure import MIN_GROUP
+from reports.selectors import TrajectoryPoint
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -165,3 +165,41 @@ def test_a_therapist_is_told_which_of_their_clinics_admins_to_ask(north, south, 
     assert "Outcome reports and exports are for clinic admins" in page
     assert f'Nora North (<a href="mailto:{north.admin.email}">{north.admin.email}</a>)' in page
     assert "Sam South" not in page and south.admin.email not in page
+
+
+def test_the_comparison_shows_each_programs_mean_beside_the_difference(north, client, walkers, tmp_path, settings):
+    from django.template.defaultfilters import floatformat
+    from openpyxl import load_workbook
+
+    from reports import services
+    from reports.models import ExportJob
+    from reports.selectors import ReportFilter, outcome_report
+
+    settings.REPORTS_EXPORT_DIR = tmp_path
+    builtin = builtin_program()
+    query = {"compare": [walkers.pk, builtin.pk], "at": "week_12"}
+    comparison = outcome_report(
+        north.admin, ReportFilter(clinic=north.clinic), compare_programs=(walkers.pk, builtin.pk), compare_at="week_12"
+    ).comparison
+    page = _page(client, north.admin, query)
+    rows = dict(re.findall(r'<tr><th scope="row">(ODI|NRS)</th>(.*?)</tr>', page, flags=re.S))
+    for measure, a, b, d in comparison.rows():
+        cells = re.findall(r"<td>(.*?)</td>", rows[measure.upper()], flags=re.S)
+        assert [re.sub(r"<[^>]+>", "", cell) for cell in cells] == [
+            str(a.n),
+            f"{floatformat(a.mean, 1)} [{floatformat(a.ci_low, 1)}, {floatformat(a.ci_high, 1)}]",
+            str(b.n),
+            f"{floatformat(b.mean, 1)} [{floatformat(b.ci_low, 1)}, {floatformat(b.ci_high, 1)}]",
+            f"{floatformat(d.difference, 1)} [{floatformat(d.ci_low, 1)}, {floatformat(d.ci_high, 1)}]",
+        ]
+    assert "Walk and talk: mean improvement [95 % CI]" in page
+
+    client.force_login(north.admin)
+    api = client.get("/api/v1/reports/outcomes/", query).json()["comparison"]
+    assert api["mean_improvement"]["odi"]["a"]["n"] == 5 and api["mean_improvement"]["odi"]["b"]["n"] == 6
+    client.post(f"/reports/exports/?compare={walkers.pk}&compare={builtin.pk}&at=week_12", {"kind": "xlsx"})
+    job = services.run_export(ExportJob.objects.get().pk)
+    summary = [list(r) for r in load_workbook(services.export_path(job))["Summary"].values]
+    means = {(r[1], r[2]): r[3] for r in summary if r[0] == "mean improvement"}
+    assert means[("odi", "Walk and talk")] == api["mean_improvement"]["odi"]["a"]["mean"]
+    assert means[("odi", builtin.title)] == api["mean_improvement"]["odi"]["b"]["mean"]

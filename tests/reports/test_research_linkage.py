@@ -13,7 +13,8 @@ from patients.models import Patient
 from programs.models import Program
 from reports import exports, services
 from reports.beliefs import EpisodeBeliefs
-from reports.selectors import MIN_GROUP, ReportFilter, episode_rows
+from reports.disclosure import MIN_GROUP
+from reports.selectors import ReportFilter, episode_rows
 from tests.factories import ClinicFactory, make_clinic_admin
 from tests.reports.data import bulk_episodes, odi_answers_for
 
