@@ -39,6 +39,7 @@ from django.db.models.functions import Cast, Round
 from cft import spreadsheets
 from patients import beliefs, scoring
 from patients.models import RED_FLAGS, CheckIn
+from programs.models import Belief
 from reports.disclosure import MIN_GROUP, TOO_FEW, too_few
 from reports.selectors import (
     TIMEPOINTS,
@@ -209,6 +210,62 @@ EPISODE_COLUMNS = (
 RESEARCH_EPISODE_COLUMNS = tuple(c for c in EPISODE_COLUMNS if c not in {"record_number", "therapist", "week_one"})
 
 
+# --- Column headers ----------------------------------------------------------------------------------------
+# The clinic's CSVs and XLSX sheets are read by people: their headers are words. The research files keep the
+# codebook names above (RESEARCH_README documents them), which analysis software reads as variable names.
+
+
+def _measure_headers(measure: str, label: str, points: int) -> dict[str, str]:
+    return {
+        f"{measure}_baseline": f"Baseline {label}",
+        f"{measure}_latest": f"Latest {label}",
+        f"{measure}_improvement": f"{label} improvement (baseline - latest)",
+        f"{measure}_responder_points": f"{label} responder ({points} points)",
+        f"{measure}_responder_percent": f"{label} responder (30 %)",
+        f"{measure}_responder": f"{label} responder (either)",
+    }
+
+
+HEADERS: dict[str, str] = {
+    "patient": "Patient",
+    "record_number": "Record number",
+    "program": "Program",
+    "week": "Program week",
+    "submitted_at_utc": "Submitted (UTC)",
+    "odi_score": "ODI score",
+    "odi_answered": "ODI sections answered",
+    "pain_nrs": "Pain NRS",
+    "red_flags": "Red flags",
+    "entered_by": "Entered by",
+    "therapist": "Therapist",
+    "week_one": "Week one",
+    "baseline_week": "Baseline week",
+    "latest_week": "Latest week",
+    **_measure_headers("odi", "ODI", 10),
+    **_measure_headers("nrs", "NRS", 2),
+    "checkins_done": "Check-ins done",
+    "checkins_due": "Check-ins due",
+    "activity_weeks": "Activity weeks",
+    "activity_quota_met": "Activity weeks with quota met",
+    "beliefs_version": "Belief wording version",
+    "belief_intake_week": "Belief intake week",
+    "belief_latest_week": "Belief latest week",
+    **{
+        f"belief_{item}_{name}": f"{Belief(item).label} {words}"
+        for item in beliefs.ITEMS
+        for name, words in (("intake", "at intake"), ("latest", "latest"), ("change", "change (latest - intake)"))
+    },
+}
+
+
+def headers(columns: Iterable[str]) -> list[str]:
+    """The clinic files' header row for these codebook columns."""
+    return [HEADERS[column] for column in columns]
+
+
+CHECKIN_HEADERS, EPISODE_HEADERS = headers(CHECKIN_COLUMNS), headers(EPISODE_COLUMNS)
+
+
 def _value(measure: str, value: Any) -> Any:
     if value is None:
         return None
@@ -338,15 +395,19 @@ def belief_summary_rows(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
 def write_xlsx(
     fh: IO[bytes], report: OutcomeReport, user: Any, filters: ReportFilter, rows: list[EpisodeRow], progress: Progress
 ) -> int:
-    """openpyxl write-only workbook: Summary, Check-ins, Episodes. Rows stream into the sheets."""
+    """openpyxl write-only workbook: Summary, Check-ins, Episodes. Rows stream into the sheets; the data sheets
+    have their header row frozen and columns wide enough for their headers (both set before the first row, as
+    write-only mode requires)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     summary = book.create_sheet("Summary")
+    _layout(summary, [24, 28, 12, 10, 10, 10, 14, 14, 14, 14, 16, 10, 10, 20, 20, 14])
     for line in summary_rows(report):
         summary.append(spreadsheets.xlsx_row(line))
     checkins = book.create_sheet("Check-ins")
-    checkins.append(list(CHECKIN_COLUMNS))
+    _layout(checkins, [_width(column) for column in CHECKIN_COLUMNS], freeze=True)
+    checkins.append(CHECKIN_HEADERS)
     count = 0
     for row in checkin_rows(user, filters, progress=progress):
         # Excel has no time zones: write UTC wall time, as the column `submitted_at_utc` says (the CSV writes
@@ -357,11 +418,29 @@ def write_xlsx(
         checkins.append(spreadsheets.xlsx_row(cells))
         count += 1
     episodes = book.create_sheet("Episodes")
-    episodes.append(list(EPISODE_COLUMNS))
+    _layout(episodes, [_width(column) for column in EPISODE_COLUMNS], freeze=True)
+    episodes.append(EPISODE_HEADERS)
     for row in episode_export_rows(rows, filters.clinic.pk):
         episodes.append(spreadsheets.xlsx_row(row))
     book.save(fh)
     return count
+
+
+# Widths in characters for the columns whose values are wider than their header.
+VALUE_WIDTHS = {"patient": 24, "program": 32, "therapist": 20, "submitted_at_utc": 20, "red_flags": 24}
+
+
+def _width(column: str) -> int:
+    return max(len(HEADERS[column]) + 2, VALUE_WIDTHS.get(column, 10))
+
+
+def _layout(sheet: Any, widths: list[int], *, freeze: bool = False) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    if freeze:
+        sheet.freeze_panes = "A2"  # the header row stays in view
 
 
 # --- FHIR R4 -----------------------------------------------------------------------------------------------
@@ -516,6 +595,16 @@ either.
 Beliefs (our own items, 0-10, in the wording version beliefs_version): belief_<item>_intake is the week-0 belief
 check-in (else the first), _latest the last later one in the same wording, _change latest - intake.
 """
+
+
+def _codebook(name: str, columns: Iterable[str]) -> str:
+    return f"\nColumns of {name}:\n" + "".join(f"  {column}: {HEADERS[column]}\n" for column in columns)
+
+
+# The codebook: each column's name in the research files and what it holds (the clinic files' header for it).
+RESEARCH_README += _codebook("checkins.csv", RESEARCH_CHECKIN_COLUMNS) + _codebook(
+    "episodes.csv", RESEARCH_EPISODE_COLUMNS
+)
 
 
 def write_research_zip(

@@ -64,11 +64,11 @@ def write_export(
             with tmp.open("w", encoding="utf-8", newline="") as fh:
                 if kind == ExportJob.Kind.CSV_CHECKINS:
                     count = write_csv(
-                        fh, exports.CHECKIN_COLUMNS, exports.checkin_rows(user, filters, progress=progress)
+                        fh, exports.CHECKIN_HEADERS, exports.checkin_rows(user, filters, progress=progress)
                     )
                 else:
                     rows = episode_rows(user, filters)
-                    count = write_csv(fh, exports.EPISODE_COLUMNS, exports.episode_export_rows(rows, filters.clinic.pk))
+                    count = write_csv(fh, exports.EPISODE_HEADERS, exports.episode_export_rows(rows, filters.clinic.pk))
         elif kind == ExportJob.Kind.FHIR:
             with tmp.open("w", encoding="utf-8") as fh:
                 count = exports.write_fhir_bundle(fh, user, filters, progress)

@@ -148,11 +148,11 @@ def stream_csv(request: HttpRequest, kind: str) -> HttpResponseBase:
     if not query.is_valid():
         return HttpResponse(str(query.errors), status=400)
     filters = query.report_filter()
-    header: tuple[str, ...]
+    header: list[str]
     if kind == "checkins":
-        header, rows = exports.CHECKIN_COLUMNS, exports.checkin_rows(request.user, filters)
+        header, rows = exports.CHECKIN_HEADERS, exports.checkin_rows(request.user, filters)
     else:
-        header = exports.EPISODE_COLUMNS
+        header = exports.EPISODE_HEADERS
         rows = exports.episode_export_rows(episode_rows(request.user, filters), filters.clinic.pk)
     services.record_streamed_export(
         kind=f"csv_{kind}", user=request.user, filters=filters, ip_address=client_ip(request)

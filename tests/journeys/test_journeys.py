@@ -147,11 +147,11 @@ def test_the_clinic_admin_reads_the_report_and_downloads_every_export_kind(journ
 
     # Streamed now: both CSVs.
     checkins = csv_rows(download(admin, lambda: page.get_by_role("link", name="check-ins CSV").click()).read_bytes())
-    assert checkins and list(checkins[0]) == list(exports.CHECKIN_COLUMNS)
-    assert all(row["patient"].startswith("P-") for row in checkins)
-    assert any(row["odi_score"] for row in checkins)
+    assert checkins and list(checkins[0]) == exports.CHECKIN_HEADERS
+    assert all(row["Patient"].startswith("P-") for row in checkins)
+    assert any(row["ODI score"] for row in checkins)
     episodes = csv_rows(download(admin, lambda: page.get_by_role("link", name="episodes CSV").click()).read_bytes())
-    assert episodes and list(episodes[0]) == list(exports.EPISODE_COLUMNS)
+    assert episodes and list(episodes[0]) == exports.EPISODE_HEADERS
 
     # Prepared by the worker: every kind, each downloaded and parsed.
     files: dict[str, Path] = {}
@@ -165,8 +165,8 @@ def test_the_clinic_admin_reads_the_report_and_downloads_every_export_kind(journ
     admin.check_page("report-with-exports")
 
     prepared = csv_rows(files["csv_checkins"].read_bytes())
-    assert len(prepared) == len(checkins) and list(prepared[0]) == list(exports.CHECKIN_COLUMNS)
-    assert list(csv_rows(files["csv_episodes"].read_bytes())[0]) == list(exports.EPISODE_COLUMNS)
+    assert len(prepared) == len(checkins) and list(prepared[0]) == exports.CHECKIN_HEADERS
+    assert list(csv_rows(files["csv_episodes"].read_bytes())[0]) == exports.EPISODE_HEADERS
 
     workbook = load_workbook(files["xlsx"], read_only=True)
     assert {"Summary", "Check-ins", "Episodes"} <= set(workbook.sheetnames)

@@ -186,7 +186,8 @@ def test_the_report_page_and_api_show_the_belief_figures(clinic, client):
 
 def test_episode_exports_carry_the_belief_answers(clinic, tmp_path):
     rows = read_csv(export(clinic, "csv_episodes", tmp_path))
-    header, body = rows[0], rows[1:]
+    codebook = {words: name for name, words in exports.HEADERS.items()}  # the file's headers are words
+    header, body = [codebook[words] for words in rows[0]], rows[1:]
     for item in ITEMS:
         assert {f"belief_{item}_intake", f"belief_{item}_latest", f"belief_{item}_change"} <= set(header)
     at = {name: header.index(name) for name in header}
@@ -211,8 +212,8 @@ def test_episode_exports_carry_the_belief_answers(clinic, tmp_path):
 
     book = load_workbook(io.BytesIO(xlsx))
     episodes = [list(r) for r in book["Episodes"].iter_rows(values_only=True)]
-    assert episodes[0] == list(exports.EPISODE_COLUMNS)
-    changes = [r[episodes[0].index("belief_consequences_change")] for r in episodes[1:]]
+    assert episodes[0] == exports.EPISODE_HEADERS
+    changes = [r[episodes[0].index("Consequences change (latest - intake)")] for r in episodes[1:]]
     assert all(isinstance(c, int) for c in changes if c is not None) and any(c is not None for c in changes)
     summary = [list(r) for r in book["Summary"].iter_rows(values_only=True)]
     assert any(r[:3] == ["overall", "All patients", "consequences"] for r in summary)

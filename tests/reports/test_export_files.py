@@ -78,9 +78,9 @@ def test_formula_text_is_quoted_in_every_csv_and_every_sheet(north, tmp_path):
             for cell in row:
                 if isinstance(cell, str) and not NUMBER.fullmatch(cell):
                     assert not cell.startswith(FORMULA_START), (name, cell)
-    assert "'=1+2" in column(found["csv_checkins"], "record_number")
-    assert "'=1+2" in column(found["xlsx:Episodes"], "record_number")
-    assert set(column(found["csv_episodes"], "program")) == {"'" + HYPERLINK}
+    assert "'=1+2" in column(found["csv_checkins"], "Record number")
+    assert "'=1+2" in column(found["xlsx:Episodes"], "Record number")
+    assert set(column(found["csv_episodes"], "Program")) == {"'" + HYPERLINK}
     assert set(column(found["research:checkins.csv"], "program")) == {"'" + HYPERLINK}
     assert any(row[:2] == ["program", "'" + HYPERLINK] for row in found["xlsx:Summary"])
 
@@ -98,10 +98,11 @@ def test_negative_changes_stay_numbers(north, tmp_path):
     checkin(worse, 0, 1, 2, by=north.admin)
     checkin(worse, 4, 3, 6)  # ODI 20 -> 60, NRS 2 -> 6: a change of -40.0 and -4
     rows = read_csv(export(north, "csv_episodes", tmp_path))
-    assert "-40.0" in column(rows, "odi_improvement") and "-4" in column(rows, "nrs_improvement")
+    odi, nrs = "ODI improvement (baseline - latest)", "NRS improvement (baseline - latest)"
+    assert "-40.0" in column(rows, odi) and "-4" in column(rows, nrs)
     sheet = load_workbook(io.BytesIO(export(north, "xlsx", tmp_path)))["Episodes"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert Decimal("-40.0") in column(values, "odi_improvement") and -4 in column(values, "nrs_improvement")
+    assert Decimal("-40.0") in column(values, odi) and -4 in column(values, nrs)
 
 
 # --- line breaks ------------------------------------------------------------------------------------------
@@ -114,10 +115,10 @@ def test_a_line_break_inside_a_value_never_splits_a_row(north, tmp_path):
     raw = export(north, "csv_checkins", tmp_path)
     rows = read_csv(raw)
     assert len(rows) == 1 + 24 and all(len(row) == len(exports.CHECKIN_COLUMNS) for row in rows)
-    assert column(rows, "record_number").count("AB\r=9") == 4
+    assert column(rows, "Record number").count("AB\r=9") == 4
     assert raw.endswith(b"\r\n") and raw.count(b"\r\n") == 25  # RFC 4180 line ends; breaks in values are quoted
     episodes = read_csv(export(north, "csv_episodes", tmp_path))
-    assert len(episodes) == 1 + 6 and set(column(episodes, "program")) == {"Persistent\npain"}
+    assert len(episodes) == 1 + 6 and set(column(episodes, "Program")) == {"Persistent\npain"}
 
 
 @pytest.mark.parametrize("field", ["record_number", "first_name", "last_name", "phone"])
@@ -150,8 +151,8 @@ def test_clinic_csvs_start_with_the_utf8_bom_and_keep_non_ascii_names(north, tmp
     for kind in ("csv_checkins", "csv_episodes"):
         raw = export(north, kind, tmp_path)
         assert raw.startswith(codecs.BOM_UTF8)
-        assert read_csv(raw)[0][0] == "patient"
-        assert "Bjørn Ødegård's program" in column(read_csv(raw), "program")
+        assert read_csv(raw)[0][0] == "Patient"
+        assert "Bjørn Ødegård's program" in column(read_csv(raw), "Program")
     client.force_login(north.admin)
     streamed = b"".join(client.get("/reports/export/episodes.csv").streaming_content)
     assert streamed.startswith(codecs.BOM_UTF8)
@@ -172,11 +173,11 @@ def test_xlsx_and_csv_write_the_same_utc_instant_under_a_header_that_says_utc(no
     at = dt.datetime(2026, 1, 5, 20, 30, tzinfo=dt.UTC)  # 09:30 on 6 January in Auckland
     CheckIn.objects.filter(patient=patient, week=4).update(submitted_at=at)
     csv_rows = read_csv(export(north, "csv_checkins", tmp_path))
-    assert "2026-01-05T20:30:00Z" in column(csv_rows, "submitted_at_utc")
+    assert "2026-01-05T20:30:00Z" in column(csv_rows, "Submitted (UTC)")
     sheet = load_workbook(io.BytesIO(export(north, "xlsx", tmp_path)))["Check-ins"]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == list(exports.CHECKIN_COLUMNS) and "submitted_at_utc" in rows[0]
-    assert dt.datetime(2026, 1, 5, 20, 30) in column(rows, "submitted_at_utc")
+    assert rows[0] == exports.CHECKIN_HEADERS and "Submitted (UTC)" in rows[0]
+    assert dt.datetime(2026, 1, 5, 20, 30) in column(rows, "Submitted (UTC)")
 
 
 # --- XLSX summary comparison ------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def test_no_identifying_value_appears_in_any_file_of_the_research_zip(north, tmp
     archive = zipfile.ZipFile(io.BytesIO(export(north, "research", tmp_path)))
     assert set(archive.namelist()) == {"README.txt", "checkins.csv", "episodes.csv"}
     texts = {name: archive.read(name).decode() for name in archive.namelist()}
-    identifying = set(column(clinic_rows, "patient"))  # the clinic's pseudonyms sit next to record numbers
+    identifying = set(column(clinic_rows, "Patient"))  # the clinic's pseudonyms sit next to record numbers
     for patient in Patient.objects.filter(clinic=north.clinic):
         identifying |= {patient.record_number, patient.first_name, patient.last_name, patient.email}
         identifying |= {str(patient.phone), patient.phone.as_national, patient.phone.as_international}
@@ -297,3 +298,32 @@ def test_api_download_answers_401_403_and_404_where_due(north, south):
     services.delete_expired_exports(now=timezone.now() + dt.timedelta(days=30))
     assert token_client(north.admin).get(url).status_code == 404
     assert not AuditEvent.objects.filter(action="export.download").exists()
+
+
+# --- headers and the XLSX layout --------------------------------------------------------------------------
+
+
+def test_clinic_files_have_headers_in_words_and_the_research_files_keep_the_codebook_names(north, tmp_path):
+    checkins, episodes = (read_csv(export(north, kind, tmp_path))[0] for kind in ("csv_checkins", "csv_episodes"))
+    assert checkins[:6] == ["Patient", "Record number", "Program", "Program week", "Submitted (UTC)", "ODI score"]
+    assert episodes[:8] == ["Patient", "Record number", "Program", "Therapist", "Week one", "Baseline week",
+                            "Latest week", "Baseline ODI"]  # fmt: skip
+    assert not any("_" in header for header in checkins + episodes)
+    book = load_workbook(io.BytesIO(export(north, "xlsx", tmp_path)))
+    assert [c.value for c in book["Check-ins"][1]] == checkins and [c.value for c in book["Episodes"][1]] == episodes
+    archive = zipfile.ZipFile(io.BytesIO(export(north, "research", tmp_path)))
+    assert read_csv(archive.read("checkins.csv"))[0] == list(exports.RESEARCH_CHECKIN_COLUMNS)
+    assert read_csv(archive.read("episodes.csv"))[0] == list(exports.RESEARCH_EPISODE_COLUMNS)
+    readme = archive.read("README.txt").decode()
+    for name in exports.RESEARCH_CHECKIN_COLUMNS + exports.RESEARCH_EPISODE_COLUMNS:  # its codebook documents them
+        assert f"  {name}: {exports.HEADERS[name]}\n" in readme
+
+
+def test_the_xlsx_data_sheets_freeze_their_header_row_and_fit_their_headers(north, tmp_path):
+    book = load_workbook(io.BytesIO(export(north, "xlsx", tmp_path)))
+    for name in ("Check-ins", "Episodes"):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2"
+        for cell in sheet[1]:
+            assert sheet.column_dimensions[cell.column_letter].width >= len(cell.value), (name, cell.value)
+    assert book["Summary"].column_dimensions["B"].width >= 20
