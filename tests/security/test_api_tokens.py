@@ -114,6 +114,8 @@ def test_the_clinic_turning_the_second_factor_on_revokes_its_staff_tokens(db, cl
             "name": clinic.name,
             "require_two_factor": "on",
             "default_country": clinic.default_country,
+            "default_language": clinic.default_language,
+            "default_time_zone": clinic.default_time_zone,
             "emergency_number": clinic.emergency_number,
         },
     )
