@@ -43,8 +43,14 @@ def clinic_with_programs(sizes: dict[str, int]):
     return clinic, admin
 
 
+CODEBOOK = {words: name for name, words in exports.HEADERS.items()}
+
+
 def read_csv(raw: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    """Rows by the codebook's column names: the research files' headers, the clinic files' headers in words."""
+    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+    header = [CODEBOOK.get(name, name) for name in next(reader)]
+    return [dict(zip(header, row, strict=True)) for row in reader]
 
 
 def export(clinic, admin, kind: str, tmp_path) -> bytes:
