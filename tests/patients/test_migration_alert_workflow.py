@@ -8,7 +8,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("patients", "0009_odi_wording_language"), ("reminders", "0004_reminder_claim")]
+# The clinics of that time too: a later clinic column without a database default would refuse the old rows.
+BEFORE = [
+    ("patients", "0009_odi_wording_language"),
+    ("reminders", "0004_reminder_claim"),
+    ("clinics", "0002_clinic_emergency_number_clinic_phone"),
+]
 AFTER = [("patients", "0010_alert_workflow")]
 
 
