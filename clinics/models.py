@@ -64,6 +64,12 @@ class Clinic(models.Model):
         help_text="A new patient's time zone (their check-in day and hour are in it), unless another is chosen for "
         "them: an IANA name such as Europe/Oslo.",
     )
+    allow_reactivation = models.BooleanField(
+        "staff may reopen a discharged patient's care",
+        default=False,
+        help_text="Lets staff undo a discharge (made by mistake, or care resuming soon after): the patient's last "
+        "episode opens again. Audited. Otherwise a returning patient starts a new episode.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -568,6 +568,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
             ),
             path("<path:object_id>/discharge/", wrap(self.discharge_view), name="patients_patient_discharge"),
             *self.intake_urls(wrap),
+            path("<path:object_id>/reactivate/", wrap(self.reactivate_view), name="patients_patient_reactivate"),
             *super().get_urls(),
         ]
 
@@ -609,6 +610,18 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
         else:
             form = DischargeForm(initial={"ended_on": patient.local_today()})
         return self._discharge_page(request, form, [patient], action="")
+
+    def reactivate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        patient = self._patient_for_change(request, object_id)
+        try:
+            episode = services.reactivate_patient(patient=patient, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, f"Not reopened: {error_text(exc)}", messages.ERROR)
+        else:
+            self.message_user(
+                request, f"Care reopened: the episode from {episode.started_on} is open again.", messages.SUCCESS
+            )
+        return self._back(patient)
 
     def _discharge(self, form: DischargeForm, patient: Patient, user: Any) -> bool:
         try:
@@ -763,6 +776,9 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
             # Care starts (or starts again) on the intake page: no open episode, or one with no program yet.
             "start_care_url": reverse("admin:patients_patient_start_care", args=[patient.pk])
             if can_change and (current is None or not current.assignments.all())
+            else None,
+            "reactivate_url": reverse("admin:patients_patient_reactivate", args=[patient.pk])
+            if can_change and patient.status == Patient.Status.DISCHARGED and patient.clinic.allow_reactivation
             else None,
             "outcome": outcome,
             "change_words": {

@@ -218,6 +218,35 @@ def discharge_patient(*, patient: Patient, by: Any = None, on: dt.date | None = 
 
 
 @transaction.atomic
+def reactivate_patient(*, patient: Patient, by: Any = None) -> Episode:
+    """Undo a discharge, where the patient's clinic allows it (`Clinic.allow_reactivation`): the last episode
+    opens again and the patient is active. Links sent before the discharge stay revoked (a new one can be sent).
+    The discharge's date and note are kept in the audit trail, which records the reopening."""
+    if patient.status != Patient.Status.DISCHARGED:
+        raise ValidationError({"status": "Only a discharged patient's care can be reopened."})
+    if not patient.clinic.allow_reactivation:
+        raise ValidationError(
+            {"status": f"{patient.clinic} does not reopen discharged care: start a new episode instead."}
+        )
+    episode = patient.episodes.filter(ended_on__isnull=False).order_by("-started_on", "-pk").first()
+    if episode is None:
+        raise ValidationError({"status": "This patient has no episode of care to reopen."})
+    ended_on, note = episode.ended_on, episode.discharge_note
+    episode.ended_on, episode.discharge_note = None, ""
+    episode.save(update_fields=["ended_on", "discharge_note"])
+    patient.status = Patient.Status.ACTIVE
+    patient.save(update_fields=["status"])
+    refresh_outcome(episode, keys_changed=True)
+    record(
+        "patient.reactivate",
+        patient,
+        by,
+        details={"episode": episode.pk, "ended_on": ended_on.isoformat() if ended_on else None, "note": note},
+    )
+    return episode
+
+
+@transaction.atomic
 def start_new_episode(*, patient: Patient, started_on: dt.date, goals: str = "", by: Any = None) -> Episode:
     """Care starts again for a returning patient: a discharged patient becomes active (reminders resume once a
     program is assigned; links sent before the discharge stay revoked) and a new episode opens on `started_on`,

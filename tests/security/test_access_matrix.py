@@ -260,6 +260,7 @@ RULES: dict[str, Rule] = {
     # The POST takes the same lookup and permission as the GET (`IntakeMixin.start_care_view`); its answers are
     # in tests/admin/test_intake.py.
     "admin:patients_patient_start_care": Rule(staff_policy(a=STAFF, b=HIDDEN), ("GET",), kind="admin"),
+    "admin:patients_patient_reactivate": Rule(staff_policy(a=STAFF, b=HIDDEN), ("POST",), kind="admin"),
     "admin:patients_patient_tailor": Rule(
         staff_policy(a=STAFF, b=HIDDEN), ("GET", "POST"), kind="admin", body=lambda w: unchanged_tailoring(w)
     ),
