@@ -30,6 +30,7 @@ from clinics.two_factor import two_factor_required
 from patients import beliefs, links, services
 from patients.authentication import IsPatient, PatientTokenAuthentication
 from patients.belief_wording import belief_section
+from patients.content import plan_in_language
 from patients.models import Alert, CheckIn, Episode, Patient
 from patients.outcomes import episode_outcome, with_patient_outcomes
 from patients.plans import week_plan
@@ -247,11 +248,11 @@ class MeProgramView(PatientView):
         patient = self.patient()
         episode = _open_episode(patient)
         week = services.current_week(patient, episode)
-        plan = week_plan(episode, week)
+        plan = plan_in_language(week_plan(episode, week), patient.language)
         asked = (
             belief_section(patient.clinic_id, patient.language) if week is not None and beliefs.is_due(week) else None
         )
-        return Response(WeekPlanSerializer(plan_data(plan, asked)).data)
+        return Response(WeekPlanSerializer(plan_data(plan, asked, patient.language)).data)
 
 
 class MeCheckInsView(PatientView, generics.ListAPIView):

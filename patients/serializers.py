@@ -353,6 +353,11 @@ def outcome_data(episode_id: int, outcome: EpisodeOutcome) -> dict[str, Any]:
 
 class PlanNarrativeSerializer(serializers.Serializer):
     item = serializers.IntegerField()
+    language = serializers.ChoiceField(
+        choices=[code for code, _ in settings.LANGUAGES],
+        help_text="The language of this item's text: the patient's, or the one it is written in while it has no "
+        "text in theirs yet.",
+    )
     title = serializers.CharField()
     body = serializers.CharField(help_text="Markdown.")
     body_html = serializers.CharField(help_text="The Markdown rendered and sanitised.")
@@ -361,6 +366,11 @@ class PlanNarrativeSerializer(serializers.Serializer):
 
 class PlanCopingSerializer(serializers.Serializer):
     item = serializers.IntegerField()
+    language = serializers.ChoiceField(
+        choices=[code for code, _ in settings.LANGUAGES],
+        help_text="The language of this item's text: the patient's, or the one it is written in while it has no "
+        "text in theirs yet.",
+    )
     title = serializers.CharField()
     instructions = serializers.CharField()
     when_to_use = serializers.CharField()
@@ -368,6 +378,11 @@ class PlanCopingSerializer(serializers.Serializer):
 
 class PlanActivitySerializer(serializers.Serializer):
     item = serializers.IntegerField()
+    language = serializers.ChoiceField(
+        choices=[code for code, _ in settings.LANGUAGES],
+        help_text="The language of this item's text: the patient's, or the one it is written in while it has no "
+        "text in theirs yet.",
+    )
     title = serializers.CharField()
     activity = serializers.CharField()
     unit = serializers.CharField()
@@ -400,7 +415,15 @@ class WeekPlanSerializer(serializers.Serializer):
     )
 
 
-def plan_data(plan: WeekPlan, belief_section: BeliefSection | None = None) -> dict[str, Any]:
+def plan_data(
+    plan: WeekPlan, belief_section: BeliefSection | None = None, language: str = settings.LANGUAGE_CODE
+) -> dict[str, Any]:
+    """The week's plan for the API, its items as `content.plan_in_language` gave them in `language`."""
+
+    def language_of(item: Any) -> str:
+        fallback = getattr(item, "fallback", None)
+        return fallback.shown if fallback is not None else language
+
     narratives = []
     for item in plan.narratives:
         version = item.narrative_version
@@ -408,6 +431,7 @@ def plan_data(plan: WeekPlan, belief_section: BeliefSection | None = None) -> di
         narratives.append(
             {
                 "item": item.pk,
+                "language": language_of(item),
                 "title": item.title,
                 "body": body,
                 "body_html": render_markdown(body),
@@ -418,12 +442,19 @@ def plan_data(plan: WeekPlan, belief_section: BeliefSection | None = None) -> di
         "week": plan.week,
         "narratives": narratives,
         "coping": [
-            {"item": i.pk, "title": i.title, "instructions": i.instructions, "when_to_use": i.when_to_use}
+            {
+                "item": i.pk,
+                "language": language_of(i),
+                "title": i.title,
+                "instructions": i.instructions,
+                "when_to_use": i.when_to_use,
+            }
             for i in plan.coping
         ],
         "activities": [
             {
                 "item": a.item.pk,
+                "language": language_of(a.item),
                 "title": a.item.title,
                 "activity": a.item.activity,
                 "unit": a.item.unit,

@@ -178,3 +178,19 @@ def test_a_norwegian_plan_costs_one_query_per_kind_of_item(nb_patient, django_as
     items = episode_items(nb_patient.current_episode())
     with django_assert_num_queries(3):
         in_language(items, "nb")
+
+
+def test_the_patients_api_gives_the_program_in_their_language_saying_which_each_item_is_in():
+    from tests.api.conftest import patient_client
+
+    clinic = ClinicFactory()
+    program = _clinic_program(clinic, translated=True)
+    patient = patient_on_program(clinic=clinic, program=program, weeks_ago=1, language="nb")
+    body = patient_client(patient).get("/api/v1/me/program/").json()
+    assert [n["title"] for n in body["narratives"]] == ["Vår fortelling"]
+    assert [(c["title"], c["language"]) for c in body["coping"]] == [("Vår pust", "nb")]
+    assert [(a["title"], a["language"]) for a in body["activities"]] == [("Vår tur", "nb")]
+
+    untranslated = patient_on_program(clinic=clinic, program=_clinic_program(clinic), weeks_ago=1, language="nb")
+    body = patient_client(untranslated).get("/api/v1/me/program/").json()
+    assert [(c["title"], c["language"]) for c in body["coping"]] == [("Our breathing", "en-gb")]
