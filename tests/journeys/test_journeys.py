@@ -187,6 +187,16 @@ def test_the_clinic_admin_reads_the_report_and_downloads_every_export_kind(journ
             assert "record_number" not in rows[0]
 
 
+def start_care_with(page, *, odi: str, nrs: str) -> None:  # type: ignore[no-untyped-def]
+    """On the Start care page: the first program offered, and the baseline the patient gives (no red flag)."""
+    page.select_option("#id_program", index=1)
+    for index in range(10):
+        page.locator(f'input[name="baseline-odi[{index}]"][value="{odi}"]').check()
+    page.locator(f'input[name="baseline-pain_nrs"][value="{nrs}"]').check()
+    for key in RED_FLAGS:
+        page.locator(f'input[name="baseline-red_flags.{key}"][value="no"]').check()
+
+
 def test_a_new_patient_starts_care_at_the_first_visit_is_discharged_and_returns(journey, product: Product):
     """The clinic's first week (issue 39): a therapist adds a patient, records the week-0 intake with them and
     starts care, and the first link reaches the patient; later she discharges them with a note, the record stays
@@ -206,12 +216,7 @@ def test_a_new_patient_starts_care_at_the_first_visit_is_discharged_and_returns(
     therapist.check_page("start-care")
 
     # 2. The week-0 baseline with the patient, then the program starts today and the first link goes.
-    page.select_option("#id_program", index=1)
-    for index in range(10):
-        page.locator(f'input[name="baseline-odi[{index}]"][value="2"]').check()
-    page.locator('input[name="baseline-pain_nrs"][value="6"]').check()
-    for key in RED_FLAGS:
-        page.locator(f'input[name="baseline-red_flags.{key}"][value="no"]').check()
+    start_care_with(page, odi="2", nrs="6")
     page.locator("#id_reminder_consent").check()
     page.get_by_role("button", name="Start care").click()
     page.wait_for_selector("#trend")
@@ -238,12 +243,7 @@ def test_a_new_patient_starts_care_at_the_first_visit_is_discharged_and_returns(
     # 4. Months later the patient returns: a new episode, the first one a click away.
     page.locator("#start-care-link").click()
     page.wait_for_selector("#start-care")
-    page.select_option("#id_program", index=1)
-    for index in range(10):
-        page.locator(f'input[name="baseline-odi[{index}]"][value="1"]').check()
-    page.locator('input[name="baseline-pain_nrs"][value="3"]').check()
-    for key in RED_FLAGS:
-        page.locator(f'input[name="baseline-red_flags.{key}"][value="no"]').check()
+    start_care_with(page, odi="1", nrs="3")
     page.get_by_role("button", name="Start care").click()
     page.wait_for_selector("#episodes")
     assert page.locator("#episodes tbody tr").count() == 2
