@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from patients import beliefs
 from patients.belief_wording import BeliefSection
-from patients.models import RED_FLAGS, CheckIn, OdiWording
+from patients.models import CHECKIN_NOTE_MAX_LENGTH, RED_FLAGS, CheckIn, OdiWording
 from patients.plans import WeekPlan
 from patients.progress import unit_word
 from patients.scoring import ODI_SECTION_COUNT
@@ -139,7 +139,7 @@ class CheckInForm(forms.Form):
             label=_("Anything else you want your physiotherapist to know? (optional)"),
             widget=forms.Textarea(attrs={"rows": 4}),
             required=False,
-            max_length=4000,
+            max_length=CHECKIN_NOTE_MAX_LENGTH,
         )
         # Maps a path in the payload back to its field (blank activities are left out, shifting indices).
         self._paths: dict[str, str] = {}

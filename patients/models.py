@@ -194,6 +194,7 @@ class EpisodeQuerySet(ClinicScopedQuerySet):
 
 
 DISCHARGE_NOTE_MAX_LENGTH = 2000
+CHECKIN_NOTE_MAX_LENGTH = 4000  # the patient's note to their physiotherapist
 
 
 class Episode(models.Model):
@@ -397,7 +398,7 @@ class CheckIn(models.Model):
     belief_treatment_control = models.PositiveSmallIntegerField(null=True, blank=True)
     belief_concern = models.PositiveSmallIntegerField(null=True, blank=True)
     beliefs_version = models.CharField(max_length=40, blank=True, default="")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[MaxLengthValidator(CHECKIN_NOTE_MAX_LENGTH)])
     entered_by = models.CharField(max_length=10, choices=EnteredBy.choices, default=EnteredBy.PATIENT)
     entered_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -618,7 +619,7 @@ class EpisodeOutcome(models.Model):
     nrs_responder = models.BooleanField(null=True)
     any_responder = models.BooleanField(default=False)
     worsening = models.BooleanField(default=False, help_text="The latest follow-up meets the worsening criterion.")
-    # The reports' follow-ups (reports.selectors.FOLLOW_UP_WEEKS): that program week's check-in, after the baseline.
+    # The reports' follow-ups (patients.summaries.FOLLOW_UP_WEEKS): that program week's check-in, after the baseline.
     week_4_odi_points = models.PositiveSmallIntegerField(null=True)
     week_4_odi_answered = models.PositiveSmallIntegerField(null=True)
     week_4_nrs = models.PositiveSmallIntegerField(null=True)

@@ -19,7 +19,15 @@ from clinics.models import Clinic, clinic_ids_for
 from patients import beliefs, scoring, services
 from patients.belief_wording import OUR_WORDING, BeliefSection
 from patients.dates import MAX_PROGRAM_WEEK, validate_program_start
-from patients.models import ALERT_NOTE_MAX_LENGTH, RED_FLAG_MESSAGES, RED_FLAGS, Alert, CheckIn, Patient
+from patients.models import (
+    ALERT_NOTE_MAX_LENGTH,
+    CHECKIN_NOTE_MAX_LENGTH,
+    RED_FLAG_MESSAGES,
+    RED_FLAGS,
+    Alert,
+    CheckIn,
+    Patient,
+)
 from patients.outcomes import EpisodeOutcome, WeekPoint
 from patients.plans import WeekPlan
 from programs.quotas import MOST_IN_A_WEEK
@@ -125,7 +133,7 @@ class CheckInInputSerializer(StrictFieldsMixin, serializers.Serializer):
     activities = ActivityAnswersField(required=False)
     coping = CopingAnswerSerializer(many=True, required=False)
     red_flags = RedFlagAnswersSerializer(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=CHECKIN_NOTE_MAX_LENGTH, default="")
     beliefs = BeliefAnswersSerializer(
         required=False,
         help_text="The belief section, 0-10 per item or null: only in weeks it is due (intake and every 4 weeks; "

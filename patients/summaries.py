@@ -28,7 +28,7 @@ from patients.models import Alert, Assignment, CheckIn, Episode, EpisodeOutcome,
 from programs.models import MAX_PROGRAM_WEEKS
 from programs.quotas import weekly_target
 
-# The report's follow-up weeks (reports.selectors.FOLLOW_UP_WEEKS; reports depends on patients, not back).
+# The report's follow-up weeks: defined here once, the reports read them (reports depends on patients, not back).
 FOLLOW_UP_WEEKS = (4, 8, 12)
 TIMEPOINTS = ("week_4", "week_8", "week_12", "latest")
 MEASURES = {"odi": scoring.ODI_MCID_POINTS, "nrs": scoring.NRS_MCID_POINTS}

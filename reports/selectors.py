@@ -57,7 +57,7 @@ from clinics.models import Clinic
 from patients import scoring
 from patients.dates import program_week
 from patients.models import CheckIn, Episode, EpisodeOutcome
-from patients.summaries import MEASURES, TIMEPOINTS
+from patients.summaries import FOLLOW_UP_WEEKS, MEASURES, TIMEPOINTS
 from reports import statistics as st
 from reports.disclosure import too_few
 
@@ -78,7 +78,6 @@ if TYPE_CHECKING:
         report_started: dt.date
 
 
-FOLLOW_UP_WEEKS = (4, 8, 12)
 # ODI in whole units of 1/126 point: a score is 20 x points / sections answered, and 20 x 126 = 2520 is a
 # multiple of every count of sections (1-10), so each score is a whole number of units and SQL sums are exact.
 ODI_UNIT = 126

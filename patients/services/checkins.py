@@ -24,6 +24,7 @@ from patients.belief_wording import version_for
 from patients.dates import checked_week
 from patients.models import (
     ALERT_NOTE_MAX_LENGTH,
+    CHECKIN_NOTE_MAX_LENGTH,
     RED_FLAGS,
     Alert,
     AssignmentItem,
@@ -258,6 +259,9 @@ def submit_checkin(
     flags = _clean_red_flags(answers.red_flags)
     if not isinstance(answers.note, str):
         raise ValidationError({"note": "Must be text."})
+    if len(answers.note) > CHECKIN_NOTE_MAX_LENGTH:  # the rule lives here; the form and the API say it first
+        limit, length = CHECKIN_NOTE_MAX_LENGTH, len(answers.note)
+        raise ValidationError({"note": f"Keep the note to {limit:,} characters or fewer (it has {length:,})."})
     belief_answers, beliefs_version = _clean_beliefs(answers.beliefs, week, patient)
 
     # Narratives are never answered: an item id naming one is rejected like any id not in the plan.

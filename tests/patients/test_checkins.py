@@ -254,3 +254,14 @@ def test_a_week_a_racing_submission_inserted_after_the_locked_read_becomes_a_new
     assert CheckIn.objects.get(pk=stored.pk).version == 2
     assert CheckIn.objects.filter(episode=stored.episode).count() == 1
     assert [v.answers["pain_nrs"] for v in CheckInVersion.objects.filter(checkin=stored)] == [5]
+
+
+def test_a_note_over_its_limit_is_refused_by_the_service_itself_and_nothing_is_stored(db):
+    from patients.models import CHECKIN_NOTE_MAX_LENGTH
+
+    patient = patient_on_program(weeks_ago=2)
+    too_long = answers(odi(1), 4, note="x" * (CHECKIN_NOTE_MAX_LENGTH + 1))
+    with pytest.raises(ValidationError) as refused:
+        services.submit_checkin(patient=patient, answers=too_long)
+    assert refused.value.message_dict["note"] == ["Keep the note to 4,000 characters or fewer (it has 4,001)."]
+    assert not CheckIn.objects.filter(patient=patient).exists()
