@@ -362,7 +362,7 @@ def outcome_data(episode_id: int, outcome: EpisodeOutcome) -> dict[str, Any]:
 class PlanNarrativeSerializer(serializers.Serializer):
     item = serializers.IntegerField()
     language = serializers.ChoiceField(
-        choices=[code for code, _ in settings.LANGUAGES],
+        choices=settings.LANGUAGES,
         help_text="The language of this item's text: the patient's, or the one it is written in while it has no "
         "text in theirs yet.",
     )
@@ -375,7 +375,7 @@ class PlanNarrativeSerializer(serializers.Serializer):
 class PlanCopingSerializer(serializers.Serializer):
     item = serializers.IntegerField()
     language = serializers.ChoiceField(
-        choices=[code for code, _ in settings.LANGUAGES],
+        choices=settings.LANGUAGES,
         help_text="The language of this item's text: the patient's, or the one it is written in while it has no "
         "text in theirs yet.",
     )
@@ -387,7 +387,7 @@ class PlanCopingSerializer(serializers.Serializer):
 class PlanActivitySerializer(serializers.Serializer):
     item = serializers.IntegerField()
     language = serializers.ChoiceField(
-        choices=[code for code, _ in settings.LANGUAGES],
+        choices=settings.LANGUAGES,
         help_text="The language of this item's text: the patient's, or the one it is written in while it has no "
         "text in theirs yet.",
     )
