@@ -572,15 +572,19 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
             *super().get_urls(),
         ]
 
-    def _patient_for_change(self, request: HttpRequest, object_id: str) -> Patient:
-        if request.method != "POST":
-            raise Http404("Use the button on the patient page.")
+    def patient_to_change(self, request: HttpRequest, object_id: str) -> Patient:
+        """The patient of a page that changes them: 404 outside the requester's clinics, 403 without the right."""
         patient = self.get_object(request, object_id)
         if patient is None:
             raise Http404("No such patient in your clinic.")
         if not self.has_change_permission(request, patient):
             raise PermissionDenied
         return patient
+
+    def _patient_for_change(self, request: HttpRequest, object_id: str) -> Patient:
+        if request.method != "POST":
+            raise Http404("Use the button on the patient page.")
+        return self.patient_to_change(request, object_id)
 
     def _back(self, patient: Patient) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[patient.pk]))
@@ -597,11 +601,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
 
     def discharge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Discharge one patient, after a confirmation page with the date and a note."""
-        patient = self.get_object(request, object_id)
-        if patient is None:
-            raise Http404("No such patient in your clinic.")
-        if not self.has_change_permission(request, patient):
-            raise PermissionDenied
+        patient = self.patient_to_change(request, object_id)
         if request.method == "POST":
             form = DischargeForm(request.POST)
             if form.is_valid() and self._discharge(form, patient, request.user):
@@ -674,11 +674,7 @@ class PatientAdmin(AlertWorkflowMixin, BeliefNarrativesMixin, IntakeMixin, Scope
 
     def tailor_view(self, request: HttpRequest, object_id: str, assignment_id: int) -> HttpResponse:
         """Tailor one patient's assignment (patients/tailoring.py): quotas, weeks, items removed or added."""
-        patient = self.get_object(request, object_id)
-        if patient is None:
-            raise Http404("No such patient in your clinic.")
-        if not self.has_change_permission(request, patient):
-            raise PermissionDenied
+        patient = self.patient_to_change(request, object_id)
         assignment = get_object_or_404(
             Assignment.objects.select_related("episode__patient"),
             pk=assignment_id,

@@ -11,9 +11,9 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -99,11 +99,7 @@ class IntakeMixin:
 
     def start_care_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         admin = cast(Any, self)
-        patient: Patient | None = admin.get_object(request, object_id)
-        if patient is None:
-            raise Http404("No such patient in your clinic.")
-        if not admin.has_change_permission(request, patient):
-            raise PermissionDenied
+        patient: Patient = admin.patient_to_change(request, object_id)
         data = request.POST if request.method == "POST" else None
         care = StartCareForm(data, user=request.user, patient=patient, initial={"reminder_consent": True})
         # The questionnaire as the patient reads it: in their language and the clinic's wording.

@@ -5,15 +5,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrating import migrate
+
 CLINICS = ("clinics", "0003_clinic_phone_numbers")
 PATIENTS = ("patients", "0025_patient_phone_e164")
-
-
-def migrate(targets):  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from tests.migrating import migrate
+
 # The clinics of that time too: a later clinic column without a database default would refuse the old rows.
 BEFORE = [
     ("patients", "0009_odi_wording_language"),
@@ -15,13 +17,6 @@ BEFORE = [
     ("clinics", "0002_clinic_emergency_number_clinic_phone"),
 ]
 AFTER = [("patients", "0010_alert_workflow")]
-
-
-def migrate(targets):  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
